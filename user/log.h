@@ -1,0 +1,33 @@
+/* log.h - corewatch's diagnostics on stderr.
+ *
+ * Records go to the output sink (output.h); this is only for humans and journald. Every message is one
+ * line prefixed with "corewatch: " and a level word. log_warn() and fatal() append strerror(errno),
+ * the -x variants do not.
+ */
+#ifndef COREWATCH_LOG_H
+#define COREWATCH_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* Sets the most verbose level printed: INFO by default, WARN with -q, DEBUG with -v. */
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+
+void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_warnx(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_debug(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Prints at error level regardless of the level set. */
+void log_errorx(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* For callbacks that already hold a va_list (libbpf's print hook). */
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+
+/* Print at error level and exit(1). */
+void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+void fatalx(const char *fmt, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,301 @@
+/* util.c - see util.h. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || *end != '\0') {
+		errno = errno ? errno : EINVAL;
+		return -1;
+	}
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno == ERANGE || *end != '\0' || !isfinite(v)) {
+		errno = errno ? errno : EINVAL;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static const struct {
+	const char *suffix;
+	uint64_t ms;
+} duration_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },
+};
+
+int parse_duration_ms(const char *s, uint64_t *out_ms)
+{
+	const char *p = s;
+	uint64_t n;
+	char num[32];
+	size_t len;
+
+	if (!s)
+		goto bad;
+	while (isdigit((unsigned char)*p))
+		p++;
+	len = (size_t)(p - s);
+	if (len == 0 || len >= sizeof(num))
+		goto bad;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (parse_u64(num, 0, UINT64_MAX, &n) < 0)
+		goto bad;
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++) {
+		if (strcmp(p, duration_units[i].suffix) != 0)
+			continue;
+		if (n > UINT64_MAX / duration_units[i].ms) {
+			errno = ERANGE;
+			return -1;
+		}
+		*out_ms = n * duration_units[i].ms;
+		return 0;
+	}
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+void format_duration_ms(uint64_t ms, char *buf, size_t len)
+{
+	if (ms && ms % 3600000 == 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
+	else if (ms && ms % 60000 == 0)
+		snprintf(buf, len, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; s && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int scan_u64(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	*p = s;
+	return 0;
+}
+
+int scan_i64(const char **p, int64_t *out)
+{
+	const char *s = *p;
+	bool neg = false;
+	uint64_t v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (scan_u64(&s, &v) < 0 || v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	*p = s;
+	return 0;
+}
+
+char *path_join(char *buf, size_t len, const char *root, const char *rel)
+{
+	int n = snprintf(buf, len, "%s%s%s", root, (rel[0] == '/') ? "" : "/", rel);
+
+	return (n < 0 || (size_t)n >= len) ? NULL : buf;
+}
+
+int fbuf_read(struct fbuf *b, const char *root, const char *rel)
+{
+	char path[4096];
+	int fd, err = 0;
+
+	if (!path_join(path, sizeof(path), root, rel))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	b->len = 0;
+	for (;;) {
+		ssize_t n;
+
+		/* /proc files report size 0, so grow on demand; keep room for the NUL. */
+		if (b->cap - b->len < 4096 + 1) {
+			size_t ncap = b->cap ? b->cap * 2 : 16384;
+			char *nd = realloc(b->data, ncap);
+
+			if (!nd) {
+				err = -ENOMEM;
+				break;
+			}
+			b->data = nd;
+			b->cap = ncap;
+		}
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	close(fd);
+	if (b->data)
+		b->data[b->len] = '\0';
+	return err;
+}
+
+void fbuf_free(struct fbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+uint64_t counter_delta(uint64_t prev, uint64_t cur)
+{
+	uint64_t wrapped;
+
+	if (cur >= prev)
+		return cur - prev;
+	if (prev <= UINT32_MAX) {
+		wrapped = (UINT64_C(1) << 32) - prev + cur;
+		if (wrapped < (UINT64_C(1) << 30))
+			return wrapped;
+	}
+	return 0;
+}
+
+double safe_div(double num, double den)
+{
+	double r;
+
+	if (den == 0.0)
+		return 0.0;
+	r = num / den;
+	return isfinite(r) ? r : 0.0;
+}
+
+double pct(double part, double whole)
+{
+	double p = 100.0 * safe_div(part, whole);
+
+	return p < 0.0 ? 0.0 : (p > 100.0 ? 100.0 : p);
+}
+
+void jnum(cJSON *obj, const char *name, double v)
+{
+	if (!isfinite(v))
+		v = 0.0;
+	v = round(v * 1000.0) / 1000.0;
+	if (v == 0.0)
+		v = 0.0; /* no "-0" in the output */
+	cJSON_AddNumberToObject(obj, name, v);
+}
+
+void jint(cJSON *obj, const char *name, uint64_t v)
+{
+	cJSON_AddNumberToObject(obj, name, (double)v);
+}
+
+void jstr(cJSON *obj, const char *name, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(obj, name, s);
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+void jbool(cJSON *obj, const char *name, bool v)
+{
+	cJSON_AddBoolToObject(obj, name, v);
+}
+
+cJSON *jobj(cJSON *obj, const char *name)
+{
+	return cJSON_AddObjectToObject(obj, name);
+}
+
+cJSON *jarr(cJSON *obj, const char *name)
+{
+	return cJSON_AddArrayToObject(obj, name);
+}
+
+void format_rfc3339_ms(int64_t epoch_ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(epoch_ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(epoch_ms % 1000));
+}

@@ -1,0 +1,68 @@
+/* util.h - strict number parsing, whole-file reads, counter arithmetic and JSON helpers shared by
+ * every collector. Nothing here allocates except fbuf (owned by its caller).
+ */
+#ifndef COREWATCH_UTIL_H
+#define COREWATCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- strict parsing: whole string, no sign for unsigned, range checked. 0 or -1 (errno set). ---- */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int parse_double(const char *s, double *out);
+/* "500ms", "2s", "1m", "1h" or a bare number of seconds; result in milliseconds. */
+int parse_duration_ms(const char *s, uint64_t *out_ms);
+/* true/false, yes/no, on/off, 1/0 (case-insensitive). */
+int parse_bool(const char *s, bool *out);
+/* Formats a millisecond duration the way parse_duration_ms reads it back ("1s", "500ms", "2m"). */
+void format_duration_ms(uint64_t ms, char *buf, size_t len);
+
+/* Scans one unsigned decimal field at *p (leading blanks skipped) and advances *p past it.
+ * Returns 0, or -1 when no digits are there or the value overflows 64 bits. */
+int scan_u64(const char **p, uint64_t *out);
+/* Like scan_u64 for a signed field (some /proc/net/snmp values are -1). */
+int scan_i64(const char **p, int64_t *out);
+
+/* ---- files ---- */
+/* A growable buffer reused across intervals so that steady-state sampling does not allocate. */
+struct fbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Reads the whole file root/rel (rel may start with '/') into b, NUL-terminated.
+ * Returns 0 or -errno. */
+int fbuf_read(struct fbuf *b, const char *root, const char *rel);
+void fbuf_free(struct fbuf *b);
+/* Joins root and rel into buf; returns buf, or NULL when it does not fit. */
+char *path_join(char *buf, size_t len, const char *root, const char *rel);
+
+/* ---- counters and rates ---- */
+/* Increase of a monotonic kernel counter between two samples. A counter that went backwards is
+ * taken as a 32-bit wrap when the wrapped distance is small (< 2^30), else as a reset (0): a core
+ * going offline or a device re-created never yields a negative or absurd rate. */
+uint64_t counter_delta(uint64_t prev, uint64_t cur);
+/* num / den, or 0 when den is 0 or the result is not finite. */
+double safe_div(double num, double den);
+/* 100 * part / whole, clamped to [0, 100]. */
+double pct(double part, double whole);
+
+/* ---- JSON: numbers rounded to 3 decimals, never NaN/Inf ---- */
+void jnum(cJSON *obj, const char *name, double v);
+void jint(cJSON *obj, const char *name, uint64_t v);
+void jstr(cJSON *obj, const char *name, const char *s);
+void jbool(cJSON *obj, const char *name, bool v);
+/* Adds and returns a new object / array member (NULL only on allocation failure). */
+cJSON *jobj(cJSON *obj, const char *name);
+cJSON *jarr(cJSON *obj, const char *name);
+
+/* RFC 3339 UTC with milliseconds ("2026-11-22T01:24:08.123Z") of a CLOCK_REALTIME value in ms. */
+void format_rfc3339_ms(int64_t epoch_ms, char *buf, size_t len);
+
+#endif
