@@ -1,0 +1,74 @@
+/* collector.h - the one interface every metrics source implements, /proc and eBPF alike.
+ *
+ * Life cycle, driven by monitor.c once per interval:
+ *   init()    once; may refuse with -ENOTSUP (source absent on this host: collector inactive).
+ *   sample()  reads the source into the collector's own "current" snapshot, keeping the previous one.
+ *   emit()    adds the collector's section(s) to the record for the interval between the previous and
+ *             the current snapshot (dt_s seconds apart, > 0). Called only after two good samples.
+ *   free()    releases everything init() and sample() allocated.
+ * A collector never prints records and never blocks for long: the loop is shared.
+ */
+#ifndef COREWATCH_COLLECTOR_H
+#define COREWATCH_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/statvfs.h>
+
+#include <cJSON.h>
+
+#include "util.h"
+
+/* Counters the agent keeps about itself; the agent collector reports them. */
+struct agent_counters {
+	uint64_t records_written;
+	uint64_t records_dropped;
+	uint64_t write_errors;
+	uint64_t collector_errors;
+	uint64_t missed_intervals;
+};
+
+/* What every collector may read. Owned by the caller; outlives the collectors. The roots are read at
+ * every sample, so tests may point them at another fixture tree between samples. */
+struct collector_env {
+	const char *proc_root;      /* "/proc" in production */
+	const char *sys_root;       /* "/sys" */
+	const char *utmp_path;      /* NULL: the system's utmp */
+	bool all_disks;             /* include partitions, loop and ram devices */
+	/* statvfs(3) unless set (tests give fixture mount tables fake file systems). */
+	int (*statvfs_fn)(const char *path, struct statvfs *st);
+	struct agent_counters *agent;
+};
+
+struct collector_ops {
+	const char *name;
+	/* Returns 0 and a state in *state, -ENOTSUP when the source does not exist here, or -errno. */
+	int (*init)(const struct collector_env *env, void **state);
+	/* Returns 0, or -errno (the section is left out of this interval's record). */
+	int (*sample)(void *state);
+	void (*emit)(void *state, cJSON *record, double dt_s);
+	void (*free)(void *state);
+};
+
+/* The first member of every /proc collector's state: its environment and a read buffer that is
+ * reused every interval. */
+struct col_base {
+	const struct collector_env *env;
+	struct fbuf buf;
+};
+
+/* Allocates a zeroed state of size bytes (first member: struct col_base) into *state.
+ * Returns 0 or -ENOMEM. Free it with col_base_free() after freeing what the collector added. */
+int col_base_new(const struct collector_env *env, size_t size, void **state);
+void col_base_free(void *state);
+/* Reads proc_root/rel into the base buffer; returns 0 or -errno. */
+int col_read_proc(struct col_base *b, const char *rel);
+
+/* All collectors in record order, NULL-terminated (collectors.c). */
+extern const struct collector_ops *const collector_table[];
+
+extern const struct collector_ops load_collector, cpu_collector, memory_collector,
+	filesystems_collector, disks_collector, network_collector, pressure_collector,
+	users_collector, processes_collector, agent_collector;
+
+#endif
