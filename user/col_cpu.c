@@ -1,0 +1,184 @@
+/* col_cpu.c - CPU time split, per core, and the scheduler counters of /proc/stat. */
+#include "col_cpu.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+
+static const char *const field_name[CPU_NFIELDS] = {
+	"user_pct", "nice_pct", "system_pct", "idle_pct", "iowait_pct", "irq_pct", "softirq_pct",
+	"steal_pct",
+};
+
+static void parse_times(const char *p, struct cpu_times *t)
+{
+	memset(t, 0, sizeof(*t));
+	/* Old kernels list fewer fields; the missing ones stay 0. */
+	for (int i = 0; i < CPU_NFIELDS; i++)
+		if (scan_u64(&p, &t->v[i]) < 0)
+			break;
+}
+
+static int push_core(struct cpu_stat *st, unsigned id, const char *p)
+{
+	if (st->ncores == st->cap) {
+		size_t ncap = st->cap ? st->cap * 2 : 16;
+		struct cpu_core *nc = realloc(st->cores, ncap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		st->cores = nc;
+		st->cap = ncap;
+	}
+	st->cores[st->ncores].id = id;
+	parse_times(p, &st->cores[st->ncores].t);
+	st->ncores++;
+	return 0;
+}
+
+static void scalar(const char *p, uint64_t *out)
+{
+	if (scan_u64(&p, out) < 0)
+		*out = 0;
+}
+
+int cpu_parse_stat(const char *text, struct cpu_stat *st)
+{
+	const char *line = text;
+	int seen_total = 0;
+
+	st->ncores = 0;
+	st->ctxt = st->forks = st->intr = st->running = st->blocked = st->btime = 0;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+
+		if (strncmp(line, "cpu ", 4) == 0) {
+			parse_times(line + 4, &st->total);
+			seen_total = 1;
+		} else if (strncmp(line, "cpu", 3) == 0) {
+			const char *p = line + 3;
+			uint64_t id;
+
+			if (scan_u64(&p, &id) == 0 && id <= UINT32_MAX && push_core(st, (unsigned)id, p) < 0)
+				return -ENOMEM;
+		} else if (strncmp(line, "ctxt ", 5) == 0) {
+			scalar(line + 5, &st->ctxt);
+		} else if (strncmp(line, "processes ", 10) == 0) {
+			scalar(line + 10, &st->forks);
+		} else if (strncmp(line, "intr ", 5) == 0) {
+			scalar(line + 5, &st->intr);
+		} else if (strncmp(line, "procs_running ", 14) == 0) {
+			scalar(line + 14, &st->running);
+		} else if (strncmp(line, "procs_blocked ", 14) == 0) {
+			scalar(line + 14, &st->blocked);
+		} else if (strncmp(line, "btime ", 6) == 0) {
+			scalar(line + 6, &st->btime);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return seen_total ? 0 : -EINVAL;
+}
+
+void cpu_times_pct(const struct cpu_times *prev, const struct cpu_times *cur, struct cpu_pct *out)
+{
+	uint64_t d[CPU_NFIELDS], total = 0;
+
+	for (int i = 0; i < CPU_NFIELDS; i++) {
+		/* Jiffy counters are 64-bit: backwards means hotplug or the iowait quirk, not a wrap. */
+		d[i] = cur->v[i] >= prev->v[i] ? cur->v[i] - prev->v[i] : 0;
+		total += d[i];
+	}
+	for (int i = 0; i < CPU_NFIELDS; i++)
+		out->v[i] = pct((double)d[i], (double)total);
+	out->busy = total ? pct((double)(total - d[CPU_IDLE] - d[CPU_IOWAIT]), (double)total) : 0.0;
+}
+
+struct cpu_state {
+	struct col_base base;
+	struct cpu_stat snap[2];
+	int cur;
+};
+
+static int cpu_init(const struct collector_env *env, void **state)
+{
+	return col_base_new(env, sizeof(struct cpu_state), state);
+}
+
+static int cpu_sample(void *state)
+{
+	struct cpu_state *s = state;
+	int next = !s->cur, err;
+
+	err = col_read_proc(&s->base, "stat");
+	if (err)
+		return err;
+	err = cpu_parse_stat(s->base.buf.data, &s->snap[next]);
+	if (err)
+		return err;
+	s->cur = next;
+	return 0;
+}
+
+static void add_pct(cJSON *o, const struct cpu_pct *p)
+{
+	jnum(o, "busy_pct", p->busy);
+	for (int i = 0; i < CPU_NFIELDS; i++)
+		jnum(o, field_name[i], p->v[i]);
+}
+
+/* The kernel lists cores in the same order each time, so the same index almost always matches. */
+static const struct cpu_core *find_core(const struct cpu_stat *st, unsigned id, size_t hint)
+{
+	if (hint < st->ncores && st->cores[hint].id == id)
+		return &st->cores[hint];
+	for (size_t i = 0; i < st->ncores; i++)
+		if (st->cores[i].id == id)
+			return &st->cores[i];
+	return NULL;
+}
+
+static void cpu_emit(void *state, cJSON *record, double dt)
+{
+	struct cpu_state *s = state;
+	const struct cpu_stat *a = &s->snap[!s->cur], *b = &s->snap[s->cur];
+	cJSON *o = jobj(record, "cpu"), *cores;
+	struct cpu_pct p;
+
+	cpu_times_pct(&a->total, &b->total, &p);
+	add_pct(o, &p);
+	jnum(o, "context_switches_per_s", safe_div((double)counter_delta(a->ctxt, b->ctxt), dt));
+	jnum(o, "forks_per_s", safe_div((double)counter_delta(a->forks, b->forks), dt));
+	jnum(o, "interrupts_per_s", safe_div((double)counter_delta(a->intr, b->intr), dt));
+	jint(o, "procs_running", b->running);
+	jint(o, "procs_blocked", b->blocked);
+	cores = jarr(o, "cores");
+	for (size_t i = 0; i < b->ncores; i++) {
+		/* A core that just came online has no previous sample: it joins from the next record. */
+		const struct cpu_core *prev = find_core(a, b->cores[i].id, i);
+		cJSON *c;
+
+		if (!prev)
+			continue;
+		c = cJSON_CreateObject();
+		jint(c, "cpu", b->cores[i].id);
+		cpu_times_pct(&prev->t, &b->cores[i].t, &p);
+		add_pct(c, &p);
+		cJSON_AddItemToArray(cores, c);
+	}
+}
+
+static void cpu_free(void *state)
+{
+	struct cpu_state *s = state;
+
+	free(s->snap[0].cores);
+	free(s->snap[1].cores);
+	col_base_free(s);
+}
+
+const struct collector_ops cpu_collector = {
+	.name = "cpu", .init = cpu_init, .sample = cpu_sample, .emit = cpu_emit, .free = cpu_free,
+};

@@ -1,0 +1,222 @@
+/* col_network.c - interface traffic, TCP and UDP counters (section "network"). */
+#include "col_network.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+
+int netdev_parse_line(const char *line, char name[INST_NAME_MAX], uint64_t vals[ND_NFIELDS])
+{
+	const char *p = line, *colon;
+	size_t n;
+
+	while (*p == ' ')
+		p++;
+	colon = strchr(p, ':');
+	if (!colon || (strchr(p, '\n') && strchr(p, '\n') < colon) || colon == p)
+		return -EINVAL;
+	n = (size_t)(colon - p);
+	if (n >= INST_NAME_MAX || memchr(p, '|', n))
+		return -EINVAL;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	p = colon + 1;
+	for (int i = 0; i < ND_NFIELDS; i++)
+		if (scan_u64(&p, &vals[i]) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+/* Returns the start of the next line after p, or NULL. */
+static const char *next_line(const char *p)
+{
+	p = strchr(p, '\n');
+	return p ? p + 1 : NULL;
+}
+
+size_t snmp_lookup(const char *text, const char *proto, const char *const *keys, size_t nkeys,
+		   int64_t *vals)
+{
+	size_t plen = strlen(proto), found = 0;
+	const char *hdr, *val;
+
+	memset(vals, 0, nkeys * sizeof(*vals));
+	for (hdr = text; hdr && *hdr; hdr = next_line(hdr)) {
+		if (strncmp(hdr, proto, plen) == 0 && hdr[plen] == ':')
+			break;
+	}
+	if (!hdr || !*hdr || !(val = next_line(hdr)) || strncmp(val, proto, plen) != 0 || val[plen] != ':')
+		return 0;
+	hdr += plen + 1;
+	val += plen + 1;
+	/* Walk the names and the values in step. */
+	while (*hdr && *hdr != '\n') {
+		size_t klen;
+		int64_t v;
+
+		while (*hdr == ' ')
+			hdr++;
+		klen = strcspn(hdr, " \n");
+		if (klen == 0 || scan_i64(&val, &v) < 0)
+			break;
+		for (size_t i = 0; i < nkeys; i++) {
+			if (strlen(keys[i]) == klen && strncmp(hdr, keys[i], klen) == 0) {
+				vals[i] = v;
+				found++;
+			}
+		}
+		hdr += klen;
+	}
+	return found;
+}
+
+/* Protocol counters kept per sample; the gauge (CurrEstab) is reported as is, the rest as rates. */
+enum { T_ACTIVE, T_PASSIVE, T_FAILS, T_RETRANS, T_OUTRSTS, T_ESTAB, T_NKEYS };
+static const char *const tcp_keys[T_NKEYS] = {
+	"ActiveOpens", "PassiveOpens", "AttemptFails", "RetransSegs", "OutRsts", "CurrEstab",
+};
+enum { X_OVERFLOWS, X_DROPS, X_NKEYS };
+static const char *const tcpext_keys[X_NKEYS] = { "ListenOverflows", "ListenDrops" };
+enum { U_IN, U_OUT, U_ERRS, U_RCVBUF, U_NKEYS };
+static const char *const udp_keys[U_NKEYS] = { "InDatagrams", "OutDatagrams", "InErrors",
+					       "RcvbufErrors" };
+
+struct proto_snap {
+	int64_t tcp[T_NKEYS], tcpext[X_NKEYS], udp[U_NKEYS];
+	bool have_tcp, have_tcpext, have_udp;
+};
+
+struct network_state {
+	struct col_base base;
+	struct inst_table ifaces;
+	struct proto_snap snap[2];
+	int cur;
+};
+
+static int network_init(const struct collector_env *env, void **state)
+{
+	return col_base_new(env, sizeof(struct network_state), state);
+}
+
+static int read_ifaces(struct network_state *s)
+{
+	const char *line;
+	size_t idx = 0;
+	int err = col_read_proc(&s->base, "net/dev");
+
+	if (err)
+		return err;
+	inst_begin(&s->ifaces);
+	for (line = s->base.buf.data; line && *line; line = next_line(line)) {
+		char name[INST_NAME_MAX];
+		uint64_t v[ND_NFIELDS];
+		bool created;
+
+		if (netdev_parse_line(line, name, v) < 0)
+			continue;
+		if (!inst_update(&s->ifaces, name, 0, v, ND_NFIELDS, idx++, &created))
+			return -ENOMEM;
+	}
+	inst_end(&s->ifaces);
+	return 0;
+}
+
+static int network_sample(void *state)
+{
+	struct network_state *s = state;
+	struct proto_snap *p = &s->snap[!s->cur];
+	int err = read_ifaces(s);
+
+	if (err)
+		return err;
+	/* snmp and netstat are optional (a netns without them still has interfaces). */
+	p->have_tcp = p->have_udp = p->have_tcpext = false;
+	if (col_read_proc(&s->base, "net/snmp") == 0) {
+		p->have_tcp = snmp_lookup(s->base.buf.data, "Tcp", tcp_keys, T_NKEYS, p->tcp) > 0;
+		p->have_udp = snmp_lookup(s->base.buf.data, "Udp", udp_keys, U_NKEYS, p->udp) > 0;
+	}
+	if (col_read_proc(&s->base, "net/netstat") == 0)
+		p->have_tcpext =
+			snmp_lookup(s->base.buf.data, "TcpExt", tcpext_keys, X_NKEYS, p->tcpext) > 0;
+	s->cur = !s->cur;
+	return 0;
+}
+
+static double rate64(int64_t a, int64_t b, double dt)
+{
+	return a >= 0 && b >= 0 ? safe_div((double)counter_delta((uint64_t)a, (uint64_t)b), dt) : 0.0;
+}
+
+static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
+{
+	static const struct {
+		const char *name;
+		enum netdev_field f;
+	} rates[] = {
+		{ "rx_bytes_per_s", ND_RX_BYTES },   { "tx_bytes_per_s", ND_TX_BYTES },
+		{ "rx_packets_per_s", ND_RX_PACKETS }, { "tx_packets_per_s", ND_TX_PACKETS },
+		{ "rx_errors_per_s", ND_RX_ERRS },   { "tx_errors_per_s", ND_TX_ERRS },
+		{ "rx_drops_per_s", ND_RX_DROP },    { "tx_drops_per_s", ND_TX_DROP },
+	};
+	cJSON *arr = jarr(net, "interfaces");
+
+	for (size_t i = 0; i < s->ifaces.n; i++) {
+		const struct inst *in = &s->ifaces.v[i];
+		cJSON *o;
+
+		if (!in->have_prev)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		jstr(o, "name", in->name);
+		for (size_t r = 0; r < ARRAY_SIZE(rates); r++)
+			jnum(o, rates[r].name, safe_div(inst_delta(in, rates[r].f), dt));
+	}
+}
+
+static void network_emit(void *state, cJSON *record, double dt)
+{
+	struct network_state *s = state;
+	const struct proto_snap *a = &s->snap[!s->cur], *b = &s->snap[s->cur];
+	cJSON *net = jobj(record, "network"), *o;
+
+	emit_ifaces(s, net, dt);
+	if (a->have_tcp && b->have_tcp) {
+		o = jobj(net, "tcp");
+		jnum(o, "active_opens_per_s", rate64(a->tcp[T_ACTIVE], b->tcp[T_ACTIVE], dt));
+		jnum(o, "passive_opens_per_s", rate64(a->tcp[T_PASSIVE], b->tcp[T_PASSIVE], dt));
+		jnum(o, "failed_connects_per_s", rate64(a->tcp[T_FAILS], b->tcp[T_FAILS], dt));
+		jnum(o, "retransmits_per_s", rate64(a->tcp[T_RETRANS], b->tcp[T_RETRANS], dt));
+		jnum(o, "resets_sent_per_s", rate64(a->tcp[T_OUTRSTS], b->tcp[T_OUTRSTS], dt));
+		jint(o, "established", b->tcp[T_ESTAB] > 0 ? (uint64_t)b->tcp[T_ESTAB] : 0);
+		if (a->have_tcpext && b->have_tcpext) {
+			jnum(o, "listen_overflows_per_s",
+			     rate64(a->tcpext[X_OVERFLOWS], b->tcpext[X_OVERFLOWS], dt));
+			jnum(o, "listen_drops_per_s", rate64(a->tcpext[X_DROPS], b->tcpext[X_DROPS], dt));
+		}
+	}
+	if (a->have_udp && b->have_udp) {
+		o = jobj(net, "udp");
+		jnum(o, "in_datagrams_per_s", rate64(a->udp[U_IN], b->udp[U_IN], dt));
+		jnum(o, "out_datagrams_per_s", rate64(a->udp[U_OUT], b->udp[U_OUT], dt));
+		jnum(o, "in_errors_per_s", rate64(a->udp[U_ERRS], b->udp[U_ERRS], dt));
+		jnum(o, "rcvbuf_errors_per_s", rate64(a->udp[U_RCVBUF], b->udp[U_RCVBUF], dt));
+	}
+}
+
+static void network_free(void *state)
+{
+	struct network_state *s = state;
+
+	inst_free(&s->ifaces);
+	col_base_free(s);
+}
+
+const struct collector_ops network_collector = {
+	.name = "network", .init = network_init, .sample = network_sample, .emit = network_emit,
+	.free = network_free,
+};

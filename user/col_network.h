@@ -1,0 +1,23 @@
+/* col_network.h - /proc/net/dev and /proc/net/{snmp,netstat} parsing, exposed for the unit tests. */
+#ifndef COREWATCH_COL_NETWORK_H
+#define COREWATCH_COL_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "instances.h"
+
+/* The 16 counters of a /proc/net/dev line, in kernel order. */
+enum netdev_field { ND_RX_BYTES, ND_RX_PACKETS, ND_RX_ERRS, ND_RX_DROP, ND_RX_FIFO, ND_RX_FRAME,
+		    ND_RX_COMPRESSED, ND_RX_MULTICAST, ND_TX_BYTES, ND_TX_PACKETS, ND_TX_ERRS,
+		    ND_TX_DROP, ND_TX_FIFO, ND_TX_COLLS, ND_TX_CARRIER, ND_TX_COMPRESSED, ND_NFIELDS };
+
+/* Parses one "  eth0: 123 ..." line (header lines return -EINVAL). */
+int netdev_parse_line(const char *line, char name[INST_NAME_MAX], uint64_t vals[ND_NFIELDS]);
+
+/* Looks up keys in the "Proto: names" / "Proto: values" line pairs of /proc/net/snmp or netstat.
+ * Keys not found read 0. Returns how many keys were found. */
+size_t snmp_lookup(const char *text, const char *proto, const char *const *keys, size_t nkeys,
+		   int64_t *vals);
+
+#endif
