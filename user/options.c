@@ -1,0 +1,417 @@
+/* options.c - the option table and the one path both flags and the config file take (see options.h). */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cJSON.h>
+
+#include "util.h"
+
+enum opt_type { T_DURATION, T_UINT, T_STRING, T_NAME, T_DIR, T_BOOL, T_ENUM, T_ACTION };
+
+#define O_CLI_ONLY 1u   /* not accepted in the config file */
+#define O_RESTART 2u    /* SIGHUP cannot apply it: needs a restart */
+
+struct opt_spec {
+	const char *name;
+	int short_opt;
+	enum opt_type type;
+	size_t off;
+	uint64_t min, max;          /* T_DURATION (ms) and T_UINT */
+	const char *def;            /* parsed like any other value; NULL: unset */
+	const char *const *choices; /* T_ENUM, NULL-terminated */
+	unsigned flags;
+	const char *arg, *help;
+};
+
+static const char *const format_names[] = { "json", "stamped", NULL };
+
+#define OFF(f) offsetof(struct options, f)
+static const struct opt_spec specs[] = {
+	{ "interval", 'i', T_DURATION, OFF(interval_ms), 100, 3600000, "1s", NULL, 0, "DURATION",
+	  "sampling interval: 500ms, 2s, 1m (100ms..1h)" },
+	{ "count", 'n', T_UINT, OFF(count), 0, UINT32_MAX, "0", NULL, 0, "N",
+	  "write N metrics records, then exit (0: run until stopped)" },
+	{ "config", 'c', T_STRING, OFF(config), 0, 0, NULL, NULL, O_CLI_ONLY, "FILE",
+	  "config file (default " DEFAULT_CONFIG_PATH " when it exists)" },
+	{ "log-dir", 0, T_STRING, OFF(log_dir), 0, 0, NULL, NULL, 0, "DIR",
+	  "write DIR/<prefix><YYYY-MM-DD><suffix>.log instead of stdout" },
+	{ "log-prefix", 0, T_NAME, OFF(log_prefix), 0, 0, "corewatch-", NULL, 0, "TEXT",
+	  "log file name prefix" },
+	{ "log-suffix", 0, T_NAME, OFF(log_suffix), 0, 0, "", NULL, 0, "TEXT",
+	  "log file name suffix, before .log" },
+	{ "retention-days", 0, T_UINT, OFF(retention_days), 0, 36500, "7", NULL, 0, "N",
+	  "keep N days of log files, older ones are deleted (0: keep all)" },
+	{ "format", 0, T_ENUM, OFF(format), 0, 0, "json", format_names, 0, "json|stamped",
+	  "record layout: json lines, or '<epoch> - <json>' lines" },
+	{ "proc-root", 0, T_DIR, OFF(proc_root), 0, 0, "/proc", NULL, O_RESTART, "DIR",
+	  "where procfs is mounted" },
+	{ "sys-root", 0, T_DIR, OFF(sys_root), 0, 0, "/sys", NULL, O_RESTART, "DIR",
+	  "where sysfs is mounted" },
+	{ "no-bpf", 0, T_BOOL, OFF(no_bpf), 0, 0, "false", NULL, O_RESTART, NULL,
+	  "do not load eBPF programs: /proc-only records" },
+	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
+	  "also report partitions, loop and ram devices" },
+	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
+	  "validate flags and config, print the effective config as JSON, exit 0 or 2" },
+	{ "quiet", 'q', T_BOOL, OFF(quiet), 0, 0, "false", NULL, 0, NULL,
+	  "print only warnings and errors on stderr" },
+	{ "verbose", 'v', T_BOOL, OFF(verbose), 0, 0, "false", NULL, 0, NULL,
+	  "print debug messages on stderr" },
+	{ "version", 'V', T_ACTION, OFF(version), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
+	  "print the version and exit" },
+	{ "help", 'h', T_ACTION, OFF(help), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
+	  "print this help and exit" },
+};
+#define NSPECS ARRAY_SIZE(specs)
+
+static void *field(struct options *o, const struct opt_spec *sp) { return (char *)o + sp->off; }
+static const void *cfield(const struct options *o, const struct opt_spec *sp)
+{
+	return (const char *)o + sp->off;
+}
+
+/* Sets one option from its text form. Returns 0, or -1 with the reason in why. */
+static int set_value(struct options *o, const struct opt_spec *sp, const char *val, char *why,
+		     size_t len)
+{
+	uint64_t u;
+	bool b;
+	struct stat st;
+
+	switch (sp->type) {
+	case T_DURATION:
+		if (parse_duration_ms(val, &u) < 0) {
+			snprintf(why, len, "'%s' is not a duration (e.g. 500ms, 2s, 1m)", val);
+			return -1;
+		}
+		if (u < sp->min || u > sp->max) {
+			char lo[32], hi[32];
+
+			format_duration_ms(sp->min, lo, sizeof(lo));
+			format_duration_ms(sp->max, hi, sizeof(hi));
+			snprintf(why, len, "'%s' is out of range (%s..%s)", val, lo, hi);
+			return -1;
+		}
+		*(uint64_t *)field(o, sp) = u;
+		return 0;
+	case T_UINT:
+		if (parse_u64(val, sp->min, sp->max, &u) < 0) {
+			snprintf(why, len, "'%s' is not a whole number in %llu..%llu", val,
+				 (unsigned long long)sp->min, (unsigned long long)sp->max);
+			return -1;
+		}
+		*(uint64_t *)field(o, sp) = u;
+		return 0;
+	case T_BOOL:
+	case T_ACTION:
+		if (parse_bool(val, &b) < 0) {
+			snprintf(why, len, "'%s' is not a boolean (true or false)", val);
+			return -1;
+		}
+		*(bool *)field(o, sp) = b;
+		return 0;
+	case T_ENUM:
+		for (int i = 0; sp->choices[i]; i++) {
+			if (strcmp(val, sp->choices[i]) == 0) {
+				*(int *)field(o, sp) = i;
+				return 0;
+			}
+		}
+		snprintf(why, len, "'%s' is not one of %s", val, sp->arg);
+		return -1;
+	case T_DIR:
+		if (stat(val, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "'%s' is not a directory", val);
+			return -1;
+		}
+		break;
+	case T_NAME:
+		if (strchr(val, '/')) {
+			snprintf(why, len, "'%s' must not contain '/'", val);
+			return -1;
+		}
+		break;
+	case T_STRING:
+		if (!*val) {
+			snprintf(why, len, "empty value");
+			return -1;
+		}
+		break;
+	}
+	{
+		char **slot = field(o, sp), *copy = strdup(val);
+
+		if (!copy) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		free(*slot);
+		*slot = copy;
+	}
+	return 0;
+}
+
+static const struct opt_spec *find_spec(const char *name)
+{
+	for (size_t i = 0; i < NSPECS; i++)
+		if (strcmp(specs[i].name, name) == 0)
+			return &specs[i];
+	return NULL;
+}
+
+struct ini_ctx {
+	struct options *o;
+	char why[256];
+	bool failed;
+};
+
+static int on_ini_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = user;
+	const struct opt_spec *sp;
+	char why[200];
+
+	if (c->failed)
+		return 1; /* keep the first error: inih reports the line of the first 0 returned */
+	if (section[0] && strcmp(section, "corewatch") != 0) {
+		snprintf(c->why, sizeof(c->why), "unknown section [%s]", section);
+		goto fail;
+	}
+	sp = find_spec(name);
+	if (!sp || (sp->flags & O_CLI_ONLY)) {
+		snprintf(c->why, sizeof(c->why), "unknown key '%s'", name);
+		goto fail;
+	}
+	if (set_value(c->o, sp, value, why, sizeof(why)) < 0) {
+		snprintf(c->why, sizeof(c->why), "%s: %s", name, why);
+		goto fail;
+	}
+	return 1;
+fail:
+	c->failed = true;
+	return 0;
+}
+
+static int load_file(struct options *o, const char *path, char *err, size_t errlen)
+{
+	struct ini_ctx c = { .o = o };
+	FILE *f = fopen(path, "re");
+	int line;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	line = ini_parse_file(f, on_ini_pair, &c);
+	fclose(f);
+	if (line == 0)
+		return 0;
+	if (line > 0 && c.failed)
+		snprintf(err, errlen, "%s:%d: %s", path, line, c.why);
+	else if (line > 0)
+		snprintf(err, errlen, "%s:%d: not a 'key = value' line", path, line);
+	else
+		snprintf(err, errlen, "%s: cannot read", path);
+	return -1;
+}
+
+static void build_longopts(struct option *lo, char *shorts)
+{
+	char *s = shorts;
+
+	*s++ = ':';
+	for (size_t i = 0; i < NSPECS; i++) {
+		bool flag = specs[i].type == T_BOOL || specs[i].type == T_ACTION;
+
+		lo[i] = (struct option){ specs[i].name, flag ? no_argument : required_argument, NULL,
+					 (int)(256 + i) };
+		if (specs[i].short_opt) {
+			*s++ = (char)specs[i].short_opt;
+			if (!flag)
+				*s++ = ':';
+		}
+	}
+	lo[NSPECS] = (struct option){ 0 };
+	*s = '\0';
+}
+
+static const struct opt_spec *spec_for_getopt(int c)
+{
+	if (c >= 256 && c < 256 + (int)NSPECS)
+		return &specs[c - 256];
+	for (size_t i = 0; i < NSPECS; i++)
+		if (specs[i].short_opt == c)
+			return &specs[i];
+	return NULL;
+}
+
+int options_load(struct options *o, int argc, char *const argv[], char *err, size_t errlen)
+{
+	struct option lo[NSPECS + 1];
+	char shorts[2 * NSPECS + 2], why[200];
+	struct { const struct opt_spec *sp; const char *val; } *cli;
+	size_t ncli = 0;
+	const char *cfg = NULL;
+	struct stat st;
+	int c, ret = -1;
+
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; i < NSPECS; i++)
+		if (specs[i].def && set_value(o, &specs[i], specs[i].def, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "default of --%s: %s", specs[i].name, why);
+			return -1;
+		}
+	cli = calloc((size_t)argc + 1, sizeof(*cli));
+	if (!cli) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	build_longopts(lo, shorts);
+	opterr = 0;
+	optind = 0; /* 0 also resets getopt's state, so SIGHUP can parse argv again */
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		const struct opt_spec *sp = spec_for_getopt(c);
+
+		if (c == '?' || c == ':') {
+			const char *arg = argv[optind - 1];
+
+			if (c == ':')
+				snprintf(err, errlen, "%s: missing value", arg);
+			else if (optopt)
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
+			goto out;
+		}
+		cli[ncli].sp = sp;
+		cli[ncli].val = (sp->type == T_BOOL || sp->type == T_ACTION) ? "true" : optarg;
+		if (sp->off == OFF(config))
+			cfg = optarg;
+		ncli++;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		goto out;
+	}
+	if (!cfg && stat(DEFAULT_CONFIG_PATH, &st) == 0)
+		cfg = DEFAULT_CONFIG_PATH;
+	if (cfg && load_file(o, cfg, err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < ncli; i++) {
+		if (set_value(o, cli[i].sp, cli[i].val, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--%s: %s", cli[i].sp->name, why);
+			goto out;
+		}
+	}
+	if (cfg && !o->config && !(o->config = strdup(cfg))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(cli);
+	if (ret < 0)
+		options_free(o);
+	return ret;
+}
+
+void options_free(struct options *o)
+{
+	for (size_t i = 0; i < NSPECS; i++) {
+		enum opt_type t = specs[i].type;
+
+		if (t == T_STRING || t == T_NAME || t == T_DIR) {
+			char **slot = field(o, &specs[i]);
+
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+}
+
+static cJSON *value_json(const struct options *o, const struct opt_spec *sp)
+{
+	char buf[32];
+
+	switch (sp->type) {
+	case T_DURATION:
+		format_duration_ms(*(const uint64_t *)cfield(o, sp), buf, sizeof(buf));
+		return cJSON_CreateString(buf);
+	case T_UINT:
+		return cJSON_CreateNumber((double)*(const uint64_t *)cfield(o, sp));
+	case T_BOOL:
+	case T_ACTION:
+		return cJSON_CreateBool(*(const bool *)cfield(o, sp));
+	case T_ENUM:
+		return cJSON_CreateString(sp->choices[*(const int *)cfield(o, sp)]);
+	default: {
+		const char *s = *(char *const *)cfield(o, sp);
+
+		return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	}
+	}
+}
+
+void options_print_json(const struct options *o)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text;
+
+	for (size_t i = 0; i < NSPECS; i++)
+		if (specs[i].type != T_ACTION)
+			cJSON_AddItemToObject(root, specs[i].name, value_json(o, &specs[i]));
+	text = cJSON_Print(root);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+void options_usage(const char *prog)
+{
+	printf("Usage: %s [OPTION]...\n"
+	       "Samples the host every interval and writes one JSON record per line.\n\n", prog);
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct opt_spec *sp = &specs[i];
+		char left[64], shortf[8] = "    ";
+
+		if (sp->short_opt)
+			snprintf(shortf, sizeof(shortf), "-%c, ", sp->short_opt);
+		snprintf(left, sizeof(left), "%s--%s%s%s", shortf, sp->name, sp->arg ? " " : "",
+			 sp->arg ? sp->arg : "");
+		printf("  %-32s %s", left, sp->help);
+		if (sp->def && sp->type != T_BOOL && sp->def[0])
+			printf(" [%s]", sp->def);
+		printf("\n");
+	}
+	printf("\nEvery long option but config, check-config, help and version is also a config file key\n"
+	       "(key = value). Exit status: 0 success, 1 runtime failure, 2 bad flag or config.\n");
+}
+
+const char *options_restart_needed(const struct options *a, const struct options *b)
+{
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct opt_spec *sp = &specs[i];
+		cJSON *va, *vb;
+		bool same;
+
+		if (!(sp->flags & O_RESTART))
+			continue;
+		va = value_json(a, sp);
+		vb = value_json(b, sp);
+		same = cJSON_Compare(va, vb, 1);
+		cJSON_Delete(va);
+		cJSON_Delete(vb);
+		if (!same)
+			return sp->name;
+	}
+	return NULL;
+}

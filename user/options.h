@@ -1,0 +1,43 @@
+/* options.h - every setting, described once in a table (options.c) that both the command line and the
+ * config file go through: name, type, bounds, default, help. Flags override the file.
+ */
+#ifndef COREWATCH_OPTIONS_H
+#define COREWATCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEFAULT_CONFIG_PATH "/etc/corewatch/corewatch.conf"
+
+enum out_format { FORMAT_JSON, FORMAT_STAMPED };
+
+struct options {
+	uint64_t interval_ms;
+	uint64_t count;          /* metrics records to write before exiting; 0 = run until signalled */
+	char *config;            /* the file read, or NULL */
+	char *log_dir;           /* NULL: records go to stdout */
+	char *log_prefix, *log_suffix;
+	uint64_t retention_days; /* 0 = keep every day */
+	int format;              /* enum out_format */
+	char *proc_root, *sys_root;
+	bool no_bpf, all_disks, quiet, verbose;
+	/* command line only */
+	bool check_config, help, version;
+};
+
+/* Fills o from defaults, then the config file (--config, else DEFAULT_CONFIG_PATH when it exists),
+ * then the command line. argv is not modified. Returns 0; or -1 with a one-line reason naming the
+ * flag or file:line in err (the caller exits 2). o owns its strings: options_free() them. */
+int options_load(struct options *o, int argc, char *const argv[], char *err, size_t errlen);
+void options_free(struct options *o);
+
+/* Prints the effective configuration as one JSON object on stdout (--check-config). */
+void options_print_json(const struct options *o);
+/* Prints the usage text, generated from the table. */
+void options_usage(const char *prog);
+
+/* Names of settings that differ between a and b and that only a restart applies (NULL if none). */
+const char *options_restart_needed(const struct options *a, const struct options *b);
+
+#endif
