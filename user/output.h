@@ -1,0 +1,60 @@
+/* output.h - where records go: stdout, or dated files in a log directory.
+ *
+ * Each record is written with one write() of whole lines. A write that fails (ENOSPC, EIO, directory
+ * gone) keeps the record in a bounded backlog that is retried every interval; a short write to a file
+ * is truncated back so no half line is ever left. Each kind of error is reported once on stderr until
+ * writes succeed again; every failure is counted in the agent counters.
+ */
+#ifndef COREWATCH_OUTPUT_H
+#define COREWATCH_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "collector.h"
+#include "options.h"
+
+#define OUTPUT_BACKLOG_MAX (4u << 20) /* bytes of unwritten records kept before the oldest drop */
+
+struct output {
+	char *dir, *prefix, *suffix;      /* dir NULL: stdout */
+	uint64_t retention_days;
+	int format;
+	int fd;
+	char day[11];                     /* YYYY-MM-DD of the open file */
+	char path[4096];
+	struct agent_counters *ctr;
+	char *backlog;                    /* complete lines not yet written */
+	size_t blen, bcap;
+	int reported[16];                 /* errnos already reported since the last good write */
+	size_t nreported;
+	pid_t maint_pid;                  /* compression/retention child, 0 if none */
+	bool maint_again;
+};
+
+/* Prepares the sink from o (creating the log directory if needed). Returns 0, or -1 with a reason in
+ * err: the caller treats that as bad configuration (exit 2). */
+int output_open(struct output *out, const struct options *o, struct agent_counters *ctr, char *err,
+		size_t errlen);
+/* Checks that o's log directory is usable, without keeping anything open (--check-config). */
+int output_check(const struct options *o, char *err, size_t errlen);
+/* Applies new settings (SIGHUP) and reopens the file. Returns 0, or -1 with err (old settings kept). */
+int output_reconfigure(struct output *out, const struct options *o, char *err, size_t errlen);
+/* Appends one record (json, len bytes, no newline) stamped with its time, and writes. */
+void output_record(struct output *out, const char *json, size_t len, int64_t epoch_ms);
+/* Reopens the file on the next write (SIGHUP, logrotate). */
+void output_reopen(struct output *out);
+/* Reaps the maintenance child if pid is it; call on SIGCHLD. */
+void output_child_exited(struct output *out, pid_t pid, int status);
+/* Flushes what it can and releases everything. */
+void output_close(struct output *out);
+
+/* Deletes this prefix/suffix's files dated today - retention_days or earlier (retention 0: none),
+ * and gzips every other closed day's .log to .log.gz. today is YYYY-MM-DD (local). Runs in the
+ * calling process; output.c runs it in a child. Returns the number of failures. */
+int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uint64_t retention_days,
+		    const char *today);
+
+#endif
