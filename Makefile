@@ -1,0 +1,102 @@
+# corewatch - build, test, run, install.
+#
+#   make            build build/corewatch (objects out of tree in build/)
+#   make run        install missing build deps (as root), build, run with defaults
+#   make test       install missing deps, build, run every test; ends with "N passed, N failed"
+#   make SANITIZE=1 ...   the same with ASan + UBSan, in build/san/
+#   make V=1 ...    show full commands
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+# Debian packages the build and the tests need (package:probe-file).
+DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bpf/libbpf.h \
+	bpftool:/usr/sbin/bpftool libelf-dev:/usr/include/libelf.h zlib1g-dev:/usr/include/zlib.h \
+	libcjson-dev:/usr/include/cjson/cJSON.h libinih-dev:/usr/include/ini.h \
+	libcmocka-dev:/usr/include/cmocka.h pkg-config:/usr/bin/pkg-config \
+	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py
+MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
+
+PKGS := libcjson inih zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
+	-Iuser -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+DEPFLAGS = -MMD -MP
+LDLIBS := $(PKG_LIBS) -lm
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test check-deps clean unit-tests
+all: $(BUILD)/corewatch
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/libcorewatch.a: $(USER_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/corewatch: $(BUILD)/user/main.o $(BUILD)/libcorewatch.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcorewatch.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit-tests: $(UNIT_BINS)
+
+# Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
+deps:
+	@missing="$(strip $(MISSING))"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing build dependencies: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "missing build dependencies; install them with:" >&2; \
+		echo "  sudo apt-get install -y $$missing" >&2; exit 1; \
+	fi
+
+# The sub-make sees the freshly installed packages (pkg-config flags are read at parse time).
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/corewatch $(RUN_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)BUILD=$(BUILD) bash tests/run
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d)

@@ -1,0 +1,361 @@
+/* monitor.c - see monitor.h. */
+#include "monitor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inventory.h"
+#include "log.h"
+#include "util.h"
+
+#define SCHEMA_VERSION 1
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void apply_log_level(const struct options *o)
+{
+	log_set_level(o->verbose ? LOG_LVL_DEBUG : o->quiet ? LOG_LVL_WARN : LOG_LVL_INFO);
+}
+
+static void set_env(struct monitor *m)
+{
+	m->env.proc_root = m->opt.proc_root;
+	m->env.sys_root = m->opt.sys_root;
+	m->env.all_disks = m->opt.all_disks;
+	m->env.agent = &m->ctr;
+}
+
+static void refresh_host(struct monitor *m)
+{
+	if (gethostname(m->host, sizeof(m->host)) < 0)
+		snprintf(m->host, sizeof(m->host), "unknown");
+	m->host[sizeof(m->host) - 1] = '\0';
+}
+
+int monitor_start(struct monitor *m, struct options *opt, int argc, char *const argv[], char *err,
+		  size_t errlen)
+{
+	size_t n = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->epfd = m->tfd = m->sfd = -1;
+	m->opt = *opt;
+	memset(opt, 0, sizeof(*opt));
+	m->argc = argc;
+	m->argv = argv;
+	apply_log_level(&m->opt);
+	set_env(m);
+	refresh_host(m);
+	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0)
+		return -1;
+	while (collector_table[n])
+		n++;
+	m->slots = calloc(n, sizeof(*m->slots));
+	if (!m->slots) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	m->nslots = n;
+	for (size_t i = 0; i < n; i++) {
+		struct col_slot *s = &m->slots[i];
+		int e;
+
+		s->ops = collector_table[i];
+		e = s->ops->init(&m->env, &s->state);
+		s->active = e == 0;
+		if (e == -ENOTSUP)
+			log_info("collector %s: not available on this host", s->ops->name);
+		else if (e)
+			log_warnx("collector %s disabled: %s", s->ops->name, strerror(-e));
+	}
+	return 0;
+}
+
+static void sample_all(struct monitor *m)
+{
+	for (size_t i = 0; i < m->nslots; i++) {
+		struct col_slot *s = &m->slots[i];
+		int e;
+
+		double t;
+
+		if (!s->active)
+			continue;
+		t = mono_now();
+		e = s->ops->sample(s->state);
+		if (e == 0) {
+			s->samples = s->samples < 2 ? s->samples + 1 : 2;
+			s->t_prev = s->t_cur;
+			s->t_cur = t;
+			s->last_err = 0;
+			continue;
+		}
+		/* The section is left out until two good samples again; rates never span a gap. */
+		m->ctr.collector_errors++;
+		s->samples = 0;
+		if (e != s->last_err)
+			log_warnx("collector %s: %s (section left out until it recovers)", s->ops->name,
+				  strerror(-e));
+		s->last_err = e;
+	}
+}
+
+static cJSON *record_header(struct monitor *m, const char *type, int64_t now_ms)
+{
+	cJSON *r = cJSON_CreateObject();
+	char ts[40];
+
+	if (!r)
+		return NULL;
+	format_rfc3339_ms(now_ms, ts, sizeof(ts));
+	jint(r, "schema", SCHEMA_VERSION);
+	jstr(r, "type", type);
+	jstr(r, "time", ts);
+	cJSON_AddNumberToObject(r, "timestamp", (double)(now_ms / 1000));
+	jstr(r, "host", m->host);
+	jnum(r, "interval_s", (double)m->opt.interval_ms / 1000.0);
+	return r;
+}
+
+static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
+{
+	char *text = r ? cJSON_PrintUnformatted(r) : NULL;
+
+	if (!text) {
+		m->ctr.records_dropped++;
+		log_warnx("record dropped: out of memory");
+	} else {
+		output_record(&m->out, text, strlen(text), now_ms);
+	}
+	free(text);
+	cJSON_Delete(r);
+}
+
+static void write_inventory(struct monitor *m)
+{
+	const char *names[64];
+	bool active[64];
+	size_t n = m->nslots < 64 ? m->nslots : 64;
+	int64_t now = realtime_ms();
+	cJSON *r = record_header(m, "inventory", now);
+
+	for (size_t i = 0; i < n; i++) {
+		names[i] = m->slots[i].ops->name;
+		active[i] = m->slots[i].active;
+	}
+	if (r)
+		inventory_fill(r, &m->env, names, active, n);
+	write_record(m, r, now);
+}
+
+/* Samples every collector and writes the record for the interval that just ended. */
+static void tick(struct monitor *m)
+{
+	int64_t now = realtime_ms();
+	cJSON *r = record_header(m, "metrics", now);
+
+	sample_all(m);
+	for (size_t i = 0; i < m->nslots; i++) {
+		struct col_slot *s = &m->slots[i];
+
+		/* Each collector's rates span its own last two good samples. */
+		if (r && s->active && s->samples >= 2 && s->t_cur > s->t_prev)
+			s->ops->emit(s->state, r, s->t_cur - s->t_prev);
+	}
+	write_record(m, r, now);
+	m->records++;
+	if (m->opt.count && m->records >= m->opt.count)
+		m->stop = true;
+}
+
+/* Arms the timer on wall-clock multiples of the interval (records of a fleet line up), the first at
+ * least half an interval away so the first rates cover a meaningful span. */
+static int arm_timer(struct monitor *m)
+{
+	struct timespec now;
+	struct itimerspec its = { 0 };
+	uint64_t iv_ns = m->opt.interval_ms * 1000000ull, now_ns, next_ns;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	next_ns = (now_ns + iv_ns / 2) / iv_ns * iv_ns + iv_ns;
+	its.it_value.tv_sec = (time_t)(next_ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(next_ns % 1000000000ull);
+	its.it_interval.tv_sec = (time_t)(iv_ns / 1000000000ull);
+	its.it_interval.tv_nsec = (long)(iv_ns % 1000000000ull);
+	return timerfd_settime(m->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+}
+
+static void reload(struct monitor *m)
+{
+	struct options nopt;
+	char err[512];
+	const char *restart;
+
+	log_info("SIGHUP: re-reading the configuration");
+	output_reopen(&m->out);
+	refresh_host(m);
+	if (options_load(&nopt, m->argc, m->argv, err, sizeof(err)) < 0) {
+		log_warnx("new configuration rejected, keeping the running one: %s", err);
+		return;
+	}
+	if (output_reconfigure(&m->out, &nopt, err, sizeof(err)) < 0) {
+		log_warnx("new configuration rejected, keeping the running one: %s", err);
+		options_free(&nopt);
+		return;
+	}
+	restart = options_restart_needed(&m->opt, &nopt);
+	if (restart)
+		log_warnx("%s changed: it takes effect only after a restart", restart);
+	/* Settings that need a restart keep their running values. */
+	free(nopt.proc_root);
+	free(nopt.sys_root);
+	nopt.proc_root = m->opt.proc_root;
+	nopt.sys_root = m->opt.sys_root;
+	nopt.no_bpf = m->opt.no_bpf;
+	nopt.all_disks = m->opt.all_disks;
+	m->opt.proc_root = m->opt.sys_root = NULL;
+	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
+	options_free(&m->opt);
+	m->opt = nopt;
+	set_env(m);
+	apply_log_level(&m->opt);
+	if (new_interval && arm_timer(m) < 0)
+		log_warn("timerfd_settime");
+}
+
+static void on_signal(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			m->stop = true;
+			break;
+		case SIGHUP:
+			reload(m);
+			break;
+		case SIGCHLD: {
+			int status;
+			pid_t pid;
+
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				output_child_exited(&m->out, pid, status);
+			break;
+		}
+		}
+	}
+}
+
+static void on_timer(struct monitor *m)
+{
+	uint64_t expirations;
+	ssize_t n = read(m->tfd, &expirations, sizeof(expirations));
+
+	if (n < 0 && errno == ECANCELED) {
+		/* The wall clock was set: realign to the new time. */
+		log_info("system clock changed: realigning the sampling timer");
+		if (arm_timer(m) < 0)
+			log_warn("timerfd_settime");
+		return;
+	}
+	if (n != sizeof(expirations))
+		return;
+	if (expirations > 1)
+		m->ctr.missed_intervals += expirations - 1;
+	tick(m);
+}
+
+static int add_fd(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int monitor_run(struct monitor *m)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout is a write error to count, not a death */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (m->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (m->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (m->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || add_fd(m->epfd, m->sfd) < 0 ||
+	    add_fd(m->epfd, m->tfd) < 0) {
+		log_warn("cannot set up the event loop");
+		return 1;
+	}
+	sample_all(m); /* rates need two samples: the first record comes one interval from now */
+	write_inventory(m);
+	if (arm_timer(m) < 0) {
+		log_warn("timerfd_settime");
+		return 1;
+	}
+	while (!m->stop) {
+		struct epoll_event ev[8];
+		int n = epoll_wait(m->epfd, ev, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == m->sfd)
+				on_signal(m);
+			else if (ev[i].data.fd == m->tfd && !m->stop)
+				on_timer(m);
+		}
+	}
+	return 0;
+}
+
+void monitor_stop(struct monitor *m)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].active)
+			m->slots[i].ops->free(m->slots[i].state);
+	free(m->slots);
+	output_close(&m->out);
+	options_free(&m->opt);
+	if (m->epfd >= 0)
+		close(m->epfd);
+	if (m->tfd >= 0)
+		close(m->tfd);
+	if (m->sfd >= 0)
+		close(m->sfd);
+}

@@ -1,0 +1,47 @@
+/* monitor.h - the agent: collectors, output and one event loop (timerfd + signalfd in one epoll).
+ *
+ * monitor_start() validates and prepares everything (nothing is written yet); monitor_run() writes the
+ * inventory record, then one metrics record per interval until a signal or --count ends it.
+ */
+#ifndef COREWATCH_MONITOR_H
+#define COREWATCH_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collector.h"
+#include "options.h"
+#include "output.h"
+
+struct col_slot {
+	const struct collector_ops *ops;
+	void *state;
+	bool active;       /* init() succeeded */
+	int samples;       /* good samples in a row (emit needs 2) */
+	double t_prev, t_cur; /* CLOCK_MONOTONIC of the last two good samples */
+	int last_err;      /* last error reported, to report each new one once */
+};
+
+struct monitor {
+	struct options opt;
+	char *const *argv;       /* kept for SIGHUP re-reads */
+	int argc;
+	struct collector_env env;
+	struct agent_counters ctr;
+	struct col_slot *slots;
+	size_t nslots;
+	struct output out;
+	char host[256];
+	int epfd, tfd, sfd;
+	uint64_t records;        /* metrics records written */
+	bool stop;
+};
+
+/* Takes ownership of opt. Returns 0, or -1 with a reason in err (configuration problem: exit 2). */
+int monitor_start(struct monitor *m, struct options *opt, int argc, char *const argv[], char *err,
+		  size_t errlen);
+/* Runs until SIGTERM/SIGINT or --count. Returns 0, or 1 on a fatal runtime error. */
+int monitor_run(struct monitor *m);
+void monitor_stop(struct monitor *m);
+
+#endif
