@@ -1,0 +1,330 @@
+/* The option table (flags, config file, errors) and the output sink (stamped lines, backlog on
+ * failure, day files, compression and retention). */
+#include "testlib.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "options.h"
+#include "output.h"
+
+static char tmpdir[64];
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/corewatch-unit-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	char cmd[128];
+
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_conf(const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Loads argv (NULL-terminated) and returns options_load's result; err gets the message. */
+static int load(struct options *o, char *err, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"corewatch";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return options_load(o, argc, argv, err, 512);
+}
+
+static void test_defaults(void **st)
+{
+	struct options o;
+	char err[512];
+	const char *args[] = { "--config", write_conf("# nothing\n"), NULL };
+
+	(void)st;
+	assert_int_equal(load(&o, err, args), 0);
+	assert_int_equal(o.interval_ms, 1000);
+	assert_int_equal(o.count, 0);
+	assert_int_equal(o.retention_days, 7);
+	assert_int_equal(o.format, FORMAT_JSON);
+	assert_string_equal(o.proc_root, "/proc");
+	assert_string_equal(o.log_prefix, "corewatch-");
+	assert_string_equal(o.log_suffix, "");
+	assert_null(o.log_dir);
+	assert_false(o.no_bpf);
+	options_free(&o);
+}
+
+static void test_file_then_flags(void **st)
+{
+	struct options o;
+	char err[512];
+	const char *conf = write_conf("; comment\ninterval = 2s\nformat = stamped\n"
+				      "[corewatch]\nretention-days = 30\nno-bpf = yes\n");
+	const char *args[] = { "-c", conf, "-i", "500ms", NULL };
+
+	(void)st;
+	assert_int_equal(load(&o, err, args), 0);
+	assert_int_equal(o.interval_ms, 500); /* the flag wins over the file */
+	assert_int_equal(o.format, FORMAT_STAMPED);
+	assert_int_equal(o.retention_days, 30);
+	assert_true(o.no_bpf);
+	assert_string_equal(o.config, conf);
+	options_free(&o);
+}
+
+static void expect_error(const char *const *args, const char *want)
+{
+	struct options o;
+	char err[512];
+
+	assert_int_equal(load(&o, err, args), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_flag_errors(void **st)
+{
+	const char *conf = write_conf("");
+	const char *a1[] = { "-c", conf, "--interval", "abc", NULL };
+	const char *a2[] = { "-c", conf, "--interval", "0", NULL };
+	const char *a3[] = { "-c", conf, "--count", "-1", NULL };
+	const char *a4[] = { "-c", conf, "--frobnicate", NULL };
+	const char *a5[] = { "-c", conf, "-x", NULL };
+	const char *a6[] = { "-c", conf, "--format", "xml", NULL };
+	const char *a7[] = { "-c", conf, "--proc-root", "/nonexistent", NULL };
+	const char *a8[] = { "-c", conf, "--log-prefix", "a/b", NULL };
+	const char *a9[] = { "-c", conf, "--interval", "2h", NULL };
+	const char *a10[] = { "-c", conf, "stray", NULL };
+	const char *a11[] = { "-c", conf, "--interval", NULL };
+	const char *a12[] = { "-c", "/nonexistent.conf", NULL };
+
+	(void)st;
+	expect_error(a1, "--interval: 'abc' is not a duration");
+	expect_error(a2, "--interval: '0' is out of range (100ms..1h)");
+	expect_error(a3, "--count: '-1' is not a whole number");
+	expect_error(a4, "unknown option '--frobnicate'");
+	expect_error(a5, "unknown option '-x'");
+	expect_error(a6, "--format: 'xml' is not one of json|stamped");
+	expect_error(a7, "--proc-root: '/nonexistent' is not a directory");
+	expect_error(a8, "--log-prefix: 'a/b' must not contain '/'");
+	expect_error(a9, "out of range");
+	expect_error(a10, "unexpected argument 'stray'");
+	expect_error(a11, "--interval: missing value");
+	expect_error(a12, "/nonexistent.conf: No such file or directory");
+}
+
+static void test_file_errors(void **st)
+{
+	char want[256];
+	const char *conf;
+	const char *args[] = { "-c", NULL, NULL };
+
+	(void)st;
+	conf = write_conf("interval = 1s\n\nbogus-key = 1\n");
+	args[1] = conf;
+	snprintf(want, sizeof(want), "%s:3: unknown key 'bogus-key'", conf);
+	expect_error(args, want);
+
+	conf = write_conf("# ok\nretention-days = 99999\n");
+	snprintf(want, sizeof(want), "%s:2: retention-days: '99999' is not a whole number in 0..36500",
+		 conf);
+	expect_error(args, want);
+
+	conf = write_conf("[other]\ninterval = 1s\n");
+	snprintf(want, sizeof(want), "%s:2: unknown section [other]", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\nthis line has no equals sign\n");
+	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	/* command-line-only keys are not config keys */
+	conf = write_conf("check-config = true\n");
+	snprintf(want, sizeof(want), "%s:1: unknown key 'check-config'", conf);
+	expect_error(args, want);
+}
+
+static void test_restart_needed(void **st)
+{
+	struct options a, b;
+	char err[512];
+	const char *conf = write_conf("");
+	const char *a1[] = { "-c", conf, NULL };
+	const char *a2[] = { "-c", conf, "--no-bpf", "-i", "2s", NULL };
+
+	(void)st;
+	assert_int_equal(load(&a, err, a1), 0);
+	assert_int_equal(load(&b, err, a2), 0);
+	assert_string_equal(options_restart_needed(&a, &b), "no-bpf");
+	assert_null(options_restart_needed(&a, &a));
+	options_free(&a);
+	options_free(&b);
+}
+
+/* ---- output ---- */
+
+static void open_dir_output(struct output *out, struct agent_counters *c, const char *dir, int format)
+{
+	struct options o = { .log_dir = (char *)dir, .log_prefix = (char *)"cw-",
+			     .log_suffix = (char *)"-x", .retention_days = 7, .format = format };
+	char err[256];
+
+	assert_int_equal(output_open(out, &o, c, err, sizeof(err)), 0);
+}
+
+static size_t slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return n;
+}
+
+/* noon local time on 2026-11-<day>, in ms */
+static int64_t noon_ms(int day)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = day, .tm_hour = 12, .tm_isdst = -1 };
+
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static void test_output_stamped_and_day_switch(void **st)
+{
+	struct agent_counters c = { 0 };
+	struct output out;
+	char dir[128], path[256], buf[4096];
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/logs", tmpdir);
+	open_dir_output(&out, &c, dir, FORMAT_STAMPED);
+	output_record(&out, "{\"a\":1}", 7, noon_ms(21));
+	output_record(&out, "{\"a\":2}", 7, noon_ms(22)); /* next day: new file */
+	assert_int_equal(c.records_written, 2);
+	assert_int_equal(c.write_errors, 0);
+	snprintf(path, sizeof(path), "%s/cw-2026-11-22-x.log", dir);
+	slurp(path, buf, sizeof(buf));
+	snprintf(path, sizeof(path), "%lld - {\"a\":2}\n", (long long)(noon_ms(22) / 1000));
+	assert_string_equal(buf, path);
+	output_close(&out);
+}
+
+/* The directory vanishes: records are kept, counted as errors, and all land once it is back. */
+static void test_output_backlog(void **st)
+{
+	struct agent_counters c = { 0 };
+	struct output out;
+	char dir[128], cmd[256], path[256], buf[4096];
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/gone", tmpdir);
+	open_dir_output(&out, &c, dir, FORMAT_JSON);
+	output_record(&out, "{\"n\":1}", 7, noon_ms(22));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	output_record(&out, "{\"n\":2}", 7, noon_ms(22));
+	output_record(&out, "{\"n\":3}", 7, noon_ms(22));
+	assert_int_equal(c.records_written, 1);
+	assert_int_equal(c.write_errors, 2);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	output_record(&out, "{\"n\":4}", 7, noon_ms(22));
+	assert_int_equal(c.records_written, 4);
+	snprintf(path, sizeof(path), "%s/cw-2026-11-22-x.log", dir);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+	output_close(&out);
+}
+
+static void touch(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void test_maintenance(void **st)
+{
+	char dir[128], path[256], buf[256];
+	gzFile gz;
+	int n;
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/maint", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	touch(dir, "cw-2026-11-22-x.log", "today\n");
+	touch(dir, "cw-2026-11-21-x.log", "yesterday\n");
+	touch(dir, "cw-2026-11-16-x.log.gz", "");   /* 6 days ago: kept */
+	touch(dir, "cw-2026-11-15-x.log", "old\n"); /* 7 days ago: deleted */
+	touch(dir, "cw-2026-10-01-x.log.gz", "");
+	touch(dir, "other-2026-10-01-x.log", "not ours\n");
+	touch(dir, "cw-2026-10-01-y.log", "other suffix\n");
+	assert_int_equal(logdir_maintain(dir, "cw-", "-x", 7, "2026-11-22"), 0);
+	assert_true(exists(dir, "cw-2026-11-22-x.log"));
+	assert_false(exists(dir, "cw-2026-11-21-x.log"));
+	assert_true(exists(dir, "cw-2026-11-21-x.log.gz"));
+	assert_true(exists(dir, "cw-2026-11-16-x.log.gz"));
+	assert_false(exists(dir, "cw-2026-11-15-x.log"));
+	assert_false(exists(dir, "cw-2026-11-15-x.log.gz"));
+	assert_false(exists(dir, "cw-2026-10-01-x.log.gz"));
+	assert_true(exists(dir, "other-2026-10-01-x.log"));
+	assert_true(exists(dir, "cw-2026-10-01-y.log"));
+	snprintf(path, sizeof(path), "%s/cw-2026-11-21-x.log.gz", dir);
+	gz = gzopen(path, "rb");
+	assert_non_null(gz);
+	n = gzread(gz, buf, sizeof(buf) - 1);
+	gzclose(gz);
+	assert_int_equal(n, 10);
+	buf[n] = '\0';
+	assert_string_equal(buf, "yesterday\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_file_then_flags),
+		cmocka_unit_test(test_flag_errors),    cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_restart_needed), cmocka_unit_test(test_output_stamped_and_day_switch),
+		cmocka_unit_test(test_output_backlog), cmocka_unit_test(test_maintenance),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
