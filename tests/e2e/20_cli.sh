@@ -1,0 +1,42 @@
+# Command line and config file: bad input exits 2 with a one-line reason; --check-config; --help.
+. tests/e2e/lib.sh
+
+# expect_2 NAME PATTERN ARGS...: exit status 2, PATTERN on stderr, nothing on stdout.
+expect_2() {
+	local name=$1 pat=$2 rc
+	shift 2
+	"${CW[@]}" "$@" >"$T/o" 2>"$T/e"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$pat" "$T/e" && [ ! -s "$T/o" ] && [ "$(wc -l <"$T/e")" -eq 1 ]; then
+		pass "cli/$name"
+	else
+		fail "cli/$name" "exit $rc, stderr: $(head -2 "$T/e"), stdout bytes: $(wc -c <"$T/o")"
+	fi
+}
+printf 'interval = 1s\nno-such-key = 3\n' >"$T/unknown.conf"
+printf '# retention\nretention-days = 100000\n' >"$T/bounds.conf"
+printf 'interval = 2s\nformat = stamped\n' >"$T/good.conf"
+expect_2 interval-abc "--interval: 'abc'" --interval abc
+expect_2 interval-0 "--interval: '0' is out of range" --interval 0
+expect_2 count-negative "--count: '-1'" --count -1
+expect_2 unknown-flag "unknown option '--no-such-flag'" --no-such-flag
+expect_2 unknown-config-key "$T/unknown.conf:2: unknown key 'no-such-key'" -c "$T/unknown.conf"
+expect_2 config-out-of-bounds "$T/bounds.conf:2: retention-days" -c "$T/bounds.conf"
+expect_2 missing-config "$T/none.conf: No such file" -c "$T/none.conf"
+expect_2 log-dir-is-file "--log-dir: '$T/good.conf' is not a directory" --log-dir "$T/good.conf" -n 1
+
+out=$("${CW[@]}" --check-config -c "$T/good.conf" -i 500ms 2>&1)
+if [ $? -eq 0 ] && echo "$out" | $PY -c '
+import json, sys
+c = json.load(sys.stdin)
+assert c["interval"] == "500ms" and c["format"] == "stamped" and c["retention-days"] == 7, c'; then
+	pass "cli/check-config-prints-effective-config"
+else
+	fail "cli/check-config-prints-effective-config" "$out"
+fi
+expect_2 check-config-bad "$T/unknown.conf:2" --check-config -c "$T/unknown.conf"
+
+"$COREWATCH" --help >"$T/help" 2>&1 && grep -q -- "--retention-days N" "$T/help" &&
+	pass "cli/help" || fail "cli/help" "$(head -3 "$T/help")"
+"$COREWATCH" --version | grep -Eq '^corewatch [0-9]+\.[0-9]+' && pass "cli/version" || fail "cli/version" "no version"
+check "cli/shipped-config-valid" "$COREWATCH" --check-config -c configs/corewatch.conf

@@ -1,0 +1,68 @@
+# lib.sh - helpers sourced by every end-to-end script.
+#   pass NAME | fail NAME WHY | skip_or_fail NAME WHY  (a skip fails when CI=true)
+#   need_root NAME: returns 1 (after a loud SKIP, or a FAIL under CI) when not root
+#   PY: Debian's python3, which has python3-jsonschema
+set -u
+: "${COREWATCH:?run through tests/run}"
+: "${RESULTS:?run through tests/run}"
+PY=/usr/bin/python3
+SCHEMA="$PWD/docs/corewatch.schema.json"
+VALIDATE="$PWD/tests/e2e/validate.py"
+T=$(mktemp -d /tmp/corewatch-e2e.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+pass() { echo "PASS $1" >>"$RESULTS"; echo "  ok   $1"; }
+fail() { echo "FAIL $1: $2" >>"$RESULTS"; echo "  FAIL $1: $2"; }
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		fail "$1" "cannot run here ($2), and CI must run it"
+	else
+		echo "SKIP $1: $2" >>"$RESULTS"
+		echo "  SKIP $1: $2  <<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+	fi
+}
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	skip_or_fail "$1" "needs root"
+	return 1
+}
+# check NAME CMD...: PASS when CMD succeeds, else FAIL with its output.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -5 | tr '\n' ' ')"; fi
+}
+# wait_lines FILE N SECONDS: waits until FILE has at least N lines.
+wait_lines() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# "${CW[@]}" ARGS...: corewatch with an empty config, so an installed /etc/corewatch/corewatch.conf
+# never changes what a test sees (a later -c in ARGS wins). An array, not a function: with
+# "${CW[@]}" ... & the pid in $! is corewatch's own.
+: >"$T/empty.conf"
+CW=("$COREWATCH" -c "$T/empty.conf")
+# pycheck NAME FILE <<'PYEOF' ... : runs a python check script that prints PASS/FAIL lines; a crash
+# of the script itself is a failure too, never a silently missing result.
+pycheck() {
+	local name=$1 out rc
+	out=$($PY - "$2" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL) ' | report
+	[ $rc -eq 0 ] || fail "$name" "check script failed: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')"
+}
+# ... | report: turns "PASS name" / "FAIL name: why" lines (from python checks) into results.
+report() {
+	local st rest
+	while read -r st rest; do
+		case "$st" in
+		PASS) pass "$rest" ;;
+		FAIL) fail "${rest%%: *}" "${rest#*: }" ;;
+		*) fail "report" "unexpected line: $st $rest" ;;
+		esac
+	done
+}
