@@ -34,7 +34,7 @@ int diskstats_parse_line(const char *line, struct diskstat_line *out)
 	out->minor = (unsigned)min;
 	for (int i = 0; i < DS_NFIELDS; i++)
 		if (scan_u64(&p, &out->f[i]) < 0)
-			return i >= DS_WR_MS ? 0 : -EINVAL; /* 2.6.25-era partitions list only 4 fields */
+			return -EINVAL; /* pre-2.6.25 4-field partition lines mean other things: skip */
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "instances.h"
 
 /* Fields of a diskstats line after "major minor name", in kernel order (Documentation/admin-guide/
- * iostats.rst). Kernels before 4.18 stop after DS_WEIGHTED_MS; the rest then read 0. */
+ * iostats.rst). Later kernels append discard and flush fields, which are not read here. */
 enum ds_field { DS_RD_IOS, DS_RD_MERGES, DS_RD_SECTORS, DS_RD_MS, DS_WR_IOS, DS_WR_MERGES,
 		DS_WR_SECTORS, DS_WR_MS, DS_IN_FLIGHT, DS_IO_MS, DS_WEIGHTED_MS, DS_NFIELDS };
 
