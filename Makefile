@@ -36,7 +36,7 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
-PKGS := libcjson inih zlib
+PKGS := libbpf libelf libcjson inih zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -47,18 +47,48 @@ ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_G
 DEPFLAGS = -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 
+# eBPF: clang -target bpf -> bpftool gen skeleton -> included by the agent.
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' \
+	-e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
+VMLINUX_DIR := vmlinux/$(ARCH)
+CLANG ?= clang
+BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
+	-Wall -Werror -Wno-unused-function
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(BPF_SRCS:%.c=$(BUILD)/%.o)
+SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+.SECONDARY: $(BPF_OBJS)
+
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test check-deps clean unit-tests
+.PHONY: all deps run test clean unit-tests vmlinux
 all: $(BUILD)/corewatch
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(call say,BPF,$<)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call say,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Skeletons exist before any agent object compiles; -MMD then tracks which object uses which.
+$(USER_OBJS) $(BUILD)/user/main.o: | $(SKELS)
+
+# Regenerates the committed vmlinux.h from the running kernel's BTF.
+vmlinux:
+	@mkdir -p $(VMLINUX_DIR)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
 
 $(BUILD)/libcorewatch.a: $(USER_OBJS)
 	$(call say,AR,$@)
@@ -99,4 +129,4 @@ test: deps
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d)
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d $(BUILD)/bpf/*.d)

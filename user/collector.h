@@ -35,6 +35,12 @@ struct collector_env {
 	const char *sys_root;       /* "/sys" */
 	const char *utmp_path;      /* NULL: the system's utmp */
 	bool all_disks;             /* include partitions, loop and ram devices */
+	bool no_bpf;                /* --no-bpf: eBPF collectors stay inactive */
+	unsigned top_n;             /* length of top-N lists (--top) */
+	uint64_t interval_ms;
+	/* Writes a "type": "event" record named event whose fields are body's (consumed). */
+	void (*emit_event)(void *ctx, const char *event, cJSON *body);
+	void *emit_ctx;
 	/* statvfs(3) unless set (tests give fixture mount tables fake file systems). */
 	int (*statvfs_fn)(const char *path, struct statvfs *st);
 	struct agent_counters *agent;
@@ -48,6 +54,10 @@ struct collector_ops {
 	int (*sample)(void *state);
 	void (*emit)(void *state, cJSON *record, double dt_s);
 	void (*free)(void *state);
+	/* Optional: a descriptor the loop polls (a ring buffer's epoll fd), or -1; and what to do when
+	 * it is readable. */
+	int (*event_fd)(void *state);
+	void (*on_event)(void *state);
 };
 
 /* The first member of every /proc collector's state: its environment and a read buffer that is
@@ -69,6 +79,7 @@ extern const struct collector_ops *const collector_table[];
 
 extern const struct collector_ops load_collector, cpu_collector, memory_collector,
 	filesystems_collector, disks_collector, network_collector, pressure_collector,
-	users_collector, processes_collector, agent_collector;
+	users_collector, processes_collector, sched_collector, block_collector, tcp_collector,
+	bpf_collector, agent_collector;
 
 #endif

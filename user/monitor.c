@@ -2,6 +2,7 @@
 #include "monitor.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,12 +42,19 @@ static void apply_log_level(const struct options *o)
 	log_set_level(o->verbose ? LOG_LVL_DEBUG : o->quiet ? LOG_LVL_WARN : LOG_LVL_INFO);
 }
 
+static void emit_event(void *ctx, const char *event, cJSON *body);
+
 static void set_env(struct monitor *m)
 {
 	m->env.proc_root = m->opt.proc_root;
 	m->env.sys_root = m->opt.sys_root;
 	m->env.all_disks = m->opt.all_disks;
+	m->env.no_bpf = m->opt.no_bpf;
+	m->env.top_n = (unsigned)m->opt.top;
+	m->env.interval_ms = m->opt.interval_ms;
 	m->env.agent = &m->ctr;
+	m->env.emit_event = emit_event;
+	m->env.emit_ctx = m;
 }
 
 static void refresh_host(struct monitor *m)
@@ -84,6 +92,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		struct col_slot *s = &m->slots[i];
 		int e;
 
+		s->event_fd = -1;
 		s->ops = collector_table[i];
 		e = s->ops->init(&m->env, &s->state);
 		s->active = e == 0;
@@ -91,7 +100,11 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 			log_info("collector %s: not available on this host", s->ops->name);
 		else if (e)
 			log_warnx("collector %s disabled: %s", s->ops->name, strerror(-e));
+		if (s->active && s->ops->event_fd)
+			s->event_fd = s->ops->event_fd(s->state);
 	}
+	/* Loading freed large buffers (the kernel's BTF, ELF images): give them back. */
+	malloc_trim(0);
 	return 0;
 }
 
@@ -153,6 +166,24 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 	}
 	free(text);
 	cJSON_Delete(r);
+}
+
+/* A rare notable event (from a ring buffer): written at once, not at the next tick. */
+static void emit_event(void *ctx, const char *event, cJSON *body)
+{
+	struct monitor *m = ctx;
+	int64_t now = realtime_ms();
+	cJSON *r = record_header(m, "event", now), *it;
+
+	if (r) {
+		jstr(r, "event", event);
+		while (body && (it = body->child) != NULL) {
+			cJSON_DetachItemViaPointer(body, it);
+			cJSON_AddItemToObject(r, it->string, it);
+		}
+	}
+	cJSON_Delete(body);
+	write_record(m, r, now);
 }
 
 static void write_inventory(struct monitor *m)
@@ -237,6 +268,7 @@ static void reload(struct monitor *m)
 	nopt.proc_root = m->opt.proc_root;
 	nopt.sys_root = m->opt.sys_root;
 	nopt.no_bpf = m->opt.no_bpf;
+	nopt.top = m->opt.top;
 	nopt.all_disks = m->opt.all_disks;
 	m->opt.proc_root = m->opt.sys_root = NULL;
 	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
@@ -293,6 +325,13 @@ static void on_timer(struct monitor *m)
 	tick(m);
 }
 
+static void on_collector_event(struct monitor *m, int fd)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].event_fd == fd)
+			m->slots[i].ops->on_event(m->slots[i].state);
+}
+
 static int add_fd(int epfd, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -318,6 +357,9 @@ int monitor_run(struct monitor *m)
 		log_warn("cannot set up the event loop");
 		return 1;
 	}
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].event_fd >= 0 && add_fd(m->epfd, m->slots[i].event_fd) < 0)
+			log_warn("collector %s: cannot poll its events", m->slots[i].ops->name);
 	sample_all(m); /* rates need two samples: the first record comes one interval from now */
 	write_inventory(m);
 	if (arm_timer(m) < 0) {
@@ -339,6 +381,8 @@ int monitor_run(struct monitor *m)
 				on_signal(m);
 			else if (ev[i].data.fd == m->tfd && !m->stop)
 				on_timer(m);
+			else
+				on_collector_event(m, ev[i].data.fd);
 		}
 	}
 	return 0;

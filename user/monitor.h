@@ -20,6 +20,7 @@ struct col_slot {
 	int samples;       /* good samples in a row (emit needs 2) */
 	double t_prev, t_cur; /* CLOCK_MONOTONIC of the last two good samples */
 	int last_err;      /* last error reported, to report each new one once */
+	int event_fd;      /* polled by the loop, or -1 */
 };
 
 struct monitor {

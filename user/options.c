@@ -57,6 +57,8 @@ static const struct opt_spec specs[] = {
 	  "where sysfs is mounted" },
 	{ "no-bpf", 0, T_BOOL, OFF(no_bpf), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "do not load eBPF programs: /proc-only records" },
+	{ "top", 0, T_UINT, OFF(top), 1, 100, "10", NULL, 0, "N",
+	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
 	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "also report partitions, loop and ram devices" },
 	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,

@@ -19,6 +19,7 @@ struct options {
 	char *log_dir;           /* NULL: records go to stdout */
 	char *log_prefix, *log_suffix;
 	uint64_t retention_days; /* 0 = keep every day */
+	uint64_t top;            /* length of the top-N lists */
 	int format;              /* enum out_format */
 	char *proc_root, *sys_root;
 	bool no_bpf, all_disks, quiet, verbose;

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sched.bpf.c - scheduler collectors: context switches and run-queue latency per CPU (the only work
+ * done on every switch), process churn and short-lived processes, OOM kills as ring-buffer events,
+ * and a task iterator the agent reads once per interval for per-process CPU and run-queue wait.
+ *
+ * Each hook has a tp_btf program and a raw_tp twin; the agent autoloads one of them.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "bits.bpf.h"
+#include "compat.bpf.h"
+#include "sched.h"
+
+#define TASK_RUNNING 0
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the agent before load. */
+const volatile __u32 page_kb = 4;
+/* Written by the agent at every sample: processes that start after it and exit before the next
+ * sample are short-lived. CLOCK_MONOTONIC ns, like task->start_time. */
+volatile __u64 interval_start_ns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_pcpu);
+} pcpu SEC(".maps");
+
+/* Largest run-queue latency per CPU since the agent last zeroed it (every interval): apart from the
+ * cumulative counters, so that zeroing it never loses a count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rq_max SEC(".maps");
+
+/* When each runnable task was queued (woken, or preempted while runnable). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} queued_at SEC(".maps");
+
+/* The same for the raw_tp fallback, which has no task storage: bounded by pid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WAKEUP_PIDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} queued_at_pid SEC(".maps");
+
+/* comm -> short-lived processes with that name; the agent reads and clears it every interval. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SHORT_LIVED_COMMS);
+	__type(key, char[TASK_COMM_LEN]);
+	__type(value, __u64);
+} short_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline struct sched_pcpu *stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pcpu, &zero);
+}
+
+static __always_inline void mark_queued(struct task_struct *t, __u64 now, bool btf)
+{
+	if (btf) {
+		__u64 *ts = bpf_task_storage_get(&queued_at, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (ts)
+			*ts = now;
+	} else {
+		__u32 pid = BPF_CORE_READ(t, pid);
+
+		if (bpf_map_update_elem(&queued_at_pid, &pid, &now, BPF_ANY)) {
+			struct sched_pcpu *s = stats();
+
+			if (s)
+				s->map_full++;
+		}
+	}
+}
+
+static __always_inline int on_wakeup(struct task_struct *t, bool btf)
+{
+	struct sched_pcpu *s = stats();
+
+	if (s)
+		s->wakeups++;
+	mark_queued(t, bpf_ktime_get_ns(), btf);
+	return 0;
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, bool btf)
+{
+	struct sched_pcpu *s = stats();
+	__u64 now = bpf_ktime_get_ns(), *ts, *max, delta_us;
+	__u32 pid, zero = 0;
+
+	if (!s)
+		return 0;
+	s->switches++;
+	/* Preempted while runnable: it waits on the run queue from now. */
+	if (task_state(prev) == TASK_RUNNING)
+		mark_queued(prev, now, btf);
+	if (btf) {
+		ts = bpf_task_storage_get(&queued_at, next, 0, 0);
+	} else {
+		pid = BPF_CORE_READ(next, pid);
+		ts = bpf_map_lookup_elem(&queued_at_pid, &pid);
+	}
+	if (!ts || !*ts || *ts > now)
+		return 0;
+	delta_us = (now - *ts) / 1000;
+	if (btf)
+		*ts = 0;
+	else
+		bpf_map_delete_elem(&queued_at_pid, &pid);
+	hist_add(&s->rq, delta_us);
+	max = bpf_map_lookup_elem(&rq_max, &zero);
+	if (max && delta_us > *max)
+		*max = delta_us;
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(wakeup_btf, struct task_struct *p) { return on_wakeup(p, true); }
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(wakeup_new_btf, struct task_struct *p) { return on_wakeup(p, true); }
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, true);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(wakeup_raw, struct task_struct *p) { return on_wakeup(p, false); }
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(wakeup_new_raw, struct task_struct *p) { return on_wakeup(p, false); }
+SEC("raw_tp/sched_switch")
+int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(prev, next, false);
+}
+
+/* ---- churn: rare events, not per switch ---- */
+
+static __always_inline int on_fork(struct task_struct *child)
+{
+	struct sched_pcpu *s = stats();
+
+	if (s && BPF_CORE_READ(child, pid) == BPF_CORE_READ(child, tgid))
+		s->forks++;
+	return 0;
+}
+
+static __always_inline int on_exec(void)
+{
+	struct sched_pcpu *s = stats();
+
+	if (s)
+		s->execs++;
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *t)
+{
+	struct sched_pcpu *s = stats();
+	char comm[TASK_COMM_LEN];
+	__u64 one = 1, *cnt;
+
+	if (!s || BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+		return 0;
+	s->exits++;
+	if (BPF_CORE_READ(t, start_time) < interval_start_ns)
+		return 0;
+	s->short_lived++;
+	BPF_CORE_READ_STR_INTO(&comm, t, comm);
+	cnt = bpf_map_lookup_elem(&short_comms, &comm);
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+	else if (bpf_map_update_elem(&short_comms, &comm, &one, BPF_NOEXIST) && (cnt = bpf_map_lookup_elem(&short_comms, &comm)))
+		__sync_fetch_and_add(cnt, 1); /* lost a race with another CPU adding it */
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork_btf, struct task_struct *parent, struct task_struct *child) { return on_fork(child); }
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf) { return on_exec(); }
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *t) { return on_exit(t); }
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(fork_raw, struct task_struct *parent, struct task_struct *child) { return on_fork(child); }
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw) { return on_exec(); }
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *t) { return on_exit(t); }
+
+/* ---- OOM kills: one ring-buffer event each ---- */
+
+static __always_inline int on_oom_victim(struct task_struct *t, __u32 uid)
+{
+	struct sched_pcpu *s = stats();
+	struct oom_event *e;
+	struct mm_struct *mm;
+
+	if (!s)
+		return 0;
+	s->oom_kills++;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		s->ringbuf_drops++;
+		return 0;
+	}
+	e->type = EVENT_OOM_KILL;
+	e->pid = BPF_CORE_READ(t, tgid);
+	e->uid = uid;
+	e->oom_score_adj = BPF_CORE_READ(t, signal, oom_score_adj);
+	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	mm = BPF_CORE_READ(t, mm);
+	e->total_vm_kb = mm ? BPF_CORE_READ(mm, total_vm) * page_kb : 0;
+	e->anon_rss_kb = mm ? mm_counter(mm, MM_ANONPAGES) * page_kb : 0;
+	e->file_rss_kb = mm ? mm_counter(mm, MM_FILEPAGES) * page_kb : 0;
+	e->shmem_rss_kb = mm ? mm_counter(mm, MM_SHMEMPAGES) * page_kb : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(oom_btf, struct task_struct *t, __u32 uid) { return on_oom_victim(t, uid); }
+SEC("raw_tp/mark_victim")
+int BPF_PROG(oom_raw, struct task_struct *t, __u32 uid) { return on_oom_victim(t, uid); }
+
+/* ---- per-process CPU: read once per interval, nothing per switch ---- */
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task, *leader;
+	struct task_sample r = {};
+
+	if (!t)
+		return 0;
+	leader = BPF_CORE_READ(t, group_leader);
+	r.pid = BPF_CORE_READ(t, pid);
+	r.tgid = BPF_CORE_READ(t, tgid);
+	r.leader_start_ns = BPF_CORE_READ(leader, start_time);
+	r.runtime_ns = BPF_CORE_READ(t, se.sum_exec_runtime);
+	if (bpf_core_field_exists(t->sched_info.run_delay))
+		r.run_delay_ns = BPF_CORE_READ(t, sched_info.run_delay);
+	if (r.pid == r.tgid)
+		r.dead_runtime_ns = BPF_CORE_READ(t, signal, sum_sched_runtime);
+	BPF_CORE_READ_STR_INTO(&r.comm, leader, comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

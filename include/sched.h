@@ -1,0 +1,51 @@
+/* sched.h - shared between bpf/sched.bpf.c and the agent: fixed-width structs and constants only. */
+#ifndef COREWATCH_SCHED_H
+#define COREWATCH_SCHED_H
+
+#include "hist.h"
+
+#define TASK_COMM_LEN 16
+#define SHORT_LIVED_COMMS 1024 /* distinct comms of short-lived processes tracked per interval */
+#define WAKEUP_PIDS 32768      /* wakeup timestamps kept by the fallback (no task storage) */
+
+/* Per-CPU counters (a per-CPU array of one element). All cumulative since load. */
+struct sched_pcpu {
+	__u64 switches;
+	__u64 wakeups;
+	__u64 forks;          /* new processes (not threads) */
+	__u64 execs;
+	__u64 exits;          /* processes whose leader exited */
+	__u64 short_lived;    /* exited processes started after interval_start_ns */
+	__u64 oom_kills;
+	__u64 ringbuf_drops;
+	__u64 map_full;
+	struct hist rq;       /* run-queue latency, microseconds */
+};
+
+/* One record per task, written by the task iterator once per interval. */
+struct task_sample {
+	__u32 pid;
+	__u32 tgid;
+	__u64 leader_start_ns;  /* with tgid, names the process across pid reuse */
+	__u64 runtime_ns;       /* se.sum_exec_runtime of this thread */
+	__u64 run_delay_ns;     /* sched_info.run_delay: time spent runnable, waiting for a CPU */
+	__u64 dead_runtime_ns;  /* signal->sum_sched_runtime: CPU of the process's exited threads */
+	char comm[TASK_COMM_LEN]; /* the group leader's */
+};
+
+enum event_type { EVENT_OOM_KILL = 1 };
+
+/* Rare notable events, through the ring buffer. */
+struct oom_event {
+	__u32 type; /* EVENT_OOM_KILL */
+	__u32 pid;
+	__u32 uid;
+	__s32 oom_score_adj;
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	char comm[TASK_COMM_LEN];
+};
+
+#endif

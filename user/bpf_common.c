@@ -1,0 +1,342 @@
+/* bpf_common.c - see bpf_common.h. */
+#include "bpf_common.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "log.h"
+#include "util.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* libbpf's own words are details: debug only, whatever their level. A message may hold a whole
+ * verifier log: one log line per line of it. */
+static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static char text[65536];
+	char *line, *save = NULL;
+
+	(void)level;
+	if (log_get_level() < LOG_LVL_DEBUG)
+		return 0;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_debug("libbpf: %s", strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line);
+	return 0;
+}
+
+static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+const char *bpf_unavailable(const struct collector_env *env)
+{
+	static bool checked;
+	static const char *reason;
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	if (env->no_bpf)
+		return "disabled by --no-bpf";
+	if (checked)
+		return reason;
+	checked = true;
+	libbpf_set_print(libbpf_to_log);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		reason = "the kernel has no BTF (/sys/kernel/btf/vmlinux), which CO-RE programs need";
+	else if (syscall(SYS_capget, &h, d) != 0 ||
+		 !((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
+		reason = "missing privileges: loading tracing programs needs CAP_BPF and CAP_PERFMON "
+			 "(or CAP_SYS_ADMIN)";
+	if (reason)
+		log_warnx("eBPF collectors off: %s; running from /proc only", reason);
+	return reason;
+}
+
+static struct btf *vmlinux_btf;
+
+bool kernel_btf_has_tracepoint(const char *tp, int *nparams)
+{
+	char name[128];
+	const struct btf_type *t;
+	int id;
+
+	if (!vmlinux_btf) {
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (!vmlinux_btf) {
+			vmlinux_btf = NULL;
+			return false;
+		}
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	if (nparams) {
+		/* typedef -> pointer -> func proto; the first parameter is the tracepoint's void *data */
+		t = btf__type_by_id(vmlinux_btf, btf__type_by_id(vmlinux_btf, id)->type);
+		t = t ? btf__type_by_id(vmlinux_btf, t->type) : NULL;
+		*nparams = t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
+	}
+	return true;
+}
+
+/* The kernel's BTF is several MiB parsed: dropped once every program has chosen its hooks. */
+static void release_btf(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+}
+
+int bpf_hooks_select(struct bpf_hook *hooks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_hook *h = &hooks[i];
+		bool btf = getenv("COREWATCH_BPF_FORCE_RAW_TP") == NULL && kernel_btf_has_tracepoint(h->tp, NULL);
+
+		if (h->btf)
+			bpf_program__set_autoload(h->btf, btf);
+		if (h->raw)
+			bpf_program__set_autoload(h->raw, !btf || !h->btf);
+		h->kind = NULL;
+	}
+	return 0;
+}
+
+int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
+{
+	int first_err = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_hook *h = &hooks[i];
+		struct bpf_program *p = h->btf && bpf_program__autoload(h->btf) ? h->btf : h->raw;
+
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		h->link = bpf_program__attach(p);
+		if (!h->link) {
+			int err = -errno;
+
+			log_warnx("cannot attach to tracepoint %s: %s%s", h->tp, strerror(-err),
+				  h->optional ? " (optional: left out)" : "");
+			if (!h->optional && !first_err)
+				first_err = err;
+			continue;
+		}
+		h->kind = p == h->btf ? "tp_btf" : "raw_tp";
+	}
+	return first_err;
+}
+
+void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bpf_link__destroy(hooks[i].link);
+		hooks[i].link = NULL;
+		hooks[i].kind = NULL;
+	}
+}
+
+void hist_delta(const struct hist *a, const struct hist *b, struct hist *out)
+{
+	for (int i = 0; i < HIST_SLOTS; i++)
+		out->slots[i] = b->slots[i] >= a->slots[i] ? b->slots[i] - a->slots[i] : 0;
+	out->count = b->count >= a->count ? b->count - a->count : 0;
+	out->sum = b->sum >= a->sum ? b->sum - a->sum : 0;
+}
+
+static double slot_low(int s) { return s == 0 ? 0.0 : ldexp(1.0, s - 1); }
+static double slot_high(int s) { return s == 0 ? 0.0 : ldexp(1.0, s) - 1.0; }
+
+double hist_quantile(const struct hist *h, double q)
+{
+	uint64_t total = 0, cum = 0;
+	double rank;
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		total += h->slots[i];
+	if (!total)
+		return 0.0;
+	rank = q * (double)total;
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		if ((double)(cum + h->slots[i]) >= rank) {
+			double frac = (rank - (double)cum) / (double)h->slots[i];
+
+			return slot_low(i) + frac * (slot_high(i) - slot_low(i));
+		}
+		cum += h->slots[i];
+	}
+	return slot_high(HIST_SLOTS - 1);
+}
+
+void hist_emit(cJSON *o, const struct hist *d, uint64_t max, const char *unit)
+{
+	static const struct { const char *name; double q; } qs[] = {
+		{ "p50", 0.50 }, { "p90", 0.90 }, { "p99", 0.99 },
+	};
+	cJSON *b;
+
+	(void)unit;
+	jint(o, "count", d->count);
+	for (size_t i = 0; i < ARRAY_SIZE(qs); i++) {
+		double v = hist_quantile(d, qs[i].q);
+
+		/* a bucket's upper part may lie above the largest value actually seen */
+		jnum(o, qs[i].name, max && v > (double)max ? (double)max : v);
+	}
+	jint(o, "max", max);
+	b = jarr(o, "buckets");
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		cJSON *e;
+
+		if (!d->slots[i])
+			continue;
+		e = cJSON_CreateObject();
+		if (i == HIST_SLOTS - 1)
+			jstr(e, "le", "+Inf");
+		else
+			jnum(e, "le", slot_high(i));
+		jint(e, "count", d->slots[i]);
+		cJSON_AddItemToArray(b, e);
+	}
+}
+
+/* ---- status registry ---- */
+
+static struct bpf_status *registry[8];
+static size_t nregistry;
+
+void bpf_status_register(struct bpf_status *st)
+{
+	if (nregistry < ARRAY_SIZE(registry))
+		registry[nregistry++] = st;
+}
+
+void bpf_status_unregister(struct bpf_status *st)
+{
+	for (size_t i = 0; i < nregistry; i++) {
+		if (registry[i] == st) {
+			registry[i] = registry[--nregistry];
+			return;
+		}
+	}
+}
+
+int bpf_ncpus(void)
+{
+	static int n;
+
+	if (!n) {
+		n = libbpf_num_possible_cpus();
+		if (n <= 0)
+			n = 1;
+	}
+	return n;
+}
+
+int percpu_sum_u64(int map_fd, __u64 *buf, size_t n, __u64 *sum)
+{
+	__u32 zero = 0;
+	int ncpu = bpf_ncpus();
+
+	if (bpf_map_lookup_elem(map_fd, &zero, buf) != 0)
+		return -errno;
+	memset(sum, 0, n * sizeof(*sum));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t i = 0; i < n; i++)
+			sum[i] += buf[(size_t)c * n + i];
+	return 0;
+}
+
+/* ---- the "bpf" section ---- */
+
+struct bpf_section_state {
+	const struct collector_env *env;
+};
+
+static int bpf_section_init(const struct collector_env *env, void **state)
+{
+	struct bpf_section_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	*state = s;
+	release_btf(); /* every eBPF collector before this one has loaded */
+	return 0;
+}
+
+static int bpf_section_sample(void *state)
+{
+	(void)state;
+	return 0;
+}
+
+static void bpf_section_emit(void *state, cJSON *record, double dt)
+{
+	struct bpf_section_state *s = state;
+	const char *why = bpf_unavailable(s->env);
+	cJSON *o = jobj(record, "bpf"), *progs;
+	uint64_t drops = 0, full = 0;
+	bool any = false;
+
+	(void)dt;
+	for (size_t i = 0; i < nregistry; i++)
+		any |= registry[i]->loaded;
+	jbool(o, "enabled", any);
+	if (!any) {
+		jstr(o, "reason", why ? why : nregistry && registry[0]->error ? registry[0]->error
+							      : "no eBPF program could be loaded");
+		return;
+	}
+	progs = jobj(o, "programs");
+	for (size_t i = 0; i < nregistry; i++) {
+		const struct bpf_status *st = registry[i];
+		cJSON *p = jobj(progs, st->name), *hooks, *fill;
+
+		jbool(p, "attached", st->loaded);
+		if (!st->loaded) {
+			jstr(p, "error", st->error);
+			continue;
+		}
+		hooks = jobj(p, "hooks");
+		for (size_t h = 0; h < st->nhooks; h++)
+			jstr(hooks, st->hooks[h].tp, st->hooks[h].kind);
+		jint(p, "events", st->events);
+		fill = jobj(p, "maps");
+		for (size_t m = 0; m < st->nfill; m++) {
+			cJSON *f = jobj(fill, st->fill[m].map);
+
+			jint(f, "entries", st->fill[m].used);
+			jint(f, "max_entries", st->fill[m].max);
+			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
+		}
+		drops += st->ringbuf_drops;
+		full += st->map_full;
+	}
+	jint(o, "ringbuf_drops", drops);
+	jint(o, "map_full", full);
+}
+
+const struct collector_ops bpf_collector = {
+	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
+	.emit = bpf_section_emit, .free = free,
+};

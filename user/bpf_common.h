@@ -1,0 +1,73 @@
+/* bpf_common.h - what every eBPF collector shares: one availability check (BTF, privileges,
+ * --no-bpf) with one warning, libbpf's messages through our logger, tp_btf-or-raw_tp hook selection,
+ * histogram summaries, and the status registry the "bpf" section reports.
+ */
+#ifndef COREWATCH_BPF_COMMON_H
+#define COREWATCH_BPF_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <cJSON.h>
+
+#include "collector.h"
+#include "hist.h"
+
+/* Returns NULL when eBPF collectors can load here, else the reason (static string). The first call
+ * that finds a reason logs it once as a warning. */
+const char *bpf_unavailable(const struct collector_env *env);
+
+/* A tracepoint served by a tp_btf program or, where the kernel's BTF has no btf_trace_<tp>, by its
+ * raw_tp twin. kind is "tp_btf", "raw_tp", or NULL when not attached. */
+struct bpf_hook {
+	const char *tp;
+	struct bpf_program *btf, *raw;
+	const char *kind;
+	struct bpf_link *link;
+	bool optional;     /* a missing tracepoint is not an error (feature-probed) */
+};
+
+/* Chooses the variant of each hook before load (autoload off for the other). Returns 0. */
+int bpf_hooks_select(struct bpf_hook *hooks, size_t n);
+/* Attaches the selected variant of each hook after load. Returns 0, or -errno of the first
+ * non-optional failure. */
+int bpf_hooks_attach(struct bpf_hook *hooks, size_t n);
+void bpf_hooks_detach(struct bpf_hook *hooks, size_t n);
+/* True when the running kernel's BTF has typedef name (e.g. "btf_trace_sched_switch"); fills
+ * *nparams with its function prototype's parameter count when asked. */
+bool kernel_btf_has_tracepoint(const char *tp, int *nparams);
+
+/* Adds count, p50, p90, p99, max and the non-empty buckets ({le, count}) of delta, with unit suffix
+ * ("us", "ms") on the value names. */
+void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max, const char *unit);
+/* out = b - a, slot by slot (cumulative histograms sampled at two times). */
+void hist_delta(const struct hist *a, const struct hist *b, struct hist *out);
+/* Value below which fraction q of the samples fall, interpolated inside its log2 bucket. */
+double hist_quantile(const struct hist *h, double q);
+
+/* The status of one eBPF program, kept by its collector and reported in the "bpf" section. */
+struct bpf_status {
+	const char *name;          /* "sched", "block", "tcp" */
+	bool loaded;
+	const char *error;         /* why it is not loaded (static), or NULL */
+	struct bpf_hook *hooks;
+	size_t nhooks;
+	uint64_t events;           /* cumulative events seen by its programs */
+	uint64_t ringbuf_drops, map_full;
+	/* map fill levels: name, entries in use, capacity */
+	struct { const char *map; uint64_t used, max; } fill[4];
+	size_t nfill;
+};
+void bpf_status_register(struct bpf_status *st);
+void bpf_status_unregister(struct bpf_status *st);
+
+/* Sums the per-CPU copies of a per-CPU array's element 0 as arrays of __u64 (n of them each). Returns
+ * 0 or -errno. buf must hold ncpus * n __u64. */
+int percpu_sum_u64(int map_fd, __u64 *buf, size_t n, __u64 *sum);
+/* Number of possible CPUs (libbpf's view), cached. */
+int bpf_ncpus(void);
+
+#endif

@@ -1,0 +1,455 @@
+/* col_sched.c - the scheduler section ("sched") from bpf/sched.bpf.c.
+ *
+ * Per interval: one read of the per-CPU counters (switches, run-queue histogram, churn), one pass of
+ * the task iterator (per-process CPU and run-queue wait), one drain of the short-lived comm map.
+ * OOM kills arrive through the ring buffer, polled by the main loop, as "event" records.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_common.h"
+#include "collector.h"
+#include "log.h"
+#include "sched.h"
+#include "sched.skel.h"
+#include "util.h"
+
+#define NFIELDS (sizeof(struct sched_pcpu) / sizeof(__u64))
+
+/* One process: its threads summed. */
+struct proc_cpu {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 cpu_ns, delay_ns;
+	char comm[TASK_COMM_LEN];
+};
+
+struct comm_count {
+	char comm[TASK_COMM_LEN];
+	__u64 count;
+};
+
+struct sched_state {
+	const struct collector_env *env;
+	struct sched_bpf *skel;
+	struct bpf_link *iter;
+	struct ring_buffer *rb;
+	struct bpf_hook hooks[6];
+	int ncpu;
+	/* two samples of the per-CPU counters, each ncpu x NFIELDS, and their per-interval maxima */
+	__u64 *pcpu[2], *max_us, *zeros;
+	int cur;
+	/* processes at the last two samples, sorted by (tgid, start) */
+	struct proc_cpu *procs[2];
+	size_t nprocs[2], cap[2];
+	double t_mono[2];
+	struct task_sample *tasks;
+	size_t ntasks, tasks_cap;
+	struct comm_count *short_comms;
+	size_t nshort;
+};
+
+static struct bpf_status status = { .name = "sched" };
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int on_ring_event(void *ctx, void *data, size_t len)
+{
+	struct sched_state *s = ctx;
+	const struct oom_event *e = data;
+	cJSON *body;
+
+	if (len < sizeof(*e) || e->type != EVENT_OOM_KILL || !s->env->emit_event)
+		return 0;
+	body = cJSON_CreateObject();
+	jint(body, "pid", e->pid);
+	jstr(body, "comm", e->comm);
+	jint(body, "uid", e->uid);
+	cJSON_AddNumberToObject(body, "oom_score_adj", e->oom_score_adj);
+	jint(body, "total_vm_bytes", e->total_vm_kb * 1024);
+	jint(body, "anon_rss_bytes", e->anon_rss_kb * 1024);
+	jint(body, "file_rss_bytes", e->file_rss_kb * 1024);
+	jint(body, "shmem_rss_bytes", e->shmem_rss_kb * 1024);
+	s->env->emit_event(s->env->emit_ctx, "oom_kill", body);
+	return 0;
+}
+
+static void sched_free(void *state)
+{
+	struct sched_state *s = state;
+
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	bpf_link__destroy(s->iter);
+	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	sched_bpf__destroy(s->skel);
+	status.loaded = false;
+	bpf_status_unregister(&status);
+	free(s->pcpu[0]);
+	free(s->pcpu[1]);
+	free(s->max_us);
+	free(s->zeros);
+	free(s->procs[0]);
+	free(s->procs[1]);
+	free(s->tasks);
+	free(s->short_comms);
+	free(s);
+}
+
+static int fail(struct sched_state *s, const char *what, int err)
+{
+	log_warnx("eBPF sched: %s: %s", what, strerror(err > 0 ? err : -err));
+	status.error = what;
+	sched_free(s);
+	bpf_status_register(&status); /* report why in the bpf section */
+	return -ENOTSUP;
+}
+
+static int sched_init(const struct collector_env *env, void **state)
+{
+	struct sched_state *s;
+	int err;
+
+	if (bpf_unavailable(env))
+		return -ENOTSUP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	s->ncpu = bpf_ncpus();
+	s->pcpu[0] = calloc((size_t)s->ncpu * NFIELDS, sizeof(__u64));
+	s->pcpu[1] = calloc((size_t)s->ncpu * NFIELDS, sizeof(__u64));
+	s->max_us = calloc((size_t)s->ncpu, sizeof(__u64));
+	s->zeros = calloc((size_t)s->ncpu, sizeof(__u64));
+	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros)
+		return fail(s, "out of memory", ENOMEM);
+	s->skel = sched_bpf__open();
+	if (!s->skel)
+		return fail(s, "cannot open the program", errno);
+	s->skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
+	struct bpf_hook hooks[] = {
+		{ .tp = "sched_switch", .btf = s->skel->progs.switch_btf, .raw = s->skel->progs.switch_raw },
+		{ .tp = "sched_wakeup", .btf = s->skel->progs.wakeup_btf, .raw = s->skel->progs.wakeup_raw },
+		{ .tp = "sched_wakeup_new", .btf = s->skel->progs.wakeup_new_btf, .raw = s->skel->progs.wakeup_new_raw },
+		{ .tp = "sched_process_fork", .btf = s->skel->progs.fork_btf, .raw = s->skel->progs.fork_raw },
+		{ .tp = "sched_process_exec", .btf = s->skel->progs.exec_btf, .raw = s->skel->progs.exec_raw },
+		{ .tp = "sched_process_exit", .btf = s->skel->progs.exit_btf, .raw = s->skel->progs.exit_raw },
+	};
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
+	/* mark_victim is optional: one more hook with its own fate */
+	if (kernel_btf_has_tracepoint("mark_victim", NULL)) {
+		bpf_program__set_autoload(s->skel->progs.oom_raw, false);
+	} else {
+		bpf_program__set_autoload(s->skel->progs.oom_btf, false);
+		bpf_program__set_autoload(s->skel->progs.oom_raw, false);
+		log_info("eBPF sched: no oom:mark_victim tracepoint, OOM kill events off");
+	}
+	err = sched_bpf__load(s->skel);
+	if (err)
+		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
+	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
+	if (err)
+		return fail(s, "cannot attach to the scheduler tracepoints", err);
+	if (bpf_program__autoload(s->skel->progs.oom_btf) &&
+	    !bpf_program__attach(s->skel->progs.oom_btf))
+		log_warnx("eBPF sched: cannot attach to oom:mark_victim, OOM kill events off");
+	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
+	if (!s->iter)
+		return fail(s, "cannot create the task iterator", errno);
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
+	if (!s->rb)
+		return fail(s, "cannot map the event ring buffer", errno);
+	status.loaded = true;
+	status.error = NULL;
+	status.hooks = s->hooks;
+	status.nhooks = ARRAY_SIZE(s->hooks);
+	bpf_status_register(&status);
+	*state = s;
+	return 0;
+}
+
+static int cmp_task(const void *a, const void *b)
+{
+	const struct task_sample *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->leader_start_ns != y->leader_start_ns)
+		return x->leader_start_ns < y->leader_start_ns ? -1 : 1;
+	return 0;
+}
+
+/* Runs the task iterator and folds its per-thread records into processes (into procs[slot]). */
+static int read_tasks(struct sched_state *s, int slot)
+{
+	int fd = bpf_iter_create(bpf_link__fd(s->iter));
+	size_t bytes = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if ((s->tasks_cap - s->ntasks < 64) || !s->tasks) {
+			size_t ncap = s->tasks_cap ? s->tasks_cap * 2 : 1024;
+			struct task_sample *nt = realloc(s->tasks, ncap * sizeof(*nt));
+
+			if (!nt) {
+				close(fd);
+				return -ENOMEM;
+			}
+			s->tasks = nt;
+			s->tasks_cap = ncap;
+		}
+		n = read(fd, (char *)s->tasks + bytes, (s->tasks_cap * sizeof(*s->tasks)) - bytes);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			close(fd);
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		bytes += (size_t)n;
+		s->ntasks = bytes / sizeof(*s->tasks);
+	}
+	close(fd);
+	s->ntasks = bytes / sizeof(*s->tasks);
+	qsort(s->tasks, s->ntasks, sizeof(*s->tasks), cmp_task);
+	s->nprocs[slot] = 0;
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct task_sample *t = &s->tasks[i];
+		struct proc_cpu *p;
+
+		if (s->nprocs[slot] == 0 || s->procs[slot][s->nprocs[slot] - 1].tgid != t->tgid ||
+		    s->procs[slot][s->nprocs[slot] - 1].start_ns != t->leader_start_ns) {
+			if (s->nprocs[slot] == s->cap[slot]) {
+				size_t ncap = s->cap[slot] ? s->cap[slot] * 2 : 512;
+				struct proc_cpu *np = realloc(s->procs[slot], ncap * sizeof(*np));
+
+				if (!np)
+					return -ENOMEM;
+				s->procs[slot] = np;
+				s->cap[slot] = ncap;
+			}
+			p = &s->procs[slot][s->nprocs[slot]++];
+			memset(p, 0, sizeof(*p));
+			p->tgid = t->tgid;
+			p->start_ns = t->leader_start_ns;
+			memcpy(p->comm, t->comm, sizeof(p->comm));
+			p->comm[TASK_COMM_LEN - 1] = '\0';
+		}
+		p = &s->procs[slot][s->nprocs[slot] - 1];
+		p->cpu_ns += t->runtime_ns + t->dead_runtime_ns;
+		p->delay_ns += t->run_delay_ns;
+	}
+	return 0;
+}
+
+/* Takes and deletes every short-lived comm counted since the last sample. */
+static void drain_short_comms(struct sched_state *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.short_comms);
+	char key[TASK_COMM_LEN], next[TASK_COMM_LEN];
+	void *prev = NULL;
+
+	s->nshort = 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		__u64 v;
+
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, &v) != 0)
+			continue;
+		if (s->nshort < SHORT_LIVED_COMMS) {
+			struct comm_count *nc = s->short_comms ? s->short_comms
+							       : malloc(SHORT_LIVED_COMMS * sizeof(*nc));
+			if (!nc)
+				break;
+			s->short_comms = nc;
+			memcpy(nc[s->nshort].comm, key, sizeof(key));
+			nc[s->nshort].comm[TASK_COMM_LEN - 1] = '\0';
+			nc[s->nshort].count = v;
+			s->nshort++;
+		}
+	}
+	/* Deleting while walking would restart the walk: delete after. */
+	for (size_t i = 0; i < s->nshort; i++)
+		bpf_map_delete_elem(fd, s->short_comms[i].comm);
+}
+
+static int sched_sample(void *state)
+{
+	struct sched_state *s = state;
+	int next = !s->cur, max_fd = bpf_map__fd(s->skel->maps.rq_max), err;
+	__u32 zero = 0;
+
+	/* Processes starting from now on and gone by the next sample are short-lived. */
+	s->skel->bss->interval_start_ns = (__u64)(mono_now() * 1e9);
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->pcpu[next]) != 0)
+		return -errno;
+	if (bpf_map_lookup_elem(max_fd, &zero, s->max_us) != 0)
+		return -errno;
+	bpf_map_update_elem(max_fd, &zero, s->zeros, BPF_ANY); /* maxima are per interval */
+	err = read_tasks(s, next);
+	if (err)
+		return err;
+	drain_short_comms(s);
+	s->t_mono[next] = mono_now();
+	s->cur = next;
+	return 0;
+}
+
+static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t)cpu * NFIELDS; }
+#define FIELD(p, name) ((p)[offsetof(struct sched_pcpu, name) / sizeof(__u64)])
+
+struct top_entry {
+	const struct proc_cpu *p;
+	double cpu_ns, delay_ns;
+};
+
+static int cmp_top(const void *a, const void *b)
+{
+	const struct top_entry *x = a, *y = b;
+
+	return x->cpu_ns < y->cpu_ns ? 1 : x->cpu_ns > y->cpu_ns ? -1 : 0;
+}
+
+static int cmp_comm(const void *a, const void *b)
+{
+	const struct comm_count *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->comm, y->comm);
+}
+
+static void emit_top_cpu(struct sched_state *s, cJSON *o, double dt)
+{
+	const struct proc_cpu *a = s->procs[!s->cur], *b = s->procs[s->cur];
+	size_t na = s->nprocs[!s->cur], nb = s->nprocs[s->cur], j = 0, n = 0;
+	__u64 prev_ns = (__u64)(s->t_mono[!s->cur] * 1e9);
+	struct top_entry *top = calloc(nb ? nb : 1, sizeof(*top));
+	cJSON *arr = jarr(o, "top_cpu");
+
+	if (!top)
+		return;
+	for (size_t i = 0; i < nb; i++) {
+		/* both lists are sorted by (tgid, start): walk them together */
+		while (j < na && (a[j].tgid < b[i].tgid ||
+				  (a[j].tgid == b[i].tgid && a[j].start_ns < b[i].start_ns)))
+			j++;
+		if (j < na && a[j].tgid == b[i].tgid && a[j].start_ns == b[i].start_ns) {
+			top[n].cpu_ns = b[i].cpu_ns > a[j].cpu_ns ? (double)(b[i].cpu_ns - a[j].cpu_ns) : 0;
+			top[n].delay_ns = b[i].delay_ns > a[j].delay_ns ? (double)(b[i].delay_ns - a[j].delay_ns) : 0;
+		} else if (b[i].start_ns >= prev_ns) {
+			top[n].cpu_ns = (double)b[i].cpu_ns; /* born in this interval: all of it is new */
+			top[n].delay_ns = (double)b[i].delay_ns;
+		} else {
+			continue;
+		}
+		top[n++].p = &b[i];
+	}
+	qsort(top, n, sizeof(*top), cmp_top);
+	for (size_t i = 0; i < n && i < s->env->top_n; i++) {
+		cJSON *e;
+
+		if (top[i].cpu_ns <= 0)
+			break;
+		e = cJSON_CreateObject();
+		jint(e, "pid", top[i].p->tgid);
+		jstr(e, "comm", top[i].p->comm);
+		jnum(e, "cpu_pct", 100.0 * safe_div(top[i].cpu_ns / 1e9, dt));
+		jnum(e, "runqueue_wait_pct", 100.0 * safe_div(top[i].delay_ns / 1e9, dt));
+		cJSON_AddItemToArray(arr, e);
+	}
+	free(top);
+}
+
+static void sched_emit(void *state, cJSON *record, double dt)
+{
+	struct sched_state *s = state;
+	const __u64 *a = s->pcpu[!s->cur], *b = s->pcpu[s->cur];
+	cJSON *o = jobj(record, "sched"), *cpus, *sl, *top;
+	struct hist total = { 0 }, d;
+	__u64 sum[NFIELDS] = { 0 }, max_all = 0;
+
+	for (int c = 0; c < s->ncpu; c++)
+		for (size_t f = 0; f < NFIELDS; f++)
+			sum[f] += cpu_fields(b, c)[f] - cpu_fields(a, c)[f];
+	jnum(o, "context_switches_per_s", safe_div((double)FIELD(sum, switches), dt));
+	jnum(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
+	jnum(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
+	jnum(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
+	memcpy(&total, &FIELD(sum, rq), sizeof(total));
+	for (int c = 0; c < s->ncpu; c++)
+		max_all = s->max_us[c] > max_all ? s->max_us[c] : max_all;
+	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all, "us");
+	cpus = jarr(o, "cpus");
+	for (int c = 0; c < s->ncpu; c++) {
+		const struct hist *ha = (const struct hist *)&FIELD(cpu_fields(a, c), rq);
+		const struct hist *hb = (const struct hist *)&FIELD(cpu_fields(b, c), rq);
+		cJSON *e = cJSON_CreateObject(), *h;
+
+		jint(e, "cpu", (uint64_t)c);
+		jnum(e, "context_switches_per_s",
+		     safe_div((double)(FIELD(cpu_fields(b, c), switches) - FIELD(cpu_fields(a, c), switches)), dt));
+		hist_delta(ha, hb, &d);
+		h = jobj(e, "runqueue_latency_us");
+		hist_emit(h, &d, s->max_us[c], "us");
+		cJSON_DeleteItemFromObject(h, "buckets"); /* per CPU: summary only, the record stays small */
+		cJSON_AddItemToArray(cpus, e);
+	}
+	sl = jobj(o, "short_lived");
+	jint(sl, "count", FIELD(sum, short_lived));
+	qsort(s->short_comms, s->nshort, sizeof(*s->short_comms), cmp_comm);
+	top = jarr(sl, "top_comms");
+	for (size_t i = 0; i < s->nshort && i < s->env->top_n; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		jstr(e, "comm", s->short_comms[i].comm);
+		jint(e, "count", s->short_comms[i].count);
+		cJSON_AddItemToArray(top, e);
+	}
+	emit_top_cpu(s, o, dt);
+	/* status for the bpf section: cumulative */
+	memset(sum, 0, sizeof(sum));
+	for (int c = 0; c < s->ncpu; c++)
+		for (size_t f = 0; f < NFIELDS; f++)
+			sum[f] += cpu_fields(b, c)[f];
+	status.events = FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
+			FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills);
+	status.ringbuf_drops = FIELD(sum, ringbuf_drops);
+	status.map_full = FIELD(sum, map_full);
+	status.nfill = 1;
+	status.fill[0].map = "short_comms";
+	status.fill[0].used = s->nshort;
+	status.fill[0].max = SHORT_LIVED_COMMS;
+}
+
+static int sched_event_fd(void *state)
+{
+	return ring_buffer__epoll_fd(((struct sched_state *)state)->rb);
+}
+
+static void sched_on_event(void *state)
+{
+	ring_buffer__consume(((struct sched_state *)state)->rb);
+}
+
+const struct collector_ops sched_collector = {
+	.name = "sched", .init = sched_init, .sample = sched_sample, .emit = sched_emit,
+	.free = sched_free, .event_fd = sched_event_fd, .on_event = sched_on_event,
+};
