@@ -106,15 +106,23 @@ static void release_btf(void)
 
 int bpf_hooks_select(struct bpf_hook *hooks, size_t n)
 {
+	/* COREWATCH_BPF_FORCE_RAW_TP=1 exercises the fallback on kernels that do not need it (tests). */
+	bool force_raw = getenv("COREWATCH_BPF_FORCE_RAW_TP") != NULL;
+
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_hook *h = &hooks[i];
-		bool btf = getenv("COREWATCH_BPF_FORCE_RAW_TP") == NULL && kernel_btf_has_tracepoint(h->tp, NULL);
+		bool in_btf = kernel_btf_has_tracepoint(h->tp, NULL);
+		bool use_btf = in_btf && h->btf && !force_raw;
+		/* an optional tracepoint this kernel does not have: load neither variant */
+		bool use_raw = !use_btf && h->raw && (in_btf || !h->optional);
 
 		if (h->btf)
-			bpf_program__set_autoload(h->btf, btf);
+			bpf_program__set_autoload(h->btf, use_btf);
 		if (h->raw)
-			bpf_program__set_autoload(h->raw, !btf || !h->btf);
+			bpf_program__set_autoload(h->raw, use_raw);
 		h->kind = NULL;
+		if (!use_btf && !use_raw)
+			log_info("tracepoint %s not in this kernel: left out", h->tp);
 	}
 	return 0;
 }
@@ -238,6 +246,21 @@ void bpf_status_unregister(struct bpf_status *st)
 			return;
 		}
 	}
+}
+
+size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max)
+{
+	char *k = keys, *v = values;
+	size_t n = 0;
+
+	while (n < max && bpf_map_get_next_key(fd, n ? k + (n - 1) * key_size : NULL, k + n * key_size) == 0)
+		if (bpf_map_lookup_elem(fd, k + n * key_size, v + n * value_size) == 0)
+			n++;
+	/* Deleting while walking would restart the walk: delete after. An increment landing between
+	 * the read and the delete is lost; these maps feed top-N lists, not totals. */
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, k + i * key_size);
+	return n;
 }
 
 int bpf_ncpus(void)

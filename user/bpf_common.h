@@ -67,6 +67,10 @@ void bpf_status_unregister(struct bpf_status *st);
 /* Sums the per-CPU copies of a per-CPU array's element 0 as arrays of __u64 (n of them each). Returns
  * 0 or -errno. buf must hold ncpus * n __u64. */
 int percpu_sum_u64(int map_fd, __u64 *buf, size_t n, __u64 *sum);
+/* Reads up to max entries of a (non-per-CPU) hash map into keys/values (arrays of key_size and
+ * value_size), then deletes what it read: per-interval maps. Returns how many were read. */
+size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max);
+
 /* Number of possible CPUs (libbpf's view), cached. */
 int bpf_ncpus(void);
 

@@ -134,7 +134,8 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->pcpu[1] = calloc((size_t)s->ncpu * NFIELDS, sizeof(__u64));
 	s->max_us = calloc((size_t)s->ncpu, sizeof(__u64));
 	s->zeros = calloc((size_t)s->ncpu, sizeof(__u64));
-	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros)
+	s->short_comms = calloc(SHORT_LIVED_COMMS, sizeof(*s->short_comms));
+	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros || !s->short_comms)
 		return fail(s, "out of memory", ENOMEM);
 	s->skel = sched_bpf__open();
 	if (!s->skel)
@@ -263,33 +264,16 @@ static int read_tasks(struct sched_state *s, int slot)
 /* Takes and deletes every short-lived comm counted since the last sample. */
 static void drain_short_comms(struct sched_state *s)
 {
-	int fd = bpf_map__fd(s->skel->maps.short_comms);
-	char key[TASK_COMM_LEN], next[TASK_COMM_LEN];
-	void *prev = NULL;
+	char keys[SHORT_LIVED_COMMS][TASK_COMM_LEN];
+	__u64 vals[SHORT_LIVED_COMMS];
 
-	s->nshort = 0;
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		__u64 v;
-
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &v) != 0)
-			continue;
-		if (s->nshort < SHORT_LIVED_COMMS) {
-			struct comm_count *nc = s->short_comms ? s->short_comms
-							       : malloc(SHORT_LIVED_COMMS * sizeof(*nc));
-			if (!nc)
-				break;
-			s->short_comms = nc;
-			memcpy(nc[s->nshort].comm, key, sizeof(key));
-			nc[s->nshort].comm[TASK_COMM_LEN - 1] = '\0';
-			nc[s->nshort].count = v;
-			s->nshort++;
-		}
+	s->nshort = bpf_map_drain(bpf_map__fd(s->skel->maps.short_comms), TASK_COMM_LEN, sizeof(__u64),
+				  keys, vals, SHORT_LIVED_COMMS);
+	for (size_t i = 0; i < s->nshort; i++) {
+		memcpy(s->short_comms[i].comm, keys[i], TASK_COMM_LEN);
+		s->short_comms[i].comm[TASK_COMM_LEN - 1] = '\0';
+		s->short_comms[i].count = vals[i];
 	}
-	/* Deleting while walking would restart the walk: delete after. */
-	for (size_t i = 0; i < s->nshort; i++)
-		bpf_map_delete_elem(fd, s->short_comms[i].comm);
 }
 
 static int sched_sample(void *state)

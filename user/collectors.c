@@ -16,6 +16,8 @@ const struct collector_ops *const collector_table[] = {
 	&users_collector,
 	&processes_collector,
 	&sched_collector,       /* eBPF */
+	&block_collector,       /* eBPF */
+	&tcp_collector,         /* eBPF */
 	&bpf_collector,         /* status of the three above */
 	&agent_collector,       /* last: reports the cost of everything above */
 	NULL,

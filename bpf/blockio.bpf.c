@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/* blockio.bpf.c - block I/O per device and operation: service time (issue -> complete), queue time
+ * (insert -> issue), ops and bytes, aggregated per CPU in the kernel. Requests are keyed by their
+ * struct request pointer. Each hook has a tp_btf program and a raw_tp twin.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "bits.bpf.h"
+#include "blockio.h"
+#include "compat.bpf.h"
+
+#define REQ_OP_BITS 8
+#define REQ_OP_MASK ((1 << REQ_OP_BITS) - 1)
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIO_INFLIGHT_MAX);
+	__type(key, __u64);
+	__type(value, struct bio_start);
+} start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, BIO_KEYS_MAX);
+	__type(key, struct bio_key);
+	__type(value, struct bio_val);
+} by_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, BIO_KEYS_MAX);
+	__type(key, struct bio_key);
+	__type(value, struct bio_max);
+} maxima SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bio_pcpu);
+} pcpu SEC(".maps");
+
+/* A zeroed value to create per-CPU entries from (too large for the BPF stack). */
+const struct bio_val zero_val = {};
+
+static __always_inline struct bio_pcpu *stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pcpu, &zero);
+}
+
+/* The request argument of insert/issue: first since 5.11, after the request_queue before. */
+static __always_inline struct request *rq_arg(__u64 *ctx)
+{
+	return (struct request *)(block_rq_single_arg ? ctx[0] : ctx[1]);
+}
+
+static __always_inline int on_start(struct request *rq, bool issue)
+{
+	struct bio_pcpu *s = stats();
+	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	struct bio_start *st, fresh = {};
+
+	if (!s)
+		return 0;
+	if (issue)
+		s->issues++;
+	else
+		s->inserts++;
+	st = bpf_map_lookup_elem(&start, &key);
+	if (st) {
+		if (issue)
+			st->issue_ns = now;
+		else
+			st->insert_ns = now;
+		return 0;
+	}
+	if (issue)
+		fresh.issue_ns = now;
+	else
+		fresh.insert_ns = now;
+	if (bpf_map_update_elem(&start, &key, &fresh, BPF_NOEXIST) == 0)
+		s->inflight++;
+	else
+		s->map_full++;
+	return 0;
+}
+
+static __always_inline __u32 op_of(struct request *rq)
+{
+	__u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+
+	switch (op) {
+	case 0: return BIO_OP_READ;   /* REQ_OP_READ */
+	case 1: return BIO_OP_WRITE;  /* REQ_OP_WRITE */
+	case 2: return BIO_OP_FLUSH;  /* REQ_OP_FLUSH */
+	case 3: return BIO_OP_DISCARD; /* REQ_OP_DISCARD */
+	default: return BIO_OP_OTHER;
+	}
+}
+
+static __always_inline int on_complete(struct request *rq, unsigned int nr_bytes)
+{
+	struct bio_pcpu *s = stats();
+	__u64 key = (__u64)rq, now = bpf_ktime_get_ns(), lat_us, queue_us = 0;
+	struct bio_start *st;
+	struct bio_key k;
+	struct bio_val *v;
+	struct bio_max *m;
+	bool queued;
+
+	if (!s)
+		return 0;
+	s->completes++;
+	st = bpf_map_lookup_elem(&start, &key);
+	if (!st)
+		return 0; /* issued before we attached, or not tracked (map full) */
+	if (!st->issue_ns || st->issue_ns > now) {
+		bpf_map_delete_elem(&start, &key);
+		s->inflight--;
+		return 0;
+	}
+	lat_us = (now - st->issue_ns) / 1000;
+	queued = st->insert_ns && st->insert_ns <= st->issue_ns;
+	if (queued)
+		queue_us = (st->issue_ns - st->insert_ns) / 1000;
+	bpf_map_delete_elem(&start, &key);
+	s->inflight--;
+
+	k.dev = request_dev(rq);
+	k.op = op_of(rq);
+	v = bpf_map_lookup_elem(&by_dev, &k);
+	if (!v) {
+		/* may fail because another CPU just added it: the lookup settles it */
+		bpf_map_update_elem(&by_dev, &k, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&by_dev, &k);
+		if (!v) {
+			s->map_full++;
+			return 0;
+		}
+	}
+	v->ops++;
+	v->bytes += nr_bytes;
+	hist_add(&v->latency, lat_us);
+	if (queued)
+		hist_add(&v->queue, queue_us);
+	m = bpf_map_lookup_elem(&maxima, &k);
+	if (!m) {
+		struct bio_max zero = {};
+
+		bpf_map_update_elem(&maxima, &k, &zero, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&maxima, &k);
+	}
+	if (m) {
+		if (lat_us > m->latency_us)
+			m->latency_us = lat_us;
+		if (queued && queue_us > m->queue_us)
+			m->queue_us = queue_us;
+	}
+	return 0;
+}
+
+SEC("tp_btf/block_rq_insert")
+int insert_btf(__u64 *ctx) { return on_start(rq_arg(ctx), false); }
+SEC("tp_btf/block_rq_issue")
+int issue_btf(__u64 *ctx) { return on_start(rq_arg(ctx), true); }
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(complete_btf, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return on_complete(rq, nr_bytes);
+}
+
+SEC("raw_tp/block_rq_insert")
+int insert_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_arg(ctx->args), false); }
+SEC("raw_tp/block_rq_issue")
+int issue_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_arg(ctx->args), true); }
+SEC("raw_tp/block_rq_complete")
+int BPF_PROG(complete_raw, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return on_complete(rq, nr_bytes);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/* net.bpf.c - TCP connection lifecycle (opens, failed connects, closes and durations), retransmits
+ * by remote peer, resets, and per-process send/receive bytes where the kernel has the
+ * sock_send_length/sock_recv_length tracepoints. Each hook has a tp_btf program and a raw_tp twin.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "bits.bpf.h"
+#include "compat.bpf.h"
+#include "net.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct net_pcpu);
+} pcpu SEC(".maps");
+
+/* established connection -> when it became established */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NET_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NET_PEERS_MAX);
+	__type(key, struct peer_key);
+	__type(value, __u64);
+} peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NET_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, struct proc_bytes);
+} procs SEC(".maps");
+
+static __always_inline struct net_pcpu *stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pcpu, &zero);
+}
+
+static __always_inline int on_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct net_pcpu *s = stats();
+	__u64 key = (__u64)sk, now, *ts;
+
+	if (!s || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	s->events++;
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
+		s->active_opens++;
+	else if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV)
+		s->passive_opens++;
+	else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)
+		s->failed_connects++;
+	if (newstate == TCP_ESTABLISHED) {
+		now = bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&socks, &key, &now, BPF_NOEXIST) == 0)
+			s->socks++;
+	} else if (newstate == TCP_CLOSE) {
+		ts = bpf_map_lookup_elem(&socks, &key);
+		if (!ts)
+			return 0;
+		now = bpf_ktime_get_ns();
+		if (now > *ts)
+			hist_add(&s->duration_ms, (now - *ts) / 1000000);
+		s->closes++;
+		if (bpf_map_delete_elem(&socks, &key) == 0)
+			s->socks--;
+	}
+	return 0;
+}
+
+static __always_inline int on_retransmit(const struct sock *sk)
+{
+	struct net_pcpu *s = stats();
+	struct peer_key k = {};
+	__u64 one = 1, *cnt;
+
+	if (!s)
+		return 0;
+	s->events++;
+	s->retransmits++;
+	if (!sk)
+		return 0;
+	k.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	k.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (k.family == AF_INET)
+		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_daddr);
+	else if (k.family == AF_INET6)
+		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	cnt = bpf_map_lookup_elem(&peers, &k);
+	if (cnt) {
+		__sync_fetch_and_add(cnt, 1);
+	} else if (bpf_map_update_elem(&peers, &k, &one, BPF_NOEXIST)) {
+		cnt = bpf_map_lookup_elem(&peers, &k);
+		if (cnt)
+			__sync_fetch_and_add(cnt, 1);
+	}
+	return 0;
+}
+
+static __always_inline int on_reset(bool sent)
+{
+	struct net_pcpu *s = stats();
+
+	if (!s)
+		return 0;
+	s->events++;
+	if (sent)
+		s->resets_sent++;
+	else
+		s->resets_received++;
+	return 0;
+}
+
+static __always_inline int on_length(const struct sock *sk, int ret, bool tx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct proc_bytes *p, fresh = {};
+
+	if (ret <= 0 || !sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p) {
+		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
+		bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p)
+			return 0;
+	}
+	if (tx)
+		__sync_fetch_and_add(&p->tx, (__u64)ret);
+	else
+		__sync_fetch_and_add(&p->rx, (__u64)ret);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(state_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	return on_state(sk, oldstate, newstate);
+}
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(retransmit_btf, const struct sock *sk) { return on_retransmit(sk); }
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(send_reset_btf) { return on_reset(true); }
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(receive_reset_btf) { return on_reset(false); }
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(send_length_btf, struct sock *sk, int ret) { return on_length(sk, ret, true); }
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(recv_length_btf, struct sock *sk, int ret) { return on_length(sk, ret, false); }
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(state_raw, const struct sock *sk, int oldstate, int newstate)
+{
+	return on_state(sk, oldstate, newstate);
+}
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(retransmit_raw, const struct sock *sk) { return on_retransmit(sk); }
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(send_reset_raw) { return on_reset(true); }
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(receive_reset_raw) { return on_reset(false); }
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(send_length_raw, struct sock *sk, int ret) { return on_length(sk, ret, true); }
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(recv_length_raw, struct sock *sk, int ret) { return on_length(sk, ret, false); }

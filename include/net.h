@@ -1,0 +1,39 @@
+/* net.h - shared between bpf/net.bpf.c and the agent: fixed-width structs and constants only. */
+#ifndef COREWATCH_NET_H
+#define COREWATCH_NET_H
+
+#include "hist.h"
+
+#define NET_SOCKS_MAX 65536 /* established connections whose start time is kept */
+#define NET_PEERS_MAX 4096  /* remote endpoints with retransmits, per interval */
+#define NET_PROCS_MAX 4096  /* processes with send/receive bytes, per interval */
+#define NET_COMM_LEN 16
+
+/* Per-CPU counters (element 0), cumulative. */
+struct net_pcpu {
+	__u64 active_opens;     /* CLOSE -> SYN_SENT: connect() */
+	__u64 passive_opens;    /* LISTEN -> SYN_RECV: a new child of a listener */
+	__u64 failed_connects;  /* SYN_SENT -> CLOSE */
+	__u64 closes;           /* established connections that closed */
+	__u64 retransmits;
+	__u64 resets_sent;
+	__u64 resets_received;
+	__u64 events;
+	__u64 map_full;
+	__s64 socks;            /* +1 per entry added to socks, -1 per entry removed */
+	struct hist duration_ms; /* established -> closed */
+};
+
+struct peer_key {
+	__u8 addr[16];   /* IPv4 in the first 4 bytes */
+	__u16 port;      /* host order */
+	__u16 family;    /* AF_INET, AF_INET6 */
+	__u32 pad;
+};
+
+struct proc_bytes {
+	__u64 tx, rx;
+	char comm[NET_COMM_LEN];
+};
+
+#endif

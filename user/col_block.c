@@ -1,0 +1,267 @@
+/* col_block.c - the block I/O section ("block") from bpf/blockio.bpf.c: per device and operation,
+ * ops, bytes, service-time and queue-time histograms for the interval. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "blockio.h"
+#include "blockio.skel.h"
+#include "bpf_common.h"
+#include "collector.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const op_names[BIO_NOPS] = { "read", "write", "flush", "discard", "other" };
+
+/* One (device, op): the per-CPU values summed at the last two samples. */
+struct bio_entry {
+	struct bio_key key;
+	char device[32];
+	struct bio_val prev, cur;
+	struct bio_max max;
+	bool seen;
+};
+
+struct block_state {
+	const struct collector_env *env;
+	struct blockio_bpf *skel;
+	struct bpf_hook hooks[3];
+	int ncpu;
+	struct bio_entry *v;
+	size_t n, cap;
+	void *buf;          /* ncpu values of the largest per-CPU struct */
+	struct bio_max *zero_max;
+	__s64 inflight;
+};
+
+static struct bpf_status status = { .name = "block" };
+
+static void block_free(void *state)
+{
+	struct block_state *s = state;
+
+	if (!s)
+		return;
+	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	blockio_bpf__destroy(s->skel);
+	status.loaded = false;
+	bpf_status_unregister(&status);
+	free(s->v);
+	free(s->buf);
+	free(s->zero_max);
+	free(s);
+}
+
+static int fail(struct block_state *s, const char *what, int err)
+{
+	log_warnx("eBPF block: %s: %s", what, strerror(err > 0 ? err : -err));
+	block_free(s);
+	status.error = what;
+	bpf_status_register(&status);
+	return -ENOTSUP;
+}
+
+static int block_init(const struct collector_env *env, void **state)
+{
+	struct block_state *s;
+	int nparams = 1, err;
+
+	if (bpf_unavailable(env))
+		return -ENOTSUP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	s->ncpu = bpf_ncpus();
+	s->buf = calloc((size_t)s->ncpu, sizeof(struct bio_val));
+	s->zero_max = calloc((size_t)s->ncpu, sizeof(struct bio_max));
+	if (!s->buf || !s->zero_max)
+		return fail(s, "out of memory", ENOMEM);
+	s->skel = blockio_bpf__open();
+	if (!s->skel)
+		return fail(s, "cannot open the program", errno);
+	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
+	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
+		s->skel->rodata->block_rq_single_arg = nparams == 1;
+	struct bpf_hook hooks[] = {
+		{ .tp = "block_rq_issue", .btf = s->skel->progs.issue_btf, .raw = s->skel->progs.issue_raw },
+		{ .tp = "block_rq_complete", .btf = s->skel->progs.complete_btf,
+		  .raw = s->skel->progs.complete_raw },
+		/* devices without an I/O scheduler never insert: queue times are then absent */
+		{ .tp = "block_rq_insert", .btf = s->skel->progs.insert_btf, .raw = s->skel->progs.insert_raw,
+		  .optional = true },
+	};
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
+	err = blockio_bpf__load(s->skel);
+	if (err)
+		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
+	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
+	if (err)
+		return fail(s, "cannot attach to the block tracepoints", err);
+	status.loaded = true;
+	status.error = NULL;
+	status.hooks = s->hooks;
+	status.nhooks = ARRAY_SIZE(s->hooks);
+	bpf_status_register(&status);
+	*state = s;
+	return 0;
+}
+
+/* The device's kernel name from sysfs (/sys/dev/block/M:m is a link ending in it). */
+static void device_name(const struct block_state *s, __u32 dev, char *out, size_t len)
+{
+	char rel[64], path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "dev/block/%u:%u", dev >> 20, dev & 0xfffff);
+	snprintf(out, len, "%u:%u", dev >> 20, dev & 0xfffff);
+	if (!path_join(path, sizeof(path), s->env->sys_root, rel))
+		return;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		const char *base;
+		size_t l;
+
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		l = strlen(base) < len ? strlen(base) : len - 1;
+		memcpy(out, base, l);
+		out[l] = '\0';
+	}
+}
+
+static struct bio_entry *entry_for(struct block_state *s, const struct bio_key *k)
+{
+	struct bio_entry *e;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].key.dev == k->dev && s->v[i].key.op == k->op)
+			return &s->v[i];
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct bio_entry *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	e = &s->v[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	device_name(s, k->dev, e->device, sizeof(e->device));
+	return e;
+}
+
+static void sum_val(const struct bio_val *per_cpu, int ncpu, struct bio_val *out)
+{
+	const __u64 *src = (const __u64 *)per_cpu;
+	__u64 *dst = (__u64 *)out;
+	size_t n = sizeof(*out) / sizeof(__u64);
+
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t i = 0; i < n; i++)
+			dst[i] += src[(size_t)c * n + i];
+}
+
+static int block_sample(void *state)
+{
+	struct block_state *s = state;
+	int fd = bpf_map__fd(s->skel->maps.by_dev), mfd = bpf_map__fd(s->skel->maps.maxima);
+	struct bio_key key, next, *prev = NULL;
+	struct bio_pcpu *pc;
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].seen = false;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct bio_entry *e;
+		struct bio_val sum;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, s->buf) != 0)
+			continue;
+		sum_val(s->buf, s->ncpu, &sum);
+		e = entry_for(s, &key);
+		if (!e)
+			return -ENOMEM;
+		/* A new key's previous value is zero: it had no count at the last sample. */
+		e->prev = e->cur;
+		e->cur = sum;
+		e->seen = true;
+		memset(&e->max, 0, sizeof(e->max));
+		if (bpf_map_lookup_elem(mfd, &key, s->buf) == 0) {
+			const struct bio_max *m = s->buf;
+
+			for (int c = 0; c < s->ncpu; c++) {
+				if (m[c].latency_us > e->max.latency_us)
+					e->max.latency_us = m[c].latency_us;
+				if (m[c].queue_us > e->max.queue_us)
+					e->max.queue_us = m[c].queue_us;
+			}
+			bpf_map_update_elem(mfd, &key, s->zero_max, BPF_EXIST);
+		}
+	}
+	pc = s->buf;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, pc) == 0) {
+		__u64 events = 0, full = 0;
+		__s64 inflight = 0;
+
+		for (int c = 0; c < s->ncpu; c++) {
+			events += pc[c].inserts + pc[c].issues + pc[c].completes;
+			full += pc[c].map_full;
+			inflight += pc[c].inflight;
+		}
+		status.events = events;
+		status.map_full = full;
+		s->inflight = inflight < 0 ? 0 : inflight;
+	}
+	return 0;
+}
+
+static void block_emit(void *state, cJSON *record, double dt)
+{
+	struct block_state *s = state;
+	cJSON *arr = jarr(jobj(record, "block"), "devices");
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bio_entry *e = &s->v[i];
+		struct hist d;
+		cJSON *o;
+
+		if (!e->seen)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		jstr(o, "device", e->device);
+		jstr(o, "op", e->key.op < BIO_NOPS ? op_names[e->key.op] : "other");
+		jnum(o, "ops_per_s", safe_div((double)(e->cur.ops - e->prev.ops), dt));
+		jnum(o, "bytes_per_s", safe_div((double)(e->cur.bytes - e->prev.bytes), dt));
+		hist_delta(&e->prev.latency, &e->cur.latency, &d);
+		hist_emit(jobj(o, "latency_us"), &d, e->max.latency_us, "us");
+		hist_delta(&e->prev.queue, &e->cur.queue, &d);
+		hist_emit(jobj(o, "queue_us"), &d, e->max.queue_us, "us");
+	}
+	status.nfill = 2;
+	status.fill[0].map = "start";
+	status.fill[0].used = (uint64_t)s->inflight;
+	status.fill[0].max = BIO_INFLIGHT_MAX;
+	status.fill[1].map = "by_dev";
+	status.fill[1].used = s->n;
+	status.fill[1].max = BIO_KEYS_MAX;
+}
+
+const struct collector_ops block_collector = {
+	.name = "block", .init = block_init, .sample = block_sample, .emit = block_emit,
+	.free = block_free,
+};

@@ -1,0 +1,234 @@
+/* col_tcp.c - the TCP section ("tcp") from bpf/net.bpf.c: connection lifecycle rates and durations,
+ * retransmits with the peers that cause them, resets, and per-process send/receive bytes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_common.h"
+#include "collector.h"
+#include "log.h"
+#include "net.h"
+#include "net.skel.h"
+#include "util.h"
+
+#define NFIELDS (sizeof(struct net_pcpu) / sizeof(__u64))
+#define FIELD(p, name) ((p)[offsetof(struct net_pcpu, name) / sizeof(__u64)])
+
+struct tcp_state {
+	const struct collector_env *env;
+	struct net_bpf *skel;
+	struct bpf_hook hooks[6];
+	__u64 *buf;                 /* ncpu x NFIELDS */
+	__u64 sum[2][NFIELDS];
+	int cur;
+	struct peer_key peer_keys[NET_PEERS_MAX];
+	__u64 peer_counts[NET_PEERS_MAX];
+	size_t npeers;
+	__u32 proc_keys[NET_PROCS_MAX];
+	struct proc_bytes proc_vals[NET_PROCS_MAX];
+	size_t nprocs;
+};
+
+static struct bpf_status status = { .name = "tcp" };
+
+static void tcp_free(void *state)
+{
+	struct tcp_state *s = state;
+
+	if (!s)
+		return;
+	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	net_bpf__destroy(s->skel);
+	status.loaded = false;
+	bpf_status_unregister(&status);
+	free(s->buf);
+	free(s);
+}
+
+static int fail(struct tcp_state *s, const char *what, int err)
+{
+	log_warnx("eBPF tcp: %s: %s", what, strerror(err > 0 ? err : -err));
+	tcp_free(s);
+	status.error = what;
+	bpf_status_register(&status);
+	return -ENOTSUP;
+}
+
+static int tcp_init(const struct collector_env *env, void **state)
+{
+	struct tcp_state *s;
+	int err;
+
+	if (bpf_unavailable(env))
+		return -ENOTSUP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
+	if (!s->buf)
+		return fail(s, "out of memory", ENOMEM);
+	s->skel = net_bpf__open();
+	if (!s->skel)
+		return fail(s, "cannot open the program", errno);
+	struct bpf_hook hooks[] = {
+		{ .tp = "inet_sock_set_state", .btf = s->skel->progs.state_btf, .raw = s->skel->progs.state_raw },
+		{ .tp = "tcp_retransmit_skb", .btf = s->skel->progs.retransmit_btf,
+		  .raw = s->skel->progs.retransmit_raw },
+		{ .tp = "tcp_send_reset", .btf = s->skel->progs.send_reset_btf,
+		  .raw = s->skel->progs.send_reset_raw },
+		{ .tp = "tcp_receive_reset", .btf = s->skel->progs.receive_reset_btf,
+		  .raw = s->skel->progs.receive_reset_raw },
+		/* 6.3+ only: per-process bytes are feature-probed */
+		{ .tp = "sock_send_length", .btf = s->skel->progs.send_length_btf,
+		  .raw = s->skel->progs.send_length_raw, .optional = true },
+		{ .tp = "sock_recv_length", .btf = s->skel->progs.recv_length_btf,
+		  .raw = s->skel->progs.recv_length_raw, .optional = true },
+	};
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
+	err = net_bpf__load(s->skel);
+	if (err)
+		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
+	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
+	if (err)
+		return fail(s, "cannot attach to the TCP tracepoints", err);
+	status.loaded = true;
+	status.error = NULL;
+	status.hooks = s->hooks;
+	status.nhooks = ARRAY_SIZE(s->hooks);
+	bpf_status_register(&status);
+	*state = s;
+	return 0;
+}
+
+static int tcp_sample(void *state)
+{
+	struct tcp_state *s = state;
+	int next = !s->cur, err;
+
+	err = percpu_sum_u64(bpf_map__fd(s->skel->maps.pcpu), s->buf, NFIELDS, s->sum[next]);
+	if (err)
+		return err;
+	s->npeers = bpf_map_drain(bpf_map__fd(s->skel->maps.peers), sizeof(struct peer_key),
+				  sizeof(__u64), s->peer_keys, s->peer_counts, NET_PEERS_MAX);
+	s->nprocs = bpf_map_drain(bpf_map__fd(s->skel->maps.procs), sizeof(__u32),
+				  sizeof(struct proc_bytes), s->proc_keys, s->proc_vals, NET_PROCS_MAX);
+	s->cur = next;
+	return 0;
+}
+
+static int by_score_desc(const void *a, const void *b, void *score)
+{
+	double x = ((const double *)score)[*(const size_t *)a], y = ((const double *)score)[*(const size_t *)b];
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Fills idx with the indexes of the (at most want) largest positive scores, largest first. */
+static size_t top_indexes(double *score, size_t n, size_t *idx, size_t want)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (score[i] > 0)
+			idx[k++] = i;
+	qsort_r(idx, k, sizeof(*idx), by_score_desc, score);
+	return k < want ? k : want;
+}
+
+static void emit_peers(struct tcp_state *s, cJSON *o)
+{
+	double score[NET_PEERS_MAX];
+	size_t idx[NET_PEERS_MAX], k;
+	cJSON *arr = jarr(o, "top_retransmit_peers");
+
+	for (size_t i = 0; i < s->npeers; i++)
+		score[i] = (double)s->peer_counts[i];
+	k = top_indexes(score, s->npeers, idx, s->env->top_n);
+	for (size_t i = 0; i < k; i++) {
+		const struct peer_key *p = &s->peer_keys[idx[i]];
+		char addr[INET6_ADDRSTRLEN] = "?";
+		cJSON *e = cJSON_CreateObject();
+
+		inet_ntop(p->family == 10 ? AF_INET6 : AF_INET, p->addr, addr, sizeof(addr));
+		jstr(e, "address", addr);
+		jint(e, "port", p->port);
+		jint(e, "count", s->peer_counts[idx[i]]);
+		cJSON_AddItemToArray(arr, e);
+	}
+}
+
+static void emit_procs(struct tcp_state *s, cJSON *o, double dt)
+{
+	double score[NET_PROCS_MAX];
+	size_t idx[NET_PROCS_MAX], k;
+	cJSON *arr;
+
+	if (!s->hooks[4].kind && !s->hooks[5].kind)
+		return; /* this kernel cannot tell bytes per process */
+	arr = jarr(o, "top_net");
+	for (size_t i = 0; i < s->nprocs; i++)
+		score[i] = (double)(s->proc_vals[i].tx + s->proc_vals[i].rx);
+	k = top_indexes(score, s->nprocs, idx, s->env->top_n);
+	for (size_t i = 0; i < k; i++) {
+		const struct proc_bytes *p = &s->proc_vals[idx[i]];
+		char comm[NET_COMM_LEN + 1];
+		cJSON *e = cJSON_CreateObject();
+
+		memcpy(comm, p->comm, NET_COMM_LEN);
+		comm[NET_COMM_LEN] = '\0';
+		jint(e, "pid", s->proc_keys[idx[i]]);
+		jstr(e, "comm", comm);
+		jnum(e, "tx_bytes_per_s", safe_div((double)p->tx, dt));
+		jnum(e, "rx_bytes_per_s", safe_div((double)p->rx, dt));
+		cJSON_AddItemToArray(arr, e);
+	}
+}
+
+static void tcp_emit(void *state, cJSON *record, double dt)
+{
+	struct tcp_state *s = state;
+	const __u64 *a = s->sum[!s->cur], *b = s->sum[s->cur];
+	cJSON *o = jobj(record, "tcp");
+	struct hist d;
+	static const struct { const char *name; size_t off; } rates[] = {
+		{ "active_opens_per_s", offsetof(struct net_pcpu, active_opens) },
+		{ "passive_opens_per_s", offsetof(struct net_pcpu, passive_opens) },
+		{ "failed_connects_per_s", offsetof(struct net_pcpu, failed_connects) },
+		{ "closes_per_s", offsetof(struct net_pcpu, closes) },
+		{ "retransmits_per_s", offsetof(struct net_pcpu, retransmits) },
+		{ "resets_sent_per_s", offsetof(struct net_pcpu, resets_sent) },
+		{ "resets_received_per_s", offsetof(struct net_pcpu, resets_received) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
+		size_t f = rates[i].off / sizeof(__u64);
+
+		jnum(o, rates[i].name, safe_div((double)(b[f] - a[f]), dt));
+	}
+	hist_delta((const struct hist *)&FIELD(a, duration_ms), (const struct hist *)&FIELD(b, duration_ms), &d);
+	hist_emit(jobj(o, "connection_duration_ms"), &d, 0, "ms");
+	emit_peers(s, o);
+	emit_procs(s, o, dt);
+	status.events = FIELD(b, events);
+	status.map_full = FIELD(b, map_full);
+	status.nfill = 3;
+	status.fill[0].map = "socks";
+	status.fill[0].used = (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0;
+	status.fill[0].max = NET_SOCKS_MAX;
+	status.fill[1].map = "peers";
+	status.fill[1].used = s->npeers;
+	status.fill[1].max = NET_PEERS_MAX;
+	status.fill[2].map = "procs";
+	status.fill[2].used = s->nprocs;
+	status.fill[2].max = NET_PROCS_MAX;
+}
+
+const struct collector_ops tcp_collector = {
+	.name = "tcp", .init = tcp_init, .sample = tcp_sample, .emit = tcp_emit, .free = tcp_free,
+};
