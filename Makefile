@@ -103,7 +103,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcorewatch.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-unit-tests: $(UNIT_BINS)
+$(BUILD)/tests/pingpong: tests/tools/pingpong.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong
 
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
 deps:

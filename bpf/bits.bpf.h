@@ -27,8 +27,10 @@ static __always_inline void hist_add(struct hist *h, __u64 v)
 
 	if (s >= HIST_SLOTS)
 		s = HIST_SLOTS - 1;
+#ifdef __bpf__
 	/* clang knows s < HIST_SLOTS and would drop a plain mask; the verifier needs to see it. */
 	asm volatile("%[s] &= %[m]" : [s] "+r"(s) : [m] "i"(HIST_SLOTS - 1));
+#endif
 	h->slots[s]++;
 	h->count++;
 	h->sum += v;

@@ -180,7 +180,7 @@ static __always_inline int on_exec(void)
 static __always_inline int on_exit(struct task_struct *t)
 {
 	struct sched_pcpu *s = stats();
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN] = {}; /* zeroed: the bytes after the NUL are part of the map key */
 	__u64 one = 1, *cnt;
 
 	if (!s || BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))

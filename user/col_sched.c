@@ -40,7 +40,7 @@ struct sched_state {
 	struct sched_bpf *skel;
 	struct bpf_link *iter;
 	struct ring_buffer *rb;
-	struct bpf_hook hooks[6];
+	struct bpf_hook hooks[7];
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, and their per-interval maxima */
 	__u64 *pcpu[2], *max_us, *zeros;
@@ -148,26 +148,18 @@ static int sched_init(const struct collector_env *env, void **state)
 		{ .tp = "sched_process_fork", .btf = s->skel->progs.fork_btf, .raw = s->skel->progs.fork_raw },
 		{ .tp = "sched_process_exec", .btf = s->skel->progs.exec_btf, .raw = s->skel->progs.exec_raw },
 		{ .tp = "sched_process_exit", .btf = s->skel->progs.exit_btf, .raw = s->skel->progs.exit_raw },
+		/* OOM kill events; the tracepoint took a pid before 6.x, a task since: BTF tells */
+		{ .tp = "mark_victim", .btf = s->skel->progs.oom_btf, .raw = s->skel->progs.oom_raw,
+		  .optional = true },
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
 	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
-	/* mark_victim is optional: one more hook with its own fate */
-	if (kernel_btf_has_tracepoint("mark_victim", NULL)) {
-		bpf_program__set_autoload(s->skel->progs.oom_raw, false);
-	} else {
-		bpf_program__set_autoload(s->skel->progs.oom_btf, false);
-		bpf_program__set_autoload(s->skel->progs.oom_raw, false);
-		log_info("eBPF sched: no oom:mark_victim tracepoint, OOM kill events off");
-	}
 	err = sched_bpf__load(s->skel);
 	if (err)
 		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
 	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
 	if (err)
 		return fail(s, "cannot attach to the scheduler tracepoints", err);
-	if (bpf_program__autoload(s->skel->progs.oom_btf) &&
-	    !bpf_program__attach(s->skel->progs.oom_btf))
-		log_warnx("eBPF sched: cannot attach to oom:mark_victim, OOM kill events off");
 	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
 	if (!s->iter)
 		return fail(s, "cannot create the task iterator", errno);

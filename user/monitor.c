@@ -97,7 +97,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		e = s->ops->init(&m->env, &s->state);
 		s->active = e == 0;
 		if (e == -ENOTSUP)
-			log_info("collector %s: not available on this host", s->ops->name);
+			log_debug("collector %s: not available on this host", s->ops->name);
 		else if (e)
 			log_warnx("collector %s disabled: %s", s->ops->name, strerror(-e));
 		if (s->active && s->ops->event_fd)

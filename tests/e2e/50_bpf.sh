@@ -1,0 +1,159 @@
+# eBPF collectors against the kernel's own counters: real work, the same intervals.
+. tests/e2e/lib.sh
+PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"
+BPF_PROGS='switch_btf|switch_raw|wakeup_btf|issue_btf|complete_btf|state_btf|dump_task'
+
+if ! need_root "bpf/collectors"; then exit 0; fi
+if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel has no BTF"; exit 0; fi
+
+# run_workload OUT [ENV...]: corewatch at 1 s for 7 records while pipe ping-pong, direct I/O, TCP
+# connects and a burst of short processes run inside the window.
+run_workload() {
+	local out=$1
+	shift
+	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 >"$out" 2>"$out.err" &
+	local pid=$!
+	wait_lines "$out" 2 10
+	taskset -c 0 "$PINGPONG" 2.5 >"$out.pp"
+	dd if=/dev/zero of="$T/dd.img" bs=4k count=4000 oflag=direct 2>/dev/null
+	dd if="$T/dd.img" of=/dev/null bs=4k iflag=direct 2>/dev/null
+	$PY - <<'PYEOF'
+import socket, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(512)
+for _ in range(300):
+    c = socket.create_connection(srv.getsockname()); a, _ = srv.accept(); c.close(); a.close()
+PYEOF
+	for _ in $(seq 40); do /bin/true; done
+	wait $pid
+	echo $? >"$out.rc"
+}
+
+run_workload "$T/bpf.out"
+[ "$(cat "$T/bpf.out.rc")" = 0 ] && pass "bpf/run-exit-0" || fail "bpf/run-exit-0" "$(tail -3 "$T/bpf.out.err")"
+check "bpf/schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/bpf.out"
+if bpftool prog show 2>/dev/null | grep -Eq "$BPF_PROGS"; then
+	fail "bpf/no-programs-left-after-exit" "$(bpftool prog show | grep -E "$BPF_PROGS" | head -3)"
+else
+	pass "bpf/no-programs-left-after-exit"
+fi
+
+read -r pp_parent pp_child pp_trips <"$T/bpf.out.pp"
+export PP_PARENT=$pp_parent PP_CHILD=$pp_child
+pycheck bpf/checks "$T/bpf.out" <<'PYEOF'
+import json, os, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+mets = [r for r in recs if r["type"] == "metrics"]
+def res(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bpf/" + name + ("" if ok else ": " + why))
+res("section-present", all("sched" in m and "block" in m and "tcp" in m for m in mets), "missing sections")
+res("bpf-enabled", all(m["bpf"]["enabled"] for m in mets), json.dumps(mets[-1]["bpf"])[:200])
+
+# context switches: per record, against /proc/stat's ctxt over the same interval, within 1%
+busy = [m for m in mets if m["cpu"]["context_switches_per_s"] > 5000]
+worst = max((abs(m["sched"]["context_switches_per_s"] - m["cpu"]["context_switches_per_s"]) /
+             m["cpu"]["context_switches_per_s"] for m in busy), default=None)
+res("context-switches-match-proc-stat-1pct", busy and worst <= 0.01,
+    f"{len(busy)} busy records, worst {worst}: " + str([(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]))
+
+# block: read+write completions per device against /proc/diskstats, within 2%
+def bpf_ops(m, dev):
+    return sum(d["ops_per_s"] for d in m["block"]["devices"] if d["device"] == dev and d["op"] in ("read", "write"))
+pairs = []
+for m in mets:
+    for d in m["disks"]:
+        proc = d["reads_per_s"] + d["writes_per_s"]
+        if proc > 200:
+            pairs.append((d["device"], bpf_ops(m, d["device"]), proc))
+res("block-ops-match-diskstats-2pct", pairs and all(abs(b - p) / p <= 0.02 for _, b, p in pairs), str(pairs))
+lat = [d for m in mets for d in m["block"]["devices"] if d["ops_per_s"] > 200]
+res("block-latency-histogram", lat and all(d["latency_us"]["count"] > 0 and d["latency_us"]["p50"] <= d["latency_us"]["p99"] <= max(d["latency_us"]["max"], 1) for d in lat), str(lat[:1])[:300])
+
+# TCP: active and passive opens against /proc/net/snmp, within 2%
+tcp = [(m["tcp"]["active_opens_per_s"], m["network"]["tcp"]["active_opens_per_s"],
+        m["tcp"]["passive_opens_per_s"], m["network"]["tcp"]["passive_opens_per_s"]) for m in mets
+       if m["network"]["tcp"]["active_opens_per_s"] > 20]
+res("tcp-opens-match-snmp-2pct", tcp and all(abs(a - b) / b <= 0.02 and abs(c - d) / d <= 0.02 for a, b, c, d in tcp), str(tcp))
+res("tcp-closes-and-durations", sum(m["tcp"]["closes_per_s"] for m in mets) >= 300 and
+    sum(m["tcp"]["connection_duration_ms"]["count"] for m in mets) >= 300, "closes missing")
+
+# run-queue histogram
+rq = [m["sched"]["runqueue_latency_us"] for m in mets]
+res("runqueue-histogram-has-samples", all(h["count"] > 0 and h["p50"] <= h["p99"] for h in rq), str(rq[:2])[:300])
+res("runqueue-per-cpu", all(len(m["sched"]["cpus"]) == len(m["cpu"]["cores"]) for m in mets), "per-CPU count")
+
+# the ping-pong's pid among the top CPU users
+pids = {int(os.environ["PP_PARENT"]), int(os.environ["PP_CHILD"])}
+tops = [e for m in mets for e in m["sched"]["top_cpu"] if e["pid"] in pids]
+res("pingpong-in-top-cpu", bool(tops), str([m["sched"]["top_cpu"][:3] for m in mets])[:400])
+res("top-cpu-pct-plausible", tops and max(e["cpu_pct"] for e in tops) > 20 and all(e["cpu_pct"] <= 100.5 for e in tops), str(tops))
+
+# 40 runs of /bin/true: short-lived processes /proc sampling never sees
+sl = sum(m["sched"]["short_lived"]["count"] for m in mets)
+comms = {c["comm"]: c["count"] for m in mets for c in m["sched"]["short_lived"]["top_comms"]}
+res("short-lived-burst", sl >= 40 and comms.get("true", 0) >= 40, f"count {sl}, comms {comms}")
+res("churn-rates", sum(m["sched"]["execs_per_s"] for m in mets) >= 40 and sum(m["sched"]["forks_per_s"] for m in mets) >= 40, "execs/forks")
+PYEOF
+
+# The raw_tp fallback (chosen when a kernel's BTF lacks a tracepoint) works and says so.
+run_workload "$T/raw.out" COREWATCH_BPF_FORCE_RAW_TP=1
+pycheck bpf/raw-tp "$T/raw.out" <<'PYEOF'
+import json, sys
+mets = [json.loads(l) for l in open(sys.argv[1])][1:]
+kinds = set(mets[-1]["bpf"]["programs"]["sched"]["hooks"].values())
+busy = [m for m in mets if m["cpu"]["context_switches_per_s"] > 5000]
+ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s"] - m["cpu"]["context_switches_per_s"]) / m["cpu"]["context_switches_per_s"] <= 0.01 for m in busy)
+print(("PASS" if ok else "FAIL") + " bpf/raw-tp-fallback-counts" + ("" if ok else f": {kinds} {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]}"))
+PYEOF
+
+# --no-bpf: the /proc-only record, saying why.
+"${CW[@]}" --no-bpf -n 1 -i 200ms >"$T/nobpf" 2>"$T/nobpf.err"
+pycheck bpf/no-bpf "$T/nobpf" <<'PYEOF'
+import json, sys
+m = [json.loads(l) for l in open(sys.argv[1])][-1]
+ok = m["bpf"] == {"enabled": False, "reason": "disabled by --no-bpf"} and "sched" not in m and "cpu" in m
+print(("PASS" if ok else "FAIL") + " bpf/no-bpf-fallback-record" + ("" if ok else ": " + json.dumps(m.get("bpf"))))
+PYEOF
+
+# Without the capabilities: one clear warning, the /proc-only record, exit 0.
+if command -v setpriv >/dev/null; then
+	setpriv --bounding-set -bpf,-perfmon,-sys_admin --inh-caps -bpf,-perfmon,-sys_admin \
+		"${CW[@]}" -n 1 -i 200ms >"$T/nocap" 2>"$T/nocap.err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$(grep -c 'warning: eBPF collectors off: missing privileges' "$T/nocap.err")" -eq 1 ] &&
+		grep -q '"bpf":{"enabled":false,"reason":"missing privileges' "$T/nocap" &&
+		$PY "$VALIDATE" "$SCHEMA" "$T/nocap" >/dev/null; then
+		pass "bpf/no-privileges-fallback"
+	else
+		fail "bpf/no-privileges-fallback" "rc=$rc $(tr '\n' ' ' <"$T/nocap.err")"
+	fi
+else
+	skip_or_fail "bpf/no-privileges-fallback" "setpriv not installed"
+fi
+
+# An OOM kill inside a 32 MiB memory cgroup becomes one "event" record through the ring buffer.
+cg=""
+if [ -w /sys/fs/cgroup/memory ]; then
+	cg=/sys/fs/cgroup/memory/corewatch-test-$$
+	mkdir "$cg" && echo $((32 << 20)) >"$cg/memory.limit_in_bytes" || cg=""
+elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+	cg=/sys/fs/cgroup/corewatch-test-$$
+	mkdir "$cg" && echo $((32 << 20)) >"$cg/memory.max" && echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
+	[ -f "$cg/memory.max" ] || cg=""
+fi
+if [ -n "$cg" ]; then
+	"${CW[@]}" -i 1s -n 3 >"$T/oom" 2>"$T/oom.err" &
+	pid=$!
+	wait_lines "$T/oom" 1 10
+	(sh -c "echo \$\$ >'$cg/cgroup.procs'; exec $PY -c 'x = bytearray(256 << 20)'") 2>/dev/null
+	wait $pid
+	rmdir "$cg" 2>/dev/null
+	pycheck bpf/oom "$T/oom" <<'PYEOF'
+import json, sys
+ev = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "event"]
+ok = len(ev) == 1 and ev[0]["event"] == "oom_kill" and ev[0]["comm"] == "python3" and 16 << 20 < ev[0]["anon_rss_bytes"] < 64 << 20
+print(("PASS" if ok else "FAIL") + " bpf/oom-kill-event" + ("" if ok else f": {ev}"))
+PYEOF
+	check "bpf/oom-schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/oom"
+else
+	skip_or_fail "bpf/oom-kill-event" "no writable memory cgroup controller"
+fi
