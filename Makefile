@@ -65,7 +65,7 @@ USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test clean unit-tests vmlinux
+.PHONY: all deps run test bench clean unit-tests vmlinux
 all: $(BUILD)/corewatch
 
 $(BUILD)/%.o: %.c
@@ -130,6 +130,29 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests
 	$(Q)BUILD=$(BUILD) bash tests/run
+
+# The benchmark: not part of `make test`. Installs the peers it compares with when run as root.
+BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl
+$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_DIR)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(call say,BPF,$<)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/empty.skel.h: $(BUILD)/bench/empty.bpf.o
+	$(call say,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(BUILD)/bench/empty: bench/empty.c $(BUILD)/empty.skel.h
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+bench: deps
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		missing=$$(for p in $(BENCH_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }; \
+	fi
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty
+	$(Q)BUILD=$(BUILD) bash bench/run
 
 clean:
 	rm -rf build

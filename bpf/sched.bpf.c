@@ -137,6 +137,45 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
+/* The fast path, one program per switch and nothing per wakeup. With CONFIG_SCHED_INFO the kernel
+ * stamps sched_info.last_queued (in rq->clock time) whenever a task is queued: woken, or preempted
+ * while runnable. sched_info_arrive() consumes it just after this tracepoint, adding now - last_queued
+ * to the task's run_delay; this program histograms that same wait.
+ *
+ * "now" in rq->clock time, without the per-CPU runqueues symbol (not resolvable on kernels without
+ * CONFIG_KALLSYMS_ALL): at the previous switch on this CPU the kernel stamped the incoming task, which
+ * is prev now, with last_arrival = rq->clock, and this program read ktime at that same switch. Their
+ * difference is the offset between the two clocks, recalibrated at every switch whose prev is not the
+ * idle task (whose sched_info the kernel does not keep). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct sched_pcpu *s = stats();
+	__u64 now = bpf_ktime_get_ns(), queued, rq_now, delta_us, *max;
+	__u32 zero = 0;
+
+	if (!s)
+		return 0;
+	s->switches++;
+	if (prev->pid && s->last_switch_ns) {
+		s->clock_offset_ns = (__s64)(s->last_switch_ns - prev->sched_info.last_arrival);
+		s->have_offset = 1;
+	}
+	s->last_switch_ns = now;
+	queued = next->sched_info.last_queued;
+	if (!queued || !s->have_offset)
+		return 0;
+	rq_now = now - s->clock_offset_ns;
+	if (rq_now <= queued)
+		return 0;
+	delta_us = (rq_now - queued) / 1000;
+	hist_add(&s->rq, delta_us);
+	max = bpf_map_lookup_elem(&rq_max, &zero);
+	if (max && delta_us > *max)
+		*max = delta_us;
+	return 0;
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(wakeup_btf, struct task_struct *p) { return on_wakeup(p, true); }
 SEC("tp_btf/sched_wakeup_new")

@@ -71,19 +71,43 @@ const char *bpf_unavailable(const struct collector_env *env)
 
 static struct btf *vmlinux_btf;
 
+static struct btf *kernel_btf(void)
+{
+	if (!vmlinux_btf) {
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (!vmlinux_btf)
+			vmlinux_btf = NULL; /* libbpf returns NULL and sets errno */
+	}
+	return vmlinux_btf;
+}
+
+bool kernel_btf_has_var(const char *name)
+{
+	return kernel_btf() && btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_VAR) >= 0;
+}
+
+bool kernel_btf_has_member(const char *type, const char *member)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!kernel_btf() || (id = btf__find_by_name_kind(vmlinux_btf, type, BTF_KIND_STRUCT)) < 0)
+		return false;
+	t = btf__type_by_id(vmlinux_btf, id);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(vmlinux_btf, btf_members(t)[i].name_off), member) == 0)
+			return true;
+	return false;
+}
+
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams)
 {
 	char name[128];
 	const struct btf_type *t;
 	int id;
 
-	if (!vmlinux_btf) {
-		vmlinux_btf = btf__load_vmlinux_btf();
-		if (!vmlinux_btf) {
-			vmlinux_btf = NULL;
-			return false;
-		}
-	}
+	if (!kernel_btf())
+		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	id = btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
@@ -97,8 +121,7 @@ bool kernel_btf_has_tracepoint(const char *tp, int *nparams)
 	return true;
 }
 
-/* The kernel's BTF is several MiB parsed: dropped once every program has chosen its hooks. */
-static void release_btf(void)
+void kernel_btf_release(void)
 {
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
@@ -303,7 +326,7 @@ static int bpf_section_init(const struct collector_env *env, void **state)
 		return -ENOMEM;
 	s->env = env;
 	*state = s;
-	release_btf(); /* every eBPF collector before this one has loaded */
+	kernel_btf_release(); /* every eBPF collector before this one has loaded */
 	return 0;
 }
 

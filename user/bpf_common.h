@@ -40,6 +40,14 @@ void bpf_hooks_detach(struct bpf_hook *hooks, size_t n);
  * *nparams with its function prototype's parameter count when asked. */
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams);
 
+/* True when the running kernel's BTF has a variable (e.g. the per-CPU "runqueues") / a member of a
+ * struct (e.g. "sched_info", "last_queued"). */
+bool kernel_btf_has_var(const char *name);
+bool kernel_btf_has_member(const char *type, const char *member);
+/* Drops the parsed kernel BTF (several MiB); the next query parses it again. Call before a
+ * skeleton's load, which parses its own copy: the two never need to coexist. */
+void kernel_btf_release(void);
+
 /* Adds count, p50, p90, p99, max and the non-empty buckets ({le, count}) of delta, with unit suffix
  * ("us", "ms") on the value names. */
 void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max, const char *unit);

@@ -41,6 +41,8 @@ struct sched_state {
 	struct bpf_link *iter;
 	struct ring_buffer *rb;
 	struct bpf_hook hooks[7];
+	size_t nhooks;
+	bool fast;              /* run-queue latency from sched_info.last_queued */
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, and their per-interval maxima */
 	__u64 *pcpu[2], *max_us, *zeros;
@@ -143,21 +145,39 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = s->skel->progs.switch_btf, .raw = s->skel->progs.switch_raw },
-		{ .tp = "sched_wakeup", .btf = s->skel->progs.wakeup_btf, .raw = s->skel->progs.wakeup_raw },
-		{ .tp = "sched_wakeup_new", .btf = s->skel->progs.wakeup_new_btf, .raw = s->skel->progs.wakeup_new_raw },
 		{ .tp = "sched_process_fork", .btf = s->skel->progs.fork_btf, .raw = s->skel->progs.fork_raw },
 		{ .tp = "sched_process_exec", .btf = s->skel->progs.exec_btf, .raw = s->skel->progs.exec_raw },
 		{ .tp = "sched_process_exit", .btf = s->skel->progs.exit_btf, .raw = s->skel->progs.exit_raw },
 		/* OOM kill events; the tracepoint took a pid before 6.x, a task since: BTF tells */
 		{ .tp = "mark_victim", .btf = s->skel->progs.oom_btf, .raw = s->skel->progs.oom_raw,
 		  .optional = true },
+		/* only where the kernel's sched_info cannot be read: the wakeup stamps (keep last) */
+		{ .tp = "sched_wakeup", .btf = s->skel->progs.wakeup_btf, .raw = s->skel->progs.wakeup_raw },
+		{ .tp = "sched_wakeup_new", .btf = s->skel->progs.wakeup_new_btf, .raw = s->skel->progs.wakeup_new_raw },
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
-	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
+	s->nhooks = ARRAY_SIZE(hooks);
+	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && kernel_btf_has_tracepoint("sched_switch", NULL) &&
+		  kernel_btf_has_member("sched_info", "last_queued") &&
+		  kernel_btf_has_member("sched_info", "last_arrival");
+	if (s->fast) {
+		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
+		s->hooks[0].btf = s->skel->progs.switch_si;
+		bpf_program__set_autoload(s->skel->progs.switch_btf, false);
+		bpf_program__set_autoload(s->skel->progs.wakeup_btf, false);
+		bpf_program__set_autoload(s->skel->progs.wakeup_raw, false);
+		bpf_program__set_autoload(s->skel->progs.wakeup_new_btf, false);
+		bpf_program__set_autoload(s->skel->progs.wakeup_new_raw, false);
+		s->nhooks -= 2; /* the wakeup hooks are last */
+	} else {
+		bpf_program__set_autoload(s->skel->progs.switch_si, false);
+	}
+	bpf_hooks_select(s->hooks, s->nhooks);
+	kernel_btf_release();
 	err = sched_bpf__load(s->skel);
 	if (err)
 		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
-	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
+	err = bpf_hooks_attach(s->hooks, s->nhooks);
 	if (err)
 		return fail(s, "cannot attach to the scheduler tracepoints", err);
 	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
@@ -169,7 +189,7 @@ static int sched_init(const struct collector_env *env, void **state)
 	status.loaded = true;
 	status.error = NULL;
 	status.hooks = s->hooks;
-	status.nhooks = ARRAY_SIZE(s->hooks);
+	status.nhooks = s->nhooks;
 	bpf_status_register(&status);
 	*state = s;
 	return 0;

@@ -91,6 +91,7 @@ static int tcp_init(const struct collector_env *env, void **state)
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
 	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
+	kernel_btf_release();
 	err = net_bpf__load(s->skel);
 	if (err)
 		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);

@@ -144,7 +144,7 @@ if [ -n "$cg" ]; then
 	"${CW[@]}" -i 1s -n 3 >"$T/oom" 2>"$T/oom.err" &
 	pid=$!
 	wait_lines "$T/oom" 1 10
-	(sh -c "echo \$\$ >'$cg/cgroup.procs'; exec $PY -c 'x = bytearray(256 << 20)'") 2>/dev/null
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; $PY -c 'x = bytearray(256 << 20)'" 2>/dev/null
 	wait $pid
 	rmdir "$cg" 2>/dev/null
 	pycheck bpf/oom "$T/oom" <<'PYEOF'
