@@ -127,7 +127,8 @@ void kernel_btf_release(void)
 	vmlinux_btf = NULL;
 }
 
-int bpf_hooks_select(struct bpf_hook *hooks, size_t n)
+/* Chooses the variant of each hook before load (autoload off for the other). */
+static void bpf_hooks_select(struct bpf_hook *hooks, size_t n)
 {
 	/* COREWATCH_BPF_FORCE_RAW_TP=1 exercises the fallback on kernels that do not need it (tests). */
 	bool force_raw = getenv("COREWATCH_BPF_FORCE_RAW_TP") != NULL;
@@ -147,10 +148,11 @@ int bpf_hooks_select(struct bpf_hook *hooks, size_t n)
 		if (!use_btf && !use_raw)
 			log_info("tracepoint %s not in this kernel: left out", h->tp);
 	}
-	return 0;
 }
 
-int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
+/* Attaches the selected variant of each hook after load. Returns 0, or -errno of the first
+ * non-optional failure. */
+static int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
 {
 	int first_err = 0;
 
@@ -175,7 +177,7 @@ int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
 	return first_err;
 }
 
-void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
+static void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		bpf_link__destroy(hooks[i].link);
@@ -218,14 +220,13 @@ double hist_quantile(const struct hist *h, double q)
 	return slot_high(HIST_SLOTS - 1);
 }
 
-void hist_emit(cJSON *o, const struct hist *d, uint64_t max, const char *unit)
+void hist_emit(cJSON *o, const struct hist *d, uint64_t max)
 {
 	static const struct { const char *name; double q; } qs[] = {
 		{ "p50", 0.50 }, { "p90", 0.90 }, { "p99", 0.99 },
 	};
 	cJSON *b;
 
-	(void)unit;
 	jint(o, "count", d->count);
 	for (size_t i = 0; i < ARRAY_SIZE(qs); i++) {
 		double v = hist_quantile(d, qs[i].q);
@@ -255,20 +256,55 @@ void hist_emit(cJSON *o, const struct hist *d, uint64_t max, const char *unit)
 static struct bpf_status *registry[8];
 static size_t nregistry;
 
-void bpf_status_register(struct bpf_status *st)
+/* Registered once, loaded or not: the bpf section reports each program's state, errors included. */
+static void status_register(struct bpf_status *st)
 {
+	for (size_t i = 0; i < nregistry; i++)
+		if (registry[i] == st)
+			return;
 	if (nregistry < ARRAY_SIZE(registry))
 		registry[nregistry++] = st;
 }
 
-void bpf_status_unregister(struct bpf_status *st)
+int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*destroy)(void *),
+		       void *state)
 {
-	for (size_t i = 0; i < nregistry; i++) {
-		if (registry[i] == st) {
-			registry[i] = registry[--nregistry];
-			return;
-		}
-	}
+	log_warnx("eBPF %s: %s: %s", st->name, what, strerror(err > 0 ? err : -err));
+	if (destroy)
+		destroy(state);
+	st->loaded = false;
+	st->error = what;
+	status_register(st);
+	return -ENOTSUP;
+}
+
+int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n)
+{
+	int err;
+
+	bpf_hooks_select(hooks, n);
+	kernel_btf_release(); /* libbpf parses its own copy to load: never two at once */
+	err = bpf_object__load(obj);
+	if (err)
+		return bpf_program_failed(st, "the kernel refused the program (see -v for the verifier log)", err,
+					  NULL, NULL);
+	err = bpf_hooks_attach(hooks, n);
+	if (err)
+		return bpf_program_failed(st, "cannot attach to its tracepoints", err, NULL, NULL);
+	st->loaded = true;
+	st->error = NULL;
+	st->hooks = hooks;
+	st->nhooks = n;
+	status_register(st);
+	return 0;
+}
+
+void bpf_program_stop(struct bpf_status *st, struct bpf_hook *hooks, size_t n)
+{
+	bpf_hooks_detach(hooks, n);
+	st->loaded = false;
+	st->hooks = NULL;
+	st->nhooks = 0;
 }
 
 size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max)

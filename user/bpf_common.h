@@ -30,12 +30,6 @@ struct bpf_hook {
 	bool optional;     /* a missing tracepoint is not an error (feature-probed) */
 };
 
-/* Chooses the variant of each hook before load (autoload off for the other). Returns 0. */
-int bpf_hooks_select(struct bpf_hook *hooks, size_t n);
-/* Attaches the selected variant of each hook after load. Returns 0, or -errno of the first
- * non-optional failure. */
-int bpf_hooks_attach(struct bpf_hook *hooks, size_t n);
-void bpf_hooks_detach(struct bpf_hook *hooks, size_t n);
 /* True when the running kernel's BTF has typedef name (e.g. "btf_trace_sched_switch"); fills
  * *nparams with its function prototype's parameter count when asked. */
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams);
@@ -48,9 +42,9 @@ bool kernel_btf_has_member(const char *type, const char *member);
  * skeleton's load, which parses its own copy: the two never need to coexist. */
 void kernel_btf_release(void);
 
-/* Adds count, p50, p90, p99, max and the non-empty buckets ({le, count}) of delta, with unit suffix
- * ("us", "ms") on the value names. */
-void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max, const char *unit);
+/* Adds count, p50, p90, p99, max and the non-empty buckets ({le, count}) of delta (the unit is in the
+ * name of obj, e.g. "latency_us"). */
+void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max);
 /* out = b - a, slot by slot (cumulative histograms sampled at two times). */
 void hist_delta(const struct hist *a, const struct hist *b, struct hist *out);
 /* Value below which fraction q of the samples fall, interpolated inside its log2 bucket. */
@@ -69,8 +63,17 @@ struct bpf_status {
 	struct { const char *map; uint64_t used, max; } fill[4];
 	size_t nfill;
 };
-void bpf_status_register(struct bpf_status *st);
-void bpf_status_unregister(struct bpf_status *st);
+/* Selects each hook's variant, drops the parsed kernel BTF, loads obj, attaches the hooks and marks st
+ * loaded (registered for the bpf section). Returns 0, or -ENOTSUP after logging why and recording it
+ * in st; the caller then frees its state. */
+int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n);
+/* A collector's init failed: logs "eBPF <name>: what: strerror(err)", records what in st for the bpf
+ * section, frees state with destroy (when given), returns -ENOTSUP (the collector is inactive). err is
+ * an errno value, positive or negative, taken before anything is freed. */
+int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*destroy)(void *),
+		       void *state);
+/* The collector is being freed: detaches its hooks; the program is no longer loaded. */
+void bpf_program_stop(struct bpf_status *st, struct bpf_hook *hooks, size_t n);
 
 /* Sums the per-CPU copies of a per-CPU array's element 0 as arrays of __u64 (n of them each). Returns
  * 0 or -errno. buf must hold ncpus * n __u64. */

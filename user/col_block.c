@@ -48,23 +48,12 @@ static void block_free(void *state)
 
 	if (!s)
 		return;
-	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
 	blockio_bpf__destroy(s->skel);
-	status.loaded = false;
-	bpf_status_unregister(&status);
 	free(s->v);
 	free(s->buf);
 	free(s->zero_max);
 	free(s);
-}
-
-static int fail(struct block_state *s, const char *what, int err)
-{
-	log_warnx("eBPF block: %s: %s", what, strerror(err > 0 ? err : -err));
-	block_free(s);
-	status.error = what;
-	bpf_status_register(&status);
-	return -ENOTSUP;
 }
 
 static int block_init(const struct collector_env *env, void **state)
@@ -82,10 +71,10 @@ static int block_init(const struct collector_env *env, void **state)
 	s->buf = calloc((size_t)s->ncpu, sizeof(struct bio_val));
 	s->zero_max = calloc((size_t)s->ncpu, sizeof(struct bio_max));
 	if (!s->buf || !s->zero_max)
-		return fail(s, "out of memory", ENOMEM);
+		return bpf_program_failed(&status, "out of memory", ENOMEM, block_free, s);
 	s->skel = blockio_bpf__open();
 	if (!s->skel)
-		return fail(s, "cannot open the program", errno);
+		return bpf_program_failed(&status, "cannot open the program", errno, block_free, s);
 	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
 	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
 		s->skel->rodata->block_rq_single_arg = nparams == 1;
@@ -98,19 +87,11 @@ static int block_init(const struct collector_env *env, void **state)
 		  .optional = true },
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
-	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
-	kernel_btf_release();
-	err = blockio_bpf__load(s->skel);
-	if (err)
-		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
-	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
-	if (err)
-		return fail(s, "cannot attach to the block tracepoints", err);
-	status.loaded = true;
-	status.error = NULL;
-	status.hooks = s->hooks;
-	status.nhooks = ARRAY_SIZE(s->hooks);
-	bpf_status_register(&status);
+	err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	if (err) {
+		block_free(s);
+		return err;
+	}
 	*state = s;
 	return 0;
 }
@@ -249,9 +230,9 @@ static void block_emit(void *state, cJSON *record, double dt)
 		jnum(o, "ops_per_s", safe_div((double)(e->cur.ops - e->prev.ops), dt));
 		jnum(o, "bytes_per_s", safe_div((double)(e->cur.bytes - e->prev.bytes), dt));
 		hist_delta(&e->prev.latency, &e->cur.latency, &d);
-		hist_emit(jobj(o, "latency_us"), &d, e->max.latency_us, "us");
+		hist_emit(jobj(o, "latency_us"), &d, e->max.latency_us);
 		hist_delta(&e->prev.queue, &e->cur.queue, &d);
-		hist_emit(jobj(o, "queue_us"), &d, e->max.queue_us, "us");
+		hist_emit(jobj(o, "queue_us"), &d, e->max.queue_us);
 	}
 	status.nfill = 2;
 	status.fill[0].map = "start";

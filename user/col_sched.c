@@ -96,10 +96,8 @@ static void sched_free(void *state)
 		return;
 	ring_buffer__free(s->rb);
 	bpf_link__destroy(s->iter);
-	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
 	sched_bpf__destroy(s->skel);
-	status.loaded = false;
-	bpf_status_unregister(&status);
 	free(s->pcpu[0]);
 	free(s->pcpu[1]);
 	free(s->max_us);
@@ -109,15 +107,6 @@ static void sched_free(void *state)
 	free(s->tasks);
 	free(s->short_comms);
 	free(s);
-}
-
-static int fail(struct sched_state *s, const char *what, int err)
-{
-	log_warnx("eBPF sched: %s: %s", what, strerror(err > 0 ? err : -err));
-	status.error = what;
-	sched_free(s);
-	bpf_status_register(&status); /* report why in the bpf section */
-	return -ENOTSUP;
 }
 
 static int sched_init(const struct collector_env *env, void **state)
@@ -138,10 +127,10 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->zeros = calloc((size_t)s->ncpu, sizeof(__u64));
 	s->short_comms = calloc(SHORT_LIVED_COMMS, sizeof(*s->short_comms));
 	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros || !s->short_comms)
-		return fail(s, "out of memory", ENOMEM);
+		return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
 	s->skel = sched_bpf__open();
 	if (!s->skel)
-		return fail(s, "cannot open the program", errno);
+		return bpf_program_failed(&status, "cannot open the program", errno, sched_free, s);
 	s->skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = s->skel->progs.switch_btf, .raw = s->skel->progs.switch_raw },
@@ -172,25 +161,17 @@ static int sched_init(const struct collector_env *env, void **state)
 	} else {
 		bpf_program__set_autoload(s->skel->progs.switch_si, false);
 	}
-	bpf_hooks_select(s->hooks, s->nhooks);
-	kernel_btf_release();
-	err = sched_bpf__load(s->skel);
-	if (err)
-		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
-	err = bpf_hooks_attach(s->hooks, s->nhooks);
-	if (err)
-		return fail(s, "cannot attach to the scheduler tracepoints", err);
+	err = bpf_program_start(&status, s->skel->obj, s->hooks, s->nhooks);
+	if (err) {
+		sched_free(s);
+		return err;
+	}
 	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
 	if (!s->iter)
-		return fail(s, "cannot create the task iterator", errno);
+		return bpf_program_failed(&status, "cannot create the task iterator", errno, sched_free, s);
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb)
-		return fail(s, "cannot map the event ring buffer", errno);
-	status.loaded = true;
-	status.error = NULL;
-	status.hooks = s->hooks;
-	status.nhooks = s->nhooks;
-	bpf_status_register(&status);
+		return bpf_program_failed(&status, "cannot map the event ring buffer", errno, sched_free, s);
 	*state = s;
 	return 0;
 }
@@ -392,7 +373,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	memcpy(&total, &FIELD(sum, rq), sizeof(total));
 	for (int c = 0; c < s->ncpu; c++)
 		max_all = s->max_us[c] > max_all ? s->max_us[c] : max_all;
-	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all, "us");
+	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all);
 	cpus = jarr(o, "cpus");
 	for (int c = 0; c < s->ncpu; c++) {
 		const struct hist *ha = (const struct hist *)&FIELD(cpu_fields(a, c), rq);
@@ -404,7 +385,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 		     safe_div((double)(FIELD(cpu_fields(b, c), switches) - FIELD(cpu_fields(a, c), switches)), dt));
 		hist_delta(ha, hb, &d);
 		h = jobj(e, "runqueue_latency_us");
-		hist_emit(h, &d, s->max_us[c], "us");
+		hist_emit(h, &d, s->max_us[c]);
 		cJSON_DeleteItemFromObject(h, "buckets"); /* per CPU: summary only, the record stays small */
 		cJSON_AddItemToArray(cpus, e);
 	}

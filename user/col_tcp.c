@@ -41,21 +41,10 @@ static void tcp_free(void *state)
 
 	if (!s)
 		return;
-	bpf_hooks_detach(s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
 	net_bpf__destroy(s->skel);
-	status.loaded = false;
-	bpf_status_unregister(&status);
 	free(s->buf);
 	free(s);
-}
-
-static int fail(struct tcp_state *s, const char *what, int err)
-{
-	log_warnx("eBPF tcp: %s: %s", what, strerror(err > 0 ? err : -err));
-	tcp_free(s);
-	status.error = what;
-	bpf_status_register(&status);
-	return -ENOTSUP;
 }
 
 static int tcp_init(const struct collector_env *env, void **state)
@@ -71,10 +60,10 @@ static int tcp_init(const struct collector_env *env, void **state)
 	s->env = env;
 	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
 	if (!s->buf)
-		return fail(s, "out of memory", ENOMEM);
+		return bpf_program_failed(&status, "out of memory", ENOMEM, tcp_free, s);
 	s->skel = net_bpf__open();
 	if (!s->skel)
-		return fail(s, "cannot open the program", errno);
+		return bpf_program_failed(&status, "cannot open the program", errno, tcp_free, s);
 	struct bpf_hook hooks[] = {
 		{ .tp = "inet_sock_set_state", .btf = s->skel->progs.state_btf, .raw = s->skel->progs.state_raw },
 		{ .tp = "tcp_retransmit_skb", .btf = s->skel->progs.retransmit_btf,
@@ -90,19 +79,11 @@ static int tcp_init(const struct collector_env *env, void **state)
 		  .raw = s->skel->progs.recv_length_raw, .optional = true },
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
-	bpf_hooks_select(s->hooks, ARRAY_SIZE(s->hooks));
-	kernel_btf_release();
-	err = net_bpf__load(s->skel);
-	if (err)
-		return fail(s, "the kernel refused the program (see -v for the verifier log)", err);
-	err = bpf_hooks_attach(s->hooks, ARRAY_SIZE(s->hooks));
-	if (err)
-		return fail(s, "cannot attach to the TCP tracepoints", err);
-	status.loaded = true;
-	status.error = NULL;
-	status.hooks = s->hooks;
-	status.nhooks = ARRAY_SIZE(s->hooks);
-	bpf_status_register(&status);
+	err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	if (err) {
+		tcp_free(s);
+		return err;
+	}
 	*state = s;
 	return 0;
 }
@@ -213,7 +194,7 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 		jnum(o, rates[i].name, safe_div((double)(b[f] - a[f]), dt));
 	}
 	hist_delta((const struct hist *)&FIELD(a, duration_ms), (const struct hist *)&FIELD(b, duration_ms), &d);
-	hist_emit(jobj(o, "connection_duration_ms"), &d, 0, "ms");
+	hist_emit(jobj(o, "connection_duration_ms"), &d, 0);
 	emit_peers(s, o);
 	emit_procs(s, o, dt);
 	status.events = FIELD(b, events);

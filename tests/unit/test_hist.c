@@ -73,7 +73,7 @@ static void test_emit_caps_at_max(void **st)
 	(void)st;
 	h.slots[11] = 1; /* one value in [1024, 2048) */
 	h.count = 1;
-	hist_emit(o, &h, 1100, "us");
+	hist_emit(o, &h, 1100);
 	assert_num(o, "count", 1);
 	assert_true(jpath(o, "p99")->valuedouble <= 1100);
 	assert_num(o, "max", 1100);
