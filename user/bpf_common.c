@@ -81,11 +81,6 @@ static struct btf *kernel_btf(void)
 	return vmlinux_btf;
 }
 
-bool kernel_btf_has_var(const char *name)
-{
-	return kernel_btf() && btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_VAR) >= 0;
-}
-
 bool kernel_btf_has_member(const char *type, const char *member)
 {
 	const struct btf_type *t;

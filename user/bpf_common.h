@@ -34,9 +34,8 @@ struct bpf_hook {
  * *nparams with its function prototype's parameter count when asked. */
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams);
 
-/* True when the running kernel's BTF has a variable (e.g. the per-CPU "runqueues") / a member of a
- * struct (e.g. "sched_info", "last_queued"). */
-bool kernel_btf_has_var(const char *name);
+/* True when the running kernel's BTF has struct type with a member named member (e.g. "sched_info",
+ * "last_queued"). */
 bool kernel_btf_has_member(const char *type, const char *member);
 /* Drops the parsed kernel BTF (several MiB); the next query parses it again. Call before a
  * skeleton's load, which parses its own copy: the two never need to coexist. */

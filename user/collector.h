@@ -37,7 +37,6 @@ struct collector_env {
 	bool all_disks;             /* include partitions, loop and ram devices */
 	bool no_bpf;                /* --no-bpf: eBPF collectors stay inactive */
 	unsigned top_n;             /* length of top-N lists (--top) */
-	uint64_t interval_ms;
 	/* Writes a "type": "event" record named event whose fields are body's (consumed). */
 	void (*emit_event)(void *ctx, const char *event, cJSON *body);
 	void *emit_ctx;

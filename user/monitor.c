@@ -51,7 +51,6 @@ static void set_env(struct monitor *m)
 	m->env.all_disks = m->opt.all_disks;
 	m->env.no_bpf = m->opt.no_bpf;
 	m->env.top_n = (unsigned)m->opt.top;
-	m->env.interval_ms = m->opt.interval_ms;
 	m->env.agent = &m->ctr;
 	m->env.emit_event = emit_event;
 	m->env.emit_ctx = m;
@@ -268,7 +267,6 @@ static void reload(struct monitor *m)
 	nopt.proc_root = m->opt.proc_root;
 	nopt.sys_root = m->opt.sys_root;
 	nopt.no_bpf = m->opt.no_bpf;
-	nopt.top = m->opt.top;
 	nopt.all_disks = m->opt.all_disks;
 	m->opt.proc_root = m->opt.sys_root = NULL;
 	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
