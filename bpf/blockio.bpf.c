@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* blockio.bpf.c - block I/O per device and operation: service time (issue -> complete), queue time
  * (insert -> issue), ops and bytes, aggregated per CPU in the kernel. Requests are keyed by their
- * struct request pointer. Each hook has a tp_btf program and a raw_tp twin.
+ * struct request pointer with tp_btf and raw_tp; plain tracepoints carry no pointer, so there they are
+ * keyed by (device, first sector). The agent picks one variant per hook.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,7 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BIO_INFLIGHT_MAX);
-	__type(key, __u64);
+	__type(key, struct bio_rq_key);
 	__type(value, struct bio_start);
 } start SEC(".maps");
 
@@ -61,10 +62,24 @@ static __always_inline struct request *rq_arg(__u64 *ctx)
 	return (struct request *)(block_rq_single_arg ? ctx[0] : ctx[1]);
 }
 
-static __always_inline int on_start(struct request *rq, bool issue)
+static __always_inline struct bio_rq_key rq_key(struct request *rq)
+{
+	struct bio_rq_key k = { .lo = (__u64)rq };
+
+	return k;
+}
+
+static __always_inline struct bio_rq_key dev_sector_key(__u32 dev, __u64 sector)
+{
+	struct bio_rq_key k = { .lo = dev, .hi = sector };
+
+	return k;
+}
+
+static __always_inline int on_start(struct bio_rq_key key, bool issue)
 {
 	struct bio_pcpu *s = stats();
-	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns();
 	struct bio_start *st, fresh = {};
 
 	if (!s)
@@ -105,10 +120,26 @@ static __always_inline __u32 op_of(struct request *rq)
 	}
 }
 
-static __always_inline int on_complete(struct request *rq, unsigned int nr_bytes)
+/* The operation from the first two letters of a tracepoint's rwbs text (blk_fill_rwbs): an optional
+ * leading 'F' marks a preflush, then comes the op letter. Passed as values: the verifier allows only
+ * constant-offset loads from a tracepoint's context. */
+static __always_inline __u32 op_of_rwbs(char c, char next)
+{
+	if (c == 'F' && (next == 'W' || next == 'R' || next == 'D' || next == 'F' || next == 'N'))
+		c = next;
+	switch (c) {
+	case 'R': return BIO_OP_READ;
+	case 'W': return BIO_OP_WRITE;
+	case 'F': return BIO_OP_FLUSH;
+	case 'D': return BIO_OP_DISCARD;
+	default: return BIO_OP_OTHER;
+	}
+}
+
+static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 op, __u64 nr_bytes)
 {
 	struct bio_pcpu *s = stats();
-	__u64 key = (__u64)rq, now = bpf_ktime_get_ns(), lat_us, queue_us = 0;
+	__u64 now = bpf_ktime_get_ns(), lat_us, queue_us = 0;
 	struct bio_start *st;
 	struct bio_key k;
 	struct bio_val *v;
@@ -133,8 +164,8 @@ static __always_inline int on_complete(struct request *rq, unsigned int nr_bytes
 	bpf_map_delete_elem(&start, &key);
 	s->inflight--;
 
-	k.dev = request_dev(rq);
-	k.op = op_of(rq);
+	k.dev = dev;
+	k.op = op;
 	v = bpf_map_lookup_elem(&by_dev, &k);
 	if (!v) {
 		/* may fail because another CPU just added it: the lookup settles it */
@@ -166,22 +197,46 @@ static __always_inline int on_complete(struct request *rq, unsigned int nr_bytes
 	return 0;
 }
 
+static __always_inline int complete_rq(struct request *rq, unsigned int nr_bytes)
+{
+	return on_complete(rq_key(rq), request_dev(rq), op_of(rq), nr_bytes);
+}
+
 SEC("tp_btf/block_rq_insert")
-int insert_btf(__u64 *ctx) { return on_start(rq_arg(ctx), false); }
+int insert_btf(__u64 *ctx) { return on_start(rq_key(rq_arg(ctx)), false); }
 SEC("tp_btf/block_rq_issue")
-int issue_btf(__u64 *ctx) { return on_start(rq_arg(ctx), true); }
+int issue_btf(__u64 *ctx) { return on_start(rq_key(rq_arg(ctx)), true); }
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
-	return on_complete(rq, nr_bytes);
+	return complete_rq(rq, nr_bytes);
 }
 
 SEC("raw_tp/block_rq_insert")
-int insert_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_arg(ctx->args), false); }
+int insert_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_key(rq_arg(ctx->args)), false); }
 SEC("raw_tp/block_rq_issue")
-int issue_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_arg(ctx->args), true); }
+int issue_raw(struct bpf_raw_tracepoint_args *ctx) { return on_start(rq_key(rq_arg(ctx->args)), true); }
 SEC("raw_tp/block_rq_complete")
 int BPF_PROG(complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
-	return on_complete(rq, nr_bytes);
+	return complete_rq(rq, nr_bytes);
+}
+
+/* Plain tracepoints: the formatted event, no request pointer. Their dev is the kernel's dev_t,
+ * encoded like request_dev(). */
+SEC("tracepoint/block/block_rq_insert")
+int insert_tp(struct trace_event_raw_block_rq *ctx)
+{
+	return on_start(dev_sector_key(ctx->dev, ctx->sector), false);
+}
+SEC("tracepoint/block/block_rq_issue")
+int issue_tp(struct trace_event_raw_block_rq *ctx)
+{
+	return on_start(dev_sector_key(ctx->dev, ctx->sector), true);
+}
+SEC("tracepoint/block/block_rq_complete")
+int complete_tp(struct trace_event_raw_block_rq_completion *ctx)
+{
+	return on_complete(dev_sector_key(ctx->dev, ctx->sector), ctx->dev,
+			   op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]), (__u64)ctx->nr_sector * 512);
 }

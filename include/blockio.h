@@ -28,6 +28,12 @@ struct bio_max {
 	__u64 queue_us;
 };
 
+/* A request in flight: its struct request pointer (tp_btf, raw_tp: lo = pointer, hi = 0), or, on
+ * plain tracepoints that carry no pointer, its device and first sector (lo = dev, hi = sector). */
+struct bio_rq_key {
+	__u64 lo, hi;
+};
+
 struct bio_start {
 	__u64 insert_ns;
 	__u64 issue_ns;

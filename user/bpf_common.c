@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -122,25 +124,61 @@ void kernel_btf_release(void)
 	vmlinux_btf = NULL;
 }
 
-/* Chooses the variant of each hook before load (autoload off for the other). */
+/* True when tracefs lists the plain tracepoint of prog (section "tracepoint/<category>/<name>"),
+ * mounting tracefs first if no tracing directory is there (libbpf attaches through it). */
+static bool plain_tracepoint_exists(const struct bpf_program *prog)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static bool mount_tried;
+	const char *sec = bpf_program__section_name(prog);
+	char path[512];
+	struct stat st;
+
+	if (strncmp(sec, "tracepoint/", 11) != 0)
+		return false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+			snprintf(path, sizeof(path), "%s/events/%s", roots[i], sec + 11);
+			if (stat(path, &st) == 0)
+				return true;
+		}
+		snprintf(path, sizeof(path), "%s/events", roots[0]);
+		if (mount_tried || stat(path, &st) == 0)
+			return false;
+		mount_tried = true;
+		if (mount("tracefs", roots[0], "tracefs", 0, NULL) != 0) {
+			log_warn("cannot mount tracefs on %s", roots[0]);
+			return false;
+		}
+		log_info("mounted tracefs on %s for plain tracepoints", roots[0]);
+	}
+	return false;
+}
+
+/* Chooses the variant of each hook before load (autoload off for the others): tp_btf where the
+ * kernel's BTF has the tracepoint, else the plain tracepoint where the hook has one and tracefs lists
+ * it, else raw_tp. */
 static void bpf_hooks_select(struct bpf_hook *hooks, size_t n)
 {
-	/* COREWATCH_BPF_FORCE_RAW_TP=1 exercises the fallback on kernels that do not need it (tests). */
 	bool force_raw = getenv("COREWATCH_BPF_FORCE_RAW_TP") != NULL;
+	bool force_plain = getenv("COREWATCH_BPF_FORCE_TRACEPOINT") != NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_hook *h = &hooks[i];
 		bool in_btf = kernel_btf_has_tracepoint(h->tp, NULL);
-		bool use_btf = in_btf && h->btf && !force_raw;
-		/* an optional tracepoint this kernel does not have: load neither variant */
-		bool use_raw = !use_btf && h->raw && (in_btf || !h->optional);
+		bool use_btf = in_btf && h->btf && !force_raw && !force_plain;
+		bool use_plain = !use_btf && h->plain && !force_raw && plain_tracepoint_exists(h->plain);
+		/* an optional tracepoint this kernel does not have: load no variant */
+		bool use_raw = !use_btf && !use_plain && h->raw && (in_btf || !h->optional);
 
 		if (h->btf)
 			bpf_program__set_autoload(h->btf, use_btf);
+		if (h->plain)
+			bpf_program__set_autoload(h->plain, use_plain);
 		if (h->raw)
 			bpf_program__set_autoload(h->raw, use_raw);
 		h->kind = NULL;
-		if (!use_btf && !use_raw)
+		if (!use_btf && !use_plain && !use_raw)
 			log_info("tracepoint %s not in this kernel: left out", h->tp);
 	}
 }
@@ -153,7 +191,8 @@ static int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		struct bpf_hook *h = &hooks[i];
-		struct bpf_program *p = h->btf && bpf_program__autoload(h->btf) ? h->btf : h->raw;
+		struct bpf_program *p = h->btf && bpf_program__autoload(h->btf) ? h->btf
+				      : h->plain && bpf_program__autoload(h->plain) ? h->plain : h->raw;
 
 		if (!p || !bpf_program__autoload(p))
 			continue;
@@ -167,7 +206,7 @@ static int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
 				first_err = err;
 			continue;
 		}
-		h->kind = p == h->btf ? "tp_btf" : "raw_tp";
+		h->kind = p == h->btf ? "tp_btf" : p == h->plain ? "tracepoint" : "raw_tp";
 	}
 	return first_err;
 }

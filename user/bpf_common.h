@@ -21,10 +21,12 @@
 const char *bpf_unavailable(const struct collector_env *env);
 
 /* A tracepoint served by a tp_btf program or, where the kernel's BTF has no btf_trace_<tp>, by its
- * raw_tp twin. kind is "tp_btf", "raw_tp", or NULL when not attached. */
+ * plain tracepoint twin (when the hook has one) or its raw_tp twin. kind is "tp_btf", "tracepoint",
+ * "raw_tp", or NULL when not attached. COREWATCH_BPF_FORCE_RAW_TP / COREWATCH_BPF_FORCE_TRACEPOINT
+ * choose a fallback on kernels that do not need one (tests). */
 struct bpf_hook {
 	const char *tp;
-	struct bpf_program *btf, *raw;
+	struct bpf_program *btf, *raw, *plain;
 	const char *kind;
 	struct bpf_link *link;
 	bool optional;     /* a missing tracepoint is not an error (feature-probed) */

@@ -79,12 +79,13 @@ static int block_init(const struct collector_env *env, void **state)
 	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
 		s->skel->rodata->block_rq_single_arg = nparams == 1;
 	struct bpf_hook hooks[] = {
-		{ .tp = "block_rq_issue", .btf = s->skel->progs.issue_btf, .raw = s->skel->progs.issue_raw },
+		{ .tp = "block_rq_issue", .btf = s->skel->progs.issue_btf, .raw = s->skel->progs.issue_raw,
+		  .plain = s->skel->progs.issue_tp },
 		{ .tp = "block_rq_complete", .btf = s->skel->progs.complete_btf,
-		  .raw = s->skel->progs.complete_raw },
+		  .raw = s->skel->progs.complete_raw, .plain = s->skel->progs.complete_tp },
 		/* devices without an I/O scheduler never insert: queue times are then absent */
 		{ .tp = "block_rq_insert", .btf = s->skel->progs.insert_btf, .raw = s->skel->progs.insert_raw,
-		  .optional = true },
+		  .plain = s->skel->progs.insert_tp, .optional = true },
 	};
 	memcpy(s->hooks, hooks, sizeof(hooks));
 	err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));

@@ -108,6 +108,19 @@ ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s
 print(("PASS" if ok else "FAIL") + " bpf/raw-tp-fallback-counts" + ("" if ok else f": {kinds} {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]}"))
 PYEOF
 
+# The plain-tracepoint fallback of block I/O, keyed by (device, sector): mounts tracefs if needed and
+# still matches /proc/diskstats.
+run_workload "$T/plain.out" COREWATCH_BPF_FORCE_TRACEPOINT=1
+pycheck bpf/plain-tracepoint "$T/plain.out" <<'PYEOF'
+import json, sys
+mets = [json.loads(l) for l in open(sys.argv[1])][1:]
+kinds = set(mets[-1]["bpf"]["programs"]["block"]["hooks"].values())
+pairs = [(sum(b["ops_per_s"] for b in m["block"]["devices"] if b["device"] == d["device"] and b["op"] in ("read", "write")),
+          d["reads_per_s"] + d["writes_per_s"]) for m in mets for d in m["disks"] if d["reads_per_s"] + d["writes_per_s"] > 200]
+ok = kinds == {"tracepoint"} and pairs and all(abs(b - p) / p <= 0.02 for b, p in pairs)
+print(("PASS" if ok else "FAIL") + " bpf/plain-tracepoint-block-fallback" + ("" if ok else f": {kinds} {pairs}"))
+PYEOF
+
 # --no-bpf: the /proc-only record, saying why.
 "${CW[@]}" --no-bpf -n 1 -i 200ms >"$T/nobpf" 2>"$T/nobpf.err"
 pycheck bpf/no-bpf "$T/nobpf" <<'PYEOF'
