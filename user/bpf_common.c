@@ -368,18 +368,12 @@ int bpf_ncpus(void)
 	return n;
 }
 
-int percpu_sum_u64(int map_fd, __u64 *buf, size_t n, __u64 *sum)
+void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum)
 {
-	__u32 zero = 0;
-	int ncpu = bpf_ncpus();
-
-	if (bpf_map_lookup_elem(map_fd, &zero, buf) != 0)
-		return -errno;
 	memset(sum, 0, n * sizeof(*sum));
 	for (int c = 0; c < ncpu; c++)
 		for (size_t i = 0; i < n; i++)
-			sum[i] += buf[(size_t)c * n + i];
-	return 0;
+			sum[i] += percpu[(size_t)c * n + i];
 }
 
 /* ---- the "bpf" section ---- */

@@ -76,9 +76,9 @@ int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*
 /* The collector is being freed: detaches its hooks; the program is no longer loaded. */
 void bpf_program_stop(struct bpf_status *st, struct bpf_hook *hooks, size_t n);
 
-/* Sums the per-CPU copies of a per-CPU array's element 0 as arrays of __u64 (n of them each). Returns
- * 0 or -errno. buf must hold ncpus * n __u64. */
-int percpu_sum_u64(int map_fd, __u64 *buf, size_t n, __u64 *sum);
+/* Sums the ncpu copies of a per-CPU value (as read from a per-CPU map: ncpu rows of n __u64 each)
+ * into sum[n]. */
+void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum);
 /* Reads up to max entries of a (non-per-CPU) hash map into keys/values (arrays of key_size and
  * value_size), then deletes what it read: per-interval maps. Returns how many were read. */
 size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max);

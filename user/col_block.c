@@ -144,18 +144,6 @@ static struct bio_entry *entry_for(struct block_state *s, const struct bio_key *
 	return e;
 }
 
-static void sum_val(const struct bio_val *per_cpu, int ncpu, struct bio_val *out)
-{
-	const __u64 *src = (const __u64 *)per_cpu;
-	__u64 *dst = (__u64 *)out;
-	size_t n = sizeof(*out) / sizeof(__u64);
-
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t i = 0; i < n; i++)
-			dst[i] += src[(size_t)c * n + i];
-}
-
 static int block_sample(void *state)
 {
 	struct block_state *s = state;
@@ -174,7 +162,7 @@ static int block_sample(void *state)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, s->buf) != 0)
 			continue;
-		sum_val(s->buf, s->ncpu, &sum);
+		percpu_sum(s->buf, s->ncpu, sizeof(sum) / sizeof(__u64), (__u64 *)&sum);
 		e = entry_for(s, &key);
 		if (!e)
 			return -ENOMEM;

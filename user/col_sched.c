@@ -361,11 +361,13 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	const __u64 *a = s->pcpu[!s->cur], *b = s->pcpu[s->cur];
 	cJSON *o = jobj(record, "sched"), *cpus, *sl, *top;
 	struct hist total = { 0 }, d;
-	__u64 sum[NFIELDS] = { 0 }, max_all = 0;
+	__u64 sum_a[NFIELDS], sum_b[NFIELDS], sum[NFIELDS], max_all = 0;
 
-	for (int c = 0; c < s->ncpu; c++)
-		for (size_t f = 0; f < NFIELDS; f++)
-			sum[f] += cpu_fields(b, c)[f] - cpu_fields(a, c)[f];
+	/* all CPUs at each sample; counters only grow, so the interval is the difference of the sums */
+	percpu_sum(a, s->ncpu, NFIELDS, sum_a);
+	percpu_sum(b, s->ncpu, NFIELDS, sum_b);
+	for (size_t f = 0; f < NFIELDS; f++)
+		sum[f] = sum_b[f] - sum_a[f];
 	jnum(o, "context_switches_per_s", safe_div((double)FIELD(sum, switches), dt));
 	jnum(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
 	jnum(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
@@ -402,14 +404,10 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	}
 	emit_top_cpu(s, o, dt);
 	/* status for the bpf section: cumulative */
-	memset(sum, 0, sizeof(sum));
-	for (int c = 0; c < s->ncpu; c++)
-		for (size_t f = 0; f < NFIELDS; f++)
-			sum[f] += cpu_fields(b, c)[f];
-	status.events = FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
-			FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills);
-	status.ringbuf_drops = FIELD(sum, ringbuf_drops);
-	status.map_full = FIELD(sum, map_full);
+	status.events = FIELD(sum_b, switches) + FIELD(sum_b, wakeups) + FIELD(sum_b, forks) +
+			FIELD(sum_b, execs) + FIELD(sum_b, exits) + FIELD(sum_b, oom_kills);
+	status.ringbuf_drops = FIELD(sum_b, ringbuf_drops);
+	status.map_full = FIELD(sum_b, map_full);
 	status.nfill = 1;
 	status.fill[0].map = "short_comms";
 	status.fill[0].used = s->nshort;

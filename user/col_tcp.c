@@ -91,11 +91,12 @@ static int tcp_init(const struct collector_env *env, void **state)
 static int tcp_sample(void *state)
 {
 	struct tcp_state *s = state;
-	int next = !s->cur, err;
+	int next = !s->cur;
+	__u32 zero = 0;
 
-	err = percpu_sum_u64(bpf_map__fd(s->skel->maps.pcpu), s->buf, NFIELDS, s->sum[next]);
-	if (err)
-		return err;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->buf) != 0)
+		return -errno;
+	percpu_sum(s->buf, bpf_ncpus(), NFIELDS, s->sum[next]);
 	s->npeers = bpf_map_drain(bpf_map__fd(s->skel->maps.peers), sizeof(struct peer_key),
 				  sizeof(__u64), s->peer_keys, s->peer_counts, NET_PEERS_MAX);
 	s->nprocs = bpf_map_drain(bpf_map__fd(s->skel->maps.procs), sizeof(__u32),
