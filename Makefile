@@ -33,17 +33,19 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	bpftool:/usr/sbin/bpftool libelf-dev:/usr/include/libelf.h zlib1g-dev:/usr/include/zlib.h \
 	libcjson-dev:/usr/include/cjson/cJSON.h libinih-dev:/usr/include/ini.h \
 	libcmocka-dev:/usr/include/cmocka.h pkg-config:/usr/bin/pkg-config \
+	libcurl4-openssl-dev:/usr/include/x86_64-linux-gnu/curl/curl.h \
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
-PKGS := libbpf libelf libcjson inih zlib
+PKGS := libbpf libelf libcjson inih zlib libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+# include/ is -iquote: its sched.h must not shadow the C library's <sched.h>.
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
-	-Iuser -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+	-Iuser -iquote include -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 DEPFLAGS = -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 
@@ -81,6 +83,9 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call say,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# The record schema is linked into the agent (.incbin), which -MMD cannot see.
+$(BUILD)/user/schema.o: docs/corewatch.schema.json
 
 # Skeletons exist before any agent object compiles; -MMD then tracks which object uses which.
 $(USER_OBJS) $(BUILD)/user/main.o: | $(SKELS)

@@ -58,6 +58,10 @@ static void agent_emit(void *state, cJSON *record, double dt)
 	jint(o, "write_errors", c->write_errors);
 	jint(o, "collector_errors", c->collector_errors);
 	jint(o, "missed_intervals", c->missed_intervals);
+	jint(o, "alerts_firing", c->alerts_firing);
+	jint(o, "alerts_sent", c->alerts_sent);
+	jint(o, "alert_delivery_errors", c->alert_delivery_errors);
+	jint(o, "alerts_dropped", c->alerts_dropped);
 }
 
 const struct collector_ops agent_collector = {

@@ -26,6 +26,10 @@ struct agent_counters {
 	uint64_t write_errors;
 	uint64_t collector_errors;
 	uint64_t missed_intervals;
+	uint64_t alerts_firing;         /* gauge: alerts firing now */
+	uint64_t alerts_sent;           /* deliveries that succeeded (per target) */
+	uint64_t alert_delivery_errors; /* failed attempts (each retry counts) */
+	uint64_t alerts_dropped;        /* deliveries given up: queue full or out of retries */
 };
 
 /* What every collector may read. Owned by the caller; outlives the collectors. The roots are read at

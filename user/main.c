@@ -3,6 +3,7 @@
 
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "options.h"
 #include "output.h"
 #include "version.h"
@@ -29,7 +30,9 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	if (opt.check_config) {
-		rc = output_check(&opt, err, sizeof(err)) < 0 ? EXIT_CONFIG : 0;
+		rc = output_check(&opt, err, sizeof(err)) < 0 || notify_check(&opt, err, sizeof(err)) < 0
+			     ? EXIT_CONFIG
+			     : 0;
 		if (rc)
 			log_errorx("%s", err);
 		else

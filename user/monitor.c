@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define SCHEMA_VERSION 1
+#define NOTIFY_GRACE_MS 2000 /* at exit, for alert deliveries still queued or in flight */
 
 static double mono_now(void)
 {
@@ -43,6 +44,7 @@ static void apply_log_level(const struct options *o)
 }
 
 static void emit_event(void *ctx, const char *event, cJSON *body);
+static void emit_alert(void *ctx, cJSON *body);
 
 static void set_env(struct monitor *m)
 {
@@ -77,8 +79,14 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	apply_log_level(&m->opt);
 	set_env(m);
 	refresh_host(m);
-	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0)
+	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0 ||
+	    notify_open(&m->notify, &m->opt, m->host, &m->ctr, err, errlen) < 0)
 		return -1;
+	m->alerts = alert_engine_new(&m->opt.rules, m->opt.alert_repeat_ms, emit_alert, m);
+	if (!m->alerts) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	while (collector_table[n])
 		n++;
 	m->slots = calloc(n, sizeof(*m->slots));
@@ -153,7 +161,8 @@ static cJSON *record_header(struct monitor *m, const char *type, int64_t now_ms)
 	return r;
 }
 
-static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
+/* Writes r as one line; r stays the caller's. */
+static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
 {
 	char *text = r ? cJSON_PrintUnformatted(r) : NULL;
 
@@ -164,6 +173,36 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 		output_record(&m->out, text, strlen(text), now_ms);
 	}
 	free(text);
+}
+
+static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
+{
+	write_json(m, r, now_ms);
+	cJSON_Delete(r);
+}
+
+/* Moves every field of body (consumed) to the end of r. */
+static void append_fields(cJSON *r, cJSON *body)
+{
+	cJSON *it;
+
+	while (r && body && (it = body->child) != NULL) {
+		cJSON_DetachItemViaPointer(body, it);
+		cJSON_AddItemToObject(r, it->string, it);
+	}
+	cJSON_Delete(body);
+}
+
+/* An alert state change from the engine: a record in the output, then to every delivery target. */
+static void emit_alert(void *ctx, cJSON *body)
+{
+	struct monitor *m = ctx;
+	cJSON *r = record_header(m, "alert", m->tick_ms);
+
+	append_fields(r, body);
+	write_json(m, r, m->tick_ms);
+	if (r)
+		notify_send(m->notify, r);
 	cJSON_Delete(r);
 }
 
@@ -172,16 +211,11 @@ static void emit_event(void *ctx, const char *event, cJSON *body)
 {
 	struct monitor *m = ctx;
 	int64_t now = realtime_ms();
-	cJSON *r = record_header(m, "event", now), *it;
+	cJSON *r = record_header(m, "event", now);
 
-	if (r) {
+	if (r)
 		jstr(r, "event", event);
-		while (body && (it = body->child) != NULL) {
-			cJSON_DetachItemViaPointer(body, it);
-			cJSON_AddItemToObject(r, it->string, it);
-		}
-	}
-	cJSON_Delete(body);
+	append_fields(r, body);
 	write_record(m, r, now);
 }
 
@@ -216,7 +250,17 @@ static void tick(struct monitor *m)
 		if (r && s->active && s->samples >= 2 && s->t_cur > s->t_prev)
 			s->ops->emit(s->state, r, s->t_cur - s->t_prev);
 	}
-	write_record(m, r, now);
+	write_json(m, r, now);
+	/* Alerts follow the record they were evaluated on. */
+	if (r) {
+		size_t firing;
+
+		m->tick_ms = now;
+		alert_engine_feed(m->alerts, r, now);
+		alert_engine_active(m->alerts, &firing);
+		m->ctr.alerts_firing = firing;
+	}
+	cJSON_Delete(r);
 	m->records++;
 	if (m->opt.count && m->records >= m->opt.count)
 		m->stop = true;
@@ -262,16 +306,13 @@ static void reload(struct monitor *m)
 	if (restart)
 		log_warnx("%s changed: it takes effect only after a restart", restart);
 	/* Settings that need a restart keep their running values. */
-	free(nopt.proc_root);
-	free(nopt.sys_root);
-	nopt.proc_root = m->opt.proc_root;
-	nopt.sys_root = m->opt.sys_root;
-	nopt.no_bpf = m->opt.no_bpf;
-	nopt.all_disks = m->opt.all_disks;
-	m->opt.proc_root = m->opt.sys_root = NULL;
+	options_keep_restart(&nopt, &m->opt);
 	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
 	options_free(&m->opt);
 	m->opt = nopt;
+	m->tick_ms = realtime_ms();
+	if (alert_engine_set_rules(m->alerts, &m->opt.rules, m->opt.alert_repeat_ms, m->tick_ms) < 0)
+		log_warnx("out of memory: the alert rules were not replaced");
 	set_env(m);
 	apply_log_level(&m->opt);
 	if (new_interval && arm_timer(m) < 0)
@@ -297,7 +338,8 @@ static void on_signal(struct monitor *m)
 			pid_t pid;
 
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				output_child_exited(&m->out, pid, status);
+				if (!notify_child_exited(m->notify, pid, status))
+					output_child_exited(&m->out, pid, status);
 			break;
 		}
 		}
@@ -355,6 +397,8 @@ int monitor_run(struct monitor *m)
 		log_warn("cannot set up the event loop");
 		return 1;
 	}
+	if (m->notify && add_fd(m->epfd, notify_fd(m->notify)) < 0)
+		log_warn("cannot poll alert deliveries");
 	for (size_t i = 0; i < m->nslots; i++)
 		if (m->slots[i].event_fd >= 0 && add_fd(m->epfd, m->slots[i].event_fd) < 0)
 			log_warn("collector %s: cannot poll its events", m->slots[i].ops->name);
@@ -379,6 +423,8 @@ int monitor_run(struct monitor *m)
 				on_signal(m);
 			else if (ev[i].data.fd == m->tfd && !m->stop)
 				on_timer(m);
+			else if (m->notify && ev[i].data.fd == notify_fd(m->notify))
+				notify_on_event(m->notify);
 			else
 				on_collector_event(m, ev[i].data.fd);
 		}
@@ -392,6 +438,8 @@ void monitor_stop(struct monitor *m)
 		if (m->slots[i].active)
 			m->slots[i].ops->free(m->slots[i].state);
 	free(m->slots);
+	alert_engine_free(m->alerts);
+	notify_close(m->notify, NOTIFY_GRACE_MS);
 	output_close(&m->out);
 	options_free(&m->opt);
 	if (m->epfd >= 0)

@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "collector.h"
+#include "notify.h"
 #include "options.h"
 #include "output.h"
 
@@ -32,6 +34,9 @@ struct monitor {
 	struct col_slot *slots;
 	size_t nslots;
 	struct output out;
+	struct alert_engine *alerts;
+	struct notifier *notify;
+	int64_t tick_ms;         /* wall-clock time of the record being evaluated */
 	char host[256];
 	int epfd, tfd, sfd;
 	uint64_t records;        /* metrics records written */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 
 #include "util.h"
 
-enum opt_type { T_DURATION, T_UINT, T_STRING, T_NAME, T_DIR, T_BOOL, T_ENUM, T_ACTION };
+enum opt_type { T_DURATION, T_UINT, T_DOUBLE, T_STRING, T_NAME, T_DIR, T_BOOL, T_ENUM, T_ACTION,
+		T_LIST, T_RULE };
 
 #define O_CLI_ONLY 1u   /* not accepted in the config file */
 #define O_RESTART 2u    /* SIGHUP cannot apply it: needs a restart */
@@ -24,7 +26,7 @@ struct opt_spec {
 	int short_opt;
 	enum opt_type type;
 	size_t off;
-	uint64_t min, max;          /* T_DURATION (ms) and T_UINT */
+	uint64_t min, max;          /* T_DURATION (ms), T_UINT and T_DOUBLE */
 	const char *def;            /* parsed like any other value; NULL: unset */
 	const char *const *choices; /* T_ENUM, NULL-terminated */
 	unsigned flags;
@@ -61,6 +63,39 @@ static const struct opt_spec specs[] = {
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
 	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "also report partitions, loop and ram devices" },
+	{ "alert", 0, T_RULE, OFF(rules), 0, 0, NULL, NULL, 0, "RULE",
+	  "alert rule (repeatable): 'NAME: METRIC OP VALUE [for DURATION] [clear VALUE] "
+	  "[severity info|warning|critical]'" },
+	{ "cpu-threshold", 0, T_DOUBLE, OFF(cpu_threshold), 0, 100, NULL, NULL, 0, "PCT",
+	  "alert cpu_high when cpu.busy_pct > PCT" },
+	{ "mem-threshold", 0, T_DOUBLE, OFF(mem_threshold), 0, 100, NULL, NULL, 0, "PCT",
+	  "alert memory_high when memory.used_pct > PCT" },
+	{ "disk-threshold", 0, T_DOUBLE, OFF(disk_threshold), 0, 100, NULL, NULL, 0, "PCT",
+	  "alert disk_full when a filesystem's used_pct > PCT" },
+	{ "load-threshold", 0, T_DOUBLE, OFF(load_threshold), 0, 1000000, NULL, NULL, 0, "N",
+	  "alert load_high when load.load1 > N" },
+	{ "alert-repeat", 0, T_DURATION, OFF(alert_repeat_ms), 0, 7 * 86400000ull, "0", NULL, 0,
+	  "DURATION", "re-send a still-firing alert this often (0: once)" },
+	{ "alert-timeout", 0, T_DURATION, OFF(alert_timeout_ms), 1000, 600000, "10s", NULL, O_RESTART,
+	  "DURATION", "time one delivery (hook run, HTTP post, email) may take" },
+	{ "alert-exec", 0, T_STRING, OFF(alert_exec), 0, 0, NULL, NULL, O_RESTART, "PROGRAM",
+	  "run PROGRAM (no shell) per alert: JSON on stdin, COREWATCH_ALERT_* in the environment" },
+	{ "alert-webhook", 0, T_STRING, OFF(alert_webhook), 0, 0, NULL, NULL, O_RESTART, "URL",
+	  "POST each alert as JSON to URL" },
+	{ "alert-webhook-header", 0, T_LIST, OFF(alert_webhook_header), 0, 0, NULL, NULL, O_RESTART,
+	  "'NAME: VALUE'", "extra webhook header (repeatable; not for secrets)" },
+	{ "alert-webhook-headers-file", 0, T_STRING, OFF(alert_webhook_headers_file), 0, 0, NULL, NULL,
+	  O_RESTART, "FILE", "webhook headers kept secret, one 'Name: value' per line" },
+	{ "alertmanager", 0, T_STRING, OFF(alertmanager), 0, 0, NULL, NULL, O_RESTART, "URL",
+	  "Alertmanager base URL (alerts go to URL/api/v2/alerts)" },
+	{ "alert-email", 0, T_LIST, OFF(alert_email), 0, 0, NULL, NULL, O_RESTART, "ADDR",
+	  "mail each alert to ADDR (repeatable; needs --smtp-url and --smtp-from)" },
+	{ "smtp-url", 0, T_STRING, OFF(smtp_url), 0, 0, NULL, NULL, O_RESTART, "URL",
+	  "mail server: smtp://host:port (STARTTLS when offered) or smtps://host:port" },
+	{ "smtp-from", 0, T_STRING, OFF(smtp_from), 0, 0, NULL, NULL, O_RESTART, "ADDR",
+	  "sender address of alert emails" },
+	{ "smtp-credentials-file", 0, T_STRING, OFF(smtp_credentials_file), 0, 0, NULL, NULL, O_RESTART,
+	  "FILE", "SMTP login: one line 'user:password'" },
 	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
 	  "validate flags and config, print the effective config as JSON, exit 0 or 2" },
 	{ "quiet", 'q', T_BOOL, OFF(quiet), 0, 0, "false", NULL, 0, NULL,
@@ -112,6 +147,46 @@ static int set_value(struct options *o, const struct opt_spec *sp, const char *v
 		}
 		*(uint64_t *)field(o, sp) = u;
 		return 0;
+	case T_DOUBLE: {
+		double d;
+
+		if (parse_double(val, &d) < 0 || !isfinite(d) || d < (double)sp->min || d > (double)sp->max) {
+			snprintf(why, len, "'%s' is not a number in %llu..%llu", val,
+				 (unsigned long long)sp->min, (unsigned long long)sp->max);
+			return -1;
+		}
+		*(double *)field(o, sp) = d;
+		return 0;
+	}
+	case T_RULE: {
+		struct alert_rule r;
+		char rwhy[300];
+
+		if (alert_rule_parse(val, &r, rwhy, sizeof(rwhy)) < 0) {
+			snprintf(why, len, "'%s': %s", val, rwhy);
+			return -1;
+		}
+		if (alert_rules_add(field(o, sp), &r, rwhy, sizeof(rwhy)) < 0) {
+			snprintf(why, len, "'%s': %s", val, rwhy);
+			alert_rule_free(&r);
+			return -1;
+		}
+		return 0;
+	}
+	case T_LIST: {
+		struct strlist *l = field(o, sp);
+		char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+		if (!nv || !(nv[l->n] = strdup(val))) {
+			if (nv)
+				l->v = nv;
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		l->v = nv;
+		l->n++;
+		return 0;
+	}
 	case T_BOOL:
 	case T_ACTION:
 		if (parse_bool(val, &b) < 0) {
@@ -171,7 +246,7 @@ static const struct opt_spec *find_spec(const char *name)
 
 struct ini_ctx {
 	struct options *o;
-	char why[256];
+	char why[700];
 	bool failed;
 };
 
@@ -179,7 +254,7 @@ static int on_ini_pair(void *user, const char *section, const char *name, const 
 {
 	struct ini_ctx *c = user;
 	const struct opt_spec *sp;
-	char why[200];
+	char why[640];
 
 	if (c->failed)
 		return 1; /* keep the first error: inih reports the line of the first 0 returned */
@@ -255,10 +330,59 @@ static const struct opt_spec *spec_for_getopt(int c)
 	return NULL;
 }
 
+/* The shorthand thresholds, as the rules they stand for. */
+static int add_shorthand_rules(struct options *o, char *err, size_t errlen)
+{
+	static const struct {
+		const char *flag, *fmt;
+		size_t off;
+	} sh[] = {
+		{ "cpu-threshold", "cpu_high: cpu.busy_pct > %.17g", OFF(cpu_threshold) },
+		{ "mem-threshold", "memory_high: memory.used_pct > %.17g", OFF(mem_threshold) },
+		{ "disk-threshold", "disk_full: filesystems.used_pct > %.17g", OFF(disk_threshold) },
+		{ "load-threshold", "load_high: load.load1 > %.17g", OFF(load_threshold) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sh); i++) {
+		double v = *(double *)((char *)o + sh[i].off);
+		struct alert_rule r;
+		char text[128], why[300];
+
+		if (isnan(v))
+			continue;
+		snprintf(text, sizeof(text), sh[i].fmt, v);
+		if (alert_rule_parse(text, &r, why, sizeof(why)) < 0 ||
+		    (alert_rules_add(&o->rules, &r, why, sizeof(why)) < 0 && (alert_rule_free(&r), 1))) {
+			snprintf(err, errlen, "--%s: %s", sh[i].flag, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Delivery settings that only make sense together. */
+static int check_alert_delivery(const struct options *o, char *err, size_t errlen)
+{
+	if (o->alert_email.n && (!o->smtp_url || !o->smtp_from)) {
+		snprintf(err, errlen, "--alert-email: needs --smtp-url and --smtp-from");
+		return -1;
+	}
+	if (!o->alert_email.n && (o->smtp_url || o->smtp_from || o->smtp_credentials_file)) {
+		snprintf(err, errlen, "--smtp-url/--smtp-from/--smtp-credentials-file: no --alert-email "
+			 "to send to");
+		return -1;
+	}
+	if (!o->alert_webhook && (o->alert_webhook_header.n || o->alert_webhook_headers_file)) {
+		snprintf(err, errlen, "--alert-webhook-header(s-file): no --alert-webhook to send to");
+		return -1;
+	}
+	return 0;
+}
+
 int options_load(struct options *o, int argc, char *const argv[], char *err, size_t errlen)
 {
 	struct option lo[NSPECS + 1];
-	char shorts[2 * NSPECS + 2], why[200];
+	char shorts[2 * NSPECS + 2], why[640];
 	struct { const struct opt_spec *sp; const char *val; } *cli;
 	size_t ncli = 0;
 	const char *cfg = NULL;
@@ -266,11 +390,14 @@ int options_load(struct options *o, int argc, char *const argv[], char *err, siz
 	int c, ret = -1;
 
 	memset(o, 0, sizeof(*o));
-	for (size_t i = 0; i < NSPECS; i++)
+	for (size_t i = 0; i < NSPECS; i++) {
+		if (specs[i].type == T_DOUBLE)
+			*(double *)field(o, &specs[i]) = NAN; /* not given */
 		if (specs[i].def && set_value(o, &specs[i], specs[i].def, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "default of --%s: %s", specs[i].name, why);
 			return -1;
 		}
+	}
 	cli = calloc((size_t)argc + 1, sizeof(*cli));
 	if (!cli) {
 		snprintf(err, errlen, "out of memory");
@@ -317,6 +444,8 @@ int options_load(struct options *o, int argc, char *const argv[], char *err, siz
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (add_shorthand_rules(o, err, errlen) < 0 || check_alert_delivery(o, err, errlen) < 0)
+		goto out;
 	ret = 0;
 out:
 	free(cli);
@@ -325,11 +454,24 @@ out:
 	return ret;
 }
 
+static void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void options_free(struct options *o)
 {
 	for (size_t i = 0; i < NSPECS; i++) {
 		enum opt_type t = specs[i].type;
 
+		if (t == T_LIST)
+			strlist_free(field(o, &specs[i]));
+		if (t == T_RULE)
+			alert_rules_free(field(o, &specs[i]));
 		if (t == T_STRING || t == T_NAME || t == T_DIR) {
 			char **slot = field(o, &specs[i]);
 
@@ -349,6 +491,24 @@ static cJSON *value_json(const struct options *o, const struct opt_spec *sp)
 		return cJSON_CreateString(buf);
 	case T_UINT:
 		return cJSON_CreateNumber((double)*(const uint64_t *)cfield(o, sp));
+	case T_DOUBLE: {
+		double d = *(const double *)cfield(o, sp);
+
+		return isnan(d) ? cJSON_CreateNull() : cJSON_CreateNumber(d);
+	}
+	case T_LIST: {
+		const struct strlist *l = cfield(o, sp);
+
+		return cJSON_CreateStringArray((const char *const *)l->v, (int)l->n);
+	}
+	case T_RULE: {
+		const struct alert_rules *l = cfield(o, sp);
+		cJSON *a = cJSON_CreateArray();
+
+		for (size_t i = 0; i < l->n; i++)
+			cJSON_AddItemToArray(a, alert_rule_json(&l->v[i]));
+		return a;
+	}
 	case T_BOOL:
 	case T_ACTION:
 		return cJSON_CreateBool(*(const bool *)cfield(o, sp));
@@ -369,7 +529,8 @@ void options_print_json(const struct options *o)
 
 	for (size_t i = 0; i < NSPECS; i++)
 		if (specs[i].type != T_ACTION)
-			cJSON_AddItemToObject(root, specs[i].name, value_json(o, &specs[i]));
+			cJSON_AddItemToObject(root, specs[i].type == T_RULE ? "alerts" : specs[i].name,
+					      value_json(o, &specs[i]));
 	text = cJSON_Print(root);
 	if (text)
 		printf("%s\n", text);
@@ -416,4 +577,32 @@ const char *options_restart_needed(const struct options *a, const struct options
 			return sp->name;
 	}
 	return NULL;
+}
+
+void options_keep_restart(struct options *fresh, struct options *old)
+{
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct opt_spec *sp = &specs[i];
+		size_t sz;
+		unsigned char tmp[32];
+
+		_Static_assert(sizeof(struct strlist) <= sizeof(tmp) &&
+			       sizeof(struct alert_rules) <= sizeof(tmp), "swap buffer too small");
+
+		if (!(sp->flags & O_RESTART))
+			continue;
+		switch (sp->type) {
+		case T_DURATION: case T_UINT: sz = sizeof(uint64_t); break;
+		case T_DOUBLE: sz = sizeof(double); break;
+		case T_BOOL: case T_ACTION: sz = sizeof(bool); break;
+		case T_ENUM: sz = sizeof(int); break;
+		case T_LIST: sz = sizeof(struct strlist); break;
+		case T_RULE: sz = sizeof(struct alert_rules); break;
+		default: sz = sizeof(char *); break;
+		}
+		/* Swap, so each struct still owns exactly what it frees. */
+		memcpy(tmp, field(fresh, sp), sz);
+		memcpy(field(fresh, sp), field(old, sp), sz);
+		memcpy(field(old, sp), tmp, sz);
+	}
 }

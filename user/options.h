@@ -8,9 +8,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
+
 #define DEFAULT_CONFIG_PATH "/etc/corewatch/corewatch.conf"
 
 enum out_format { FORMAT_JSON, FORMAT_STAMPED };
+
+/* A repeatable option's values, in the order given (config file first, then flags). */
+struct strlist {
+	char **v;
+	size_t n;
+};
 
 struct options {
 	uint64_t interval_ms;
@@ -23,6 +31,17 @@ struct options {
 	int format;              /* enum out_format */
 	char *proc_root, *sys_root;
 	bool no_bpf, all_disks, quiet, verbose;
+	/* alerts: rules from --alert / alert = lines, then the shorthand thresholds (NAN: not given) */
+	struct alert_rules rules;
+	double cpu_threshold, mem_threshold, disk_threshold, load_threshold;
+	uint64_t alert_repeat_ms;    /* 0: a firing alert is sent once */
+	uint64_t alert_timeout_ms;   /* per delivery attempt */
+	char *alert_exec;
+	char *alert_webhook, *alert_webhook_headers_file;
+	struct strlist alert_webhook_header;
+	char *alertmanager;
+	struct strlist alert_email;
+	char *smtp_url, *smtp_from, *smtp_credentials_file;
 	/* command line only */
 	bool check_config, help, version;
 };
@@ -40,5 +59,7 @@ void options_usage(const char *prog);
 
 /* Names of settings that differ between a and b and that only a restart applies (NULL if none). */
 const char *options_restart_needed(const struct options *a, const struct options *b);
+/* Moves the running values of the settings that need a restart from old into fresh (SIGHUP). */
+void options_keep_restart(struct options *fresh, struct options *old);
 
 #endif

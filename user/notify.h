@@ -1,0 +1,41 @@
+/* notify.h - delivery of alert records to hooks: a program (exec), a webhook, Alertmanager, email.
+ *
+ * Never blocks the caller: notify_send() only queues. Work happens when the loop sees notify_fd()
+ * readable and calls notify_on_event() (HTTP and SMTP through libcurl's multi interface on a private
+ * epoll set; programs through posix_spawn, reaped via the loop's SIGCHLD). Each target has a bounded
+ * queue; a failed delivery is logged once per failing spell, counted in the agent section and retried
+ * with exponential backoff, then dropped (counted) after MAX_ATTEMPTS.
+ */
+#ifndef COREWATCH_NOTIFY_H
+#define COREWATCH_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <cJSON.h>
+
+#include "collector.h"
+#include "options.h"
+
+struct notifier;
+
+/* Checks the delivery settings (URLs, program, secret files) without starting anything. Returns 0,
+ * or -1 with a one-line reason naming the flag in err (exit 2). */
+int notify_check(const struct options *o, char *err, size_t errlen);
+
+/* Checks, then prepares the targets. *out is NULL when no target is configured. Returns 0, or -1
+ * with a reason in err. host names the instance in Alertmanager labels and emails; it is copied. */
+int notify_open(struct notifier **out, const struct options *o, const char *host,
+		struct agent_counters *ctr, char *err, size_t errlen);
+/* Queues one alert record (type "alert") for every target; r stays the caller's. */
+void notify_send(struct notifier *n, const cJSON *r);
+/* The descriptor the loop polls, and what to call when it is readable. */
+int notify_fd(const struct notifier *n);
+void notify_on_event(struct notifier *n);
+/* A child exited (from the loop's SIGCHLD). Returns true when it was one of our hooks. */
+bool notify_child_exited(struct notifier *n, pid_t pid, int status);
+/* Gives queued deliveries up to grace_ms to finish, then stops the rest and frees everything. */
+void notify_close(struct notifier *n, unsigned grace_ms);
+
+#endif
