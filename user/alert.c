@@ -127,11 +127,13 @@ static int parse_selectors(struct lex *lx, struct alert_segment *sg)
 		}
 		ns = realloc(sg->sel, (sg->nsel + 1) * sizeof(*ns));
 		if (!val || !*val || !ns) {
+			bool empty = val && !*val;
+
 			if (ns)
 				sg->sel = ns;
 			free(key);
 			free(val);
-			return lex_err(lx, vstart, val && !*val ? "empty selector value" : "out of memory");
+			return lex_err(lx, vstart, empty ? "empty selector value" : "out of memory");
 		}
 		sg->sel = ns;
 		sg->sel[sg->nsel++] = (struct alert_selector){ key, val };
@@ -341,8 +343,11 @@ static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_
 			for (size_t k = 0; k < sg->nsel; k++)
 				if (!is_label_key(sg->sel[k].key) ||
 				    !cJSON_GetObjectItemCaseSensitive(iprops, sg->sel[k].key))
-					return lex_err(lx, seg_pos[i], "'%s' instances have no label '%s'",
-						       sg->name, sg->sel[k].key);
+					return lex_err(lx, seg_pos[i], "'%.*s' instances have no label '%s' "
+						       "(labels: mount, device, name, cpu, op, comm, pid, "
+						       "address, port, where the instance has them)",
+						       (int)(seg_pos[i] - seg_pos[0] + strlen(sg->name)),
+						       lx->s + seg_pos[0], sg->sel[k].key);
 			node = item;
 			t = schema_type(item);
 		} else {

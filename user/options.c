@@ -498,8 +498,11 @@ static cJSON *value_json(const struct options *o, const struct opt_spec *sp)
 	}
 	case T_LIST: {
 		const struct strlist *l = cfield(o, sp);
+		cJSON *a = cJSON_CreateArray();
 
-		return cJSON_CreateStringArray((const char *const *)l->v, (int)l->n);
+		for (size_t i = 0; i < l->n; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i]));
+		return a;
 	}
 	case T_RULE: {
 		const struct alert_rules *l = cfield(o, sp);

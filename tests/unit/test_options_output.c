@@ -167,6 +167,56 @@ static void test_file_errors(void **st)
 	expect_error(args, want);
 }
 
+/* Rules from the file and flags, shorthand flags, and their errors (file:line, flag, column). */
+static void test_alert_rules(void **st)
+{
+	struct options o;
+	char err[512], want[512];
+	const char *conf = write_conf("alert = fs: filesystems{mount=/var}.used_pct > 95 for 1m\n"
+				      "cpu-threshold = 90\n"
+				      "alert = rq: sched.runqueue_latency_us.p99 > 10000 severity info\n");
+	const char *args[] = { "-c", conf, "--alert", "mem: memory.used_pct >= 97 clear 90",
+			       "--disk-threshold", "85.5", "--load-threshold", "8", NULL };
+
+	(void)st;
+	assert_int_equal(load(&o, err, args), 0);
+	assert_int_equal(o.rules.n, 6);
+	/* file lines, then flags, then the shorthands in a fixed order */
+	assert_string_equal(o.rules.v[0].name, "fs");
+	assert_string_equal(o.rules.v[1].name, "rq");
+	assert_string_equal(o.rules.v[2].name, "mem");
+	assert_string_equal(o.rules.v[3].name, "cpu_high");
+	assert_string_equal(o.rules.v[3].text, "cpu_high: cpu.busy_pct > 90");
+	assert_string_equal(o.rules.v[4].name, "disk_full");
+	assert_string_equal(o.rules.v[4].metric, "filesystems.used_pct");
+	assert_true(o.rules.v[4].threshold == 85.5);
+	assert_string_equal(o.rules.v[5].name, "load_high");
+	options_free(&o);
+
+	conf = write_conf("interval = 1s\nalert = x: cpu.idle > 5\n");
+	args[1] = conf;
+	args[2] = NULL;
+	snprintf(want, sizeof(want), "%s:2: alert: 'x: cpu.idle > 5': column 8: 'cpu' has no field "
+		 "'idle'", conf);
+	expect_error(args, want);
+
+	conf = write_conf("alert = cpu_high: cpu.busy_pct > 50\n");
+	args[1] = conf;
+	args[2] = "--cpu-threshold";
+	args[3] = "80";
+	args[4] = NULL;
+	expect_error(args, "--cpu-threshold: a rule named 'cpu_high' is already defined");
+	args[3] = "101";
+	expect_error(args, "--cpu-threshold: '101' is not a number in 0..100");
+	args[2] = "--alert";
+	args[3] = "cpu_high: memory.used_pct > 1";
+	expect_error(args, "--alert: 'cpu_high: memory.used_pct > 1': a rule named 'cpu_high' is "
+			   "already defined");
+	args[2] = "--alert-email";
+	args[3] = "ops@example.com";
+	expect_error(args, "--alert-email: needs --smtp-url and --smtp-from");
+}
+
 static void test_restart_needed(void **st)
 {
 	struct options a, b;
@@ -323,7 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_file_then_flags),
 		cmocka_unit_test(test_flag_errors),    cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_restart_needed), cmocka_unit_test(test_output_stamped_and_day_switch),
+		cmocka_unit_test(test_alert_rules), cmocka_unit_test(test_restart_needed), cmocka_unit_test(test_output_stamped_and_day_switch),
 		cmocka_unit_test(test_output_backlog), cmocka_unit_test(test_maintenance),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,402 @@
+/* test_alert.c - the rule parser (every error, with its column) and the engine on synthetic records:
+ * for-durations, hysteresis, flapping, per-instance labels and selectors, absent instances, repeats,
+ * rule changes. */
+#include "testlib.h"
+
+#include "alert.h"
+
+/* ---- parser ---- */
+
+static void parse_ok(const char *text, struct alert_rule *r)
+{
+	char why[512] = "";
+
+	if (alert_rule_parse(text, r, why, sizeof(why)) < 0)
+		fail_msg("'%s' refused: %s", text, why);
+}
+
+static void test_parse_full(void **st)
+{
+	struct alert_rule r;
+
+	(void)st;
+	parse_ok("cpu_hot: cpu.busy_pct > 90 for 30s clear 80 severity critical", &r);
+	assert_string_equal(r.name, "cpu_hot");
+	assert_string_equal(r.metric, "cpu.busy_pct");
+	assert_int_equal(r.nseg, 2);
+	assert_false(r.seg[0].array);
+	assert_int_equal(r.op, OP_GT);
+	assert_true(r.threshold == 90 && r.clear == 80);
+	assert_int_equal(r.for_ms, 30000);
+	assert_int_equal(r.severity, SEV_CRITICAL);
+	alert_rule_free(&r);
+
+	/* clauses in any order; defaults: clear = threshold, warning, for 0 */
+	parse_ok("  slow_disk :block.devices.latency_us.p99>=20000 severity info for 1m", &r);
+	assert_string_equal(r.metric, "block.devices.latency_us.p99");
+	assert_true(r.seg[1].array);
+	assert_int_equal(r.op, OP_GE);
+	assert_true(r.clear == 20000);
+	assert_int_equal(r.for_ms, 60000);
+	assert_int_equal(r.severity, SEV_INFO);
+	alert_rule_free(&r);
+
+	parse_ok("var: filesystems{mount=/var}.used_pct > 95", &r);
+	assert_true(r.seg[0].array);
+	assert_int_equal(r.seg[0].nsel, 1);
+	assert_string_equal(r.seg[0].sel[0].key, "mount");
+	assert_string_equal(r.seg[0].sel[0].value, "/var");
+	alert_rule_free(&r);
+
+	parse_ok("q: block.devices{device=\"sda\",op=read}.queue_us.max < 5 clear 7", &r);
+	assert_int_equal(r.seg[1].nsel, 2);
+	assert_string_equal(r.seg[1].sel[0].value, "sda");
+	assert_string_equal(r.seg[1].sel[1].value, "read");
+	assert_int_equal(r.op, OP_LT);
+	alert_rule_free(&r);
+
+	/* nullable numbers and eBPF percentiles are alertable */
+	parse_ok("inodes: filesystems.inodes_used_pct != 0", &r);
+	alert_rule_free(&r);
+	parse_ok("rq: sched.cpus{cpu=1}.runqueue_latency_us.p99 > 1000", &r);
+	alert_rule_free(&r);
+}
+
+static void test_parse_errors(void **st)
+{
+	static const struct { const char *rule; const char *want; } cases[] = {
+		{ "", "column 1: expected the rule's name" },
+		{ "9x: cpu.busy_pct > 1", "column 1: expected the rule's name" },
+		{ "x cpu.busy_pct > 1", "column 3: expected ':' after the name 'x'" },
+		{ "x: > 1", "column 4: expected a metric" },
+		{ "x: cpu. > 1", "column 8: expected a field name after '.'" },
+		{ "x: cpu.busy_pct 90", "column 17: expected an operator" },
+		{ "x: cpu.busy_pct =< 90", "column 17: expected an operator" },
+		{ "x: cpu.busy_pct >", "column 18: expected the threshold" },
+		{ "x: cpu.busy_pct > ninety", "column 19: 'ninety' is not a number" },
+		{ "x: cpu.busy_pct > 90 for", "column 25: expected a duration after 'for'" },
+		{ "x: cpu.busy_pct > 90 for soon", "column 26: 'soon' is not a duration" },
+		{ "x: cpu.busy_pct > 90 for 8d", "column 26: '8d' is not a duration" },
+		{ "x: cpu.busy_pct > 90 clear", "column 27: expected the clear value" },
+		{ "x: cpu.busy_pct > 90 clear 95", "column 21: clear 95 is above the threshold 90" },
+		{ "x: cpu.busy_pct < 10 clear 5", "column 21: clear 5 is below the threshold 10" },
+		{ "x: cpu.busy_pct == 10 clear 5", "column 22: 'clear' applies only to" },
+		{ "x: cpu.busy_pct > 90 severity page", "column 31: severity 'page' is not info" },
+		{ "x: cpu.busy_pct > 90 for 1m for 2m", "column 29: 'for' given twice" },
+		{ "x: cpu.busy_pct > 90 when idle", "column 22: unexpected 'when'" },
+		{ "x: cpux.busy_pct > 1", "column 4: the record has no section 'cpux'" },
+		{ "x: cpu.bussy_pct > 1", "column 8: 'cpu' has no field 'bussy_pct'" },
+		{ "x: cpu.busy_pct.max > 1", "column 17: 'cpu.busy_pct' is a value" },
+		{ "x: cpu > 1", "column 4: 'cpu' is not a number" },
+		{ "x: block.devices.latency_us > 1", "column 18: 'block.devices.latency_us' is not a number "
+						      "(pick one of its fields: count, p50" },
+		{ "x: sched.runqueue_latency_us.buckets.count > 1", "column 30: histogram buckets" },
+		{ "x: cpu{cpu=1}.busy_pct > 1", "column 4: 'cpu' is not a list of instances" },
+		{ "x: filesystems{fstype=ext4}.used_pct > 1", "column 4: 'filesystems' instances have no label 'fstype'" },
+		{ "x: filesystems{mount}.used_pct > 1", "column 21: expected '='" },
+		{ "x: filesystems{mount=}.used_pct > 1", "column 22: empty selector value" },
+		{ "x: filesystems{mount=\"/a}.used_pct > 1", "column 22: unterminated quoted value" },
+		{ "x: filesystems{mount=/ a}.used_pct > 1", "column 23: expected ',' or '}'" },
+		{ "a234567890123456789012345678901234567890123456789012345678901234: cpu.busy_pct > 1",
+		  "column 1: name longer than 63" },
+	};
+	(void)st;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct alert_rule r;
+		char why[512] = "";
+
+		if (alert_rule_parse(cases[i].rule, &r, why, sizeof(why)) == 0)
+			fail_msg("'%s' accepted", cases[i].rule);
+		if (strncmp(why, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("'%s': got \"%s\", want \"%s...\"", cases[i].rule, why, cases[i].want);
+	}
+}
+
+static void test_rules_unique(void **st)
+{
+	struct alert_rules l = { 0 };
+	struct alert_rule r;
+	char why[256];
+
+	(void)st;
+	parse_ok("a: cpu.busy_pct > 1", &r);
+	assert_int_equal(alert_rules_add(&l, &r, why, sizeof(why)), 0);
+	parse_ok("a: memory.used_pct > 1", &r);
+	assert_int_equal(alert_rules_add(&l, &r, why, sizeof(why)), -1);
+	assert_string_equal(why, "a rule named 'a' is already defined");
+	alert_rule_free(&r);
+	assert_int_equal(l.n, 1);
+	alert_rules_free(&l);
+}
+
+/* ---- engine ---- */
+
+struct sink {
+	cJSON *got; /* array of alert bodies */
+};
+
+static void collect(void *ctx, cJSON *a)
+{
+	cJSON_AddItemToArray(((struct sink *)ctx)->got, a);
+}
+
+static struct alert_engine *engine(const char *const *rules, size_t n, uint64_t repeat_ms,
+				   struct sink *s)
+{
+	struct alert_rules l = { 0 };
+	struct alert_engine *e;
+	char why[256];
+
+	for (size_t i = 0; i < n; i++) {
+		struct alert_rule r;
+
+		parse_ok(rules[i], &r);
+		assert_int_equal(alert_rules_add(&l, &r, why, sizeof(why)), 0);
+	}
+	s->got = cJSON_CreateArray();
+	e = alert_engine_new(&l, repeat_ms, collect, s);
+	assert_non_null(e);
+	alert_rules_free(&l);
+	return e;
+}
+
+static void feed_json(struct alert_engine *e, const char *json, int64_t t_ms)
+{
+	cJSON *r = cJSON_Parse(json);
+
+	assert_non_null(r);
+	alert_engine_feed(e, r, t_ms);
+	cJSON_Delete(r);
+}
+
+static void feed_cpu(struct alert_engine *e, double busy, int64_t t_ms)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "{\"cpu\":{\"busy_pct\":%.3f}}", busy);
+	feed_json(e, buf, t_ms);
+}
+
+#define T0 1700000000000ll /* 2023-11-14T22:13:20Z */
+
+static void test_for_duration(void **st)
+{
+	const char *rules[] = { "hot: cpu.busy_pct > 90 for 30s" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 1, 0, &s);
+	size_t firing;
+
+	(void)st;
+	for (int i = 0; i < 3; i++)
+		feed_cpu(e, 95, T0 + i * 10000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 0); /* pending for 20 s */
+	assert_int_equal(alert_engine_active(e, &firing), 1);
+	assert_int_equal(firing, 0);
+	feed_cpu(e, 96.25, T0 + 30000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	assert_str(s.got, "0.state", "firing");
+	assert_str(s.got, "0.name", "hot");
+	assert_str(s.got, "0.started_at", "2023-11-14T22:13:20.000Z");
+	assert_num(s.got, "0.value", 96.25);
+	assert_num(s.got, "0.threshold", 90);
+	assert_num(s.got, "0.for_s", 30);
+	assert_str(s.got, "0.message", "CPU busy is 96.2% (threshold 90% for 30s)");
+	/* still above: no second record without --alert-repeat */
+	feed_cpu(e, 99, T0 + 40000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	feed_cpu(e, 50, T0 + 50000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	assert_str(s.got, "1.state", "resolved");
+	assert_str(s.got, "1.reason", "cleared");
+	assert_num(s.got, "1.duration_s", 50);
+	assert_int_equal(alert_engine_active(e, NULL), 0);
+
+	/* a dip below the threshold restarts the for-clock */
+	feed_cpu(e, 95, T0 + 60000);
+	feed_cpu(e, 85, T0 + 70000);
+	feed_cpu(e, 95, T0 + 80000);
+	feed_cpu(e, 95, T0 + 100000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	feed_cpu(e, 95, T0 + 110000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 3);
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+static void test_hysteresis_flapping(void **st)
+{
+	const char *rules[] = { "hot: cpu.busy_pct > 90 clear 80", "edge: cpu.busy_pct > 90" };
+	static const double vals[] = { 91, 85, 92, 89, 95, 81, 79, 85, 79 };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 2, 0, &s);
+	int hot_fire = 0, hot_res = 0, edge = 0;
+	cJSON *a;
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		feed_cpu(e, vals[i], T0 + (int64_t)i * 1000);
+	cJSON_ArrayForEach(a, s.got) {
+		const char *name = cJSON_GetObjectItem(a, "name")->valuestring;
+		const char *state = cJSON_GetObjectItem(a, "state")->valuestring;
+
+		if (strcmp(name, "hot") == 0) {
+			hot_fire += strcmp(state, "firing") == 0;
+			hot_res += strcmp(state, "resolved") == 0;
+		} else {
+			edge++;
+		}
+	}
+	/* With clear 80: one firing (91), one resolved (79). Without: every crossing is a change. */
+	assert_int_equal(hot_fire, 1);
+	assert_int_equal(hot_res, 1);
+	assert_int_equal(edge, 6); /* 91 fire, 85 res, 92 fire, 89 res, 95 fire, 81 res */
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+static const char *fs_record(double root, double var)
+{
+	static char buf[512];
+
+	if (var < 0)
+		snprintf(buf, sizeof(buf),
+			 "{\"filesystems\":[{\"mount\":\"/\",\"device\":\"/dev/vda\",\"fstype\":\"ext4\","
+			 "\"used_pct\":%.3f}]}", root);
+	else
+		snprintf(buf, sizeof(buf),
+			 "{\"filesystems\":[{\"mount\":\"/\",\"device\":\"/dev/vda\",\"fstype\":\"ext4\","
+			 "\"used_pct\":%.3f},{\"mount\":\"/var\",\"device\":\"/dev/vdb\",\"fstype\":\"xfs\","
+			 "\"used_pct\":%.3f,\"inodes_used_pct\":null}]}", root, var);
+	return buf;
+}
+
+static void test_instances_and_selectors(void **st)
+{
+	const char *rules[] = { "disk_full: filesystems.used_pct > 90",
+				"var_full: filesystems{mount=/var}.used_pct > 95 for 1m",
+				"inodes: filesystems.inodes_used_pct > 1" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 3, 0, &s);
+
+	(void)st;
+	feed_json(e, fs_record(50, 96.2), T0);
+	/* disk_full fires for /var only; var_full is pending; inodes (null) never fires */
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	assert_str(s.got, "0.name", "disk_full");
+	assert_str(s.got, "0.labels.mount", "/var");
+	assert_str(s.got, "0.labels.device", "/dev/vdb");
+	assert_null(jpath(s.got, "0.labels.fstype"));
+	feed_json(e, fs_record(95, 96.2), T0 + 60000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 3);
+	assert_str(s.got, "1.name", "disk_full");
+	assert_str(s.got, "1.labels.mount", "/");
+	assert_str(s.got, "2.name", "var_full");
+	assert_str(s.got, "2.metric", "filesystems{mount=/var}.used_pct");
+	assert_str(s.got, "2.message", "filesystem /var is 96.2% full (threshold 95% for 1m)");
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+static void test_absent(void **st)
+{
+	const char *rules[] = { "disk_full: filesystems.used_pct > 90 for 1m",
+				"cpu: cpu.busy_pct > 10" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 2, 0, &s);
+
+	(void)st;
+	feed_json(e, fs_record(95, 96), T0);            /* both pending */
+	feed_json(e, fs_record(95, -1), T0 + 30000);    /* /var gone while pending: dropped, silent */
+	feed_json(e, fs_record(95, 96), T0 + 60000);    /* / fires (held 60 s); /var pending again */
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	assert_str(s.got, "0.labels.mount", "/");
+	feed_json(e, fs_record(95, 96), T0 + 120000);   /* /var fires */
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	feed_json(e, fs_record(95, -1), T0 + 130000);   /* /var unplugged: resolved, absent */
+	assert_int_equal(cJSON_GetArraySize(s.got), 3);
+	assert_str(s.got, "2.state", "resolved");
+	assert_str(s.got, "2.reason", "absent");
+	assert_str(s.got, "2.labels.mount", "/var");
+	assert_num(s.got, "2.value", 96);
+	/* the whole section missing (collector failed): / resolves as absent too */
+	feed_json(e, "{\"cpu\":{}}", T0 + 140000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 4);
+	assert_str(s.got, "3.reason", "absent");
+	/* missing data never fires: cpu had no busy_pct at any point */
+	feed_json(e, "{}", T0 + 150000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 4);
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+static void test_repeat_and_labels(void **st)
+{
+	const char *rules[] = { "slow: block.devices{op=read}.latency_us.p99 > 20000 severity critical" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 1, 60000, &s);
+	const char *rec = "{\"block\":{\"devices\":["
+			  "{\"device\":\"sda\",\"op\":\"read\",\"latency_us\":{\"p99\":25000}},"
+			  "{\"device\":\"sda\",\"op\":\"write\",\"latency_us\":{\"p99\":90000}}]}}";
+
+	(void)st;
+	feed_json(e, rec, T0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	assert_str(s.got, "0.labels.device", "sda");
+	assert_str(s.got, "0.labels.op", "read");
+	assert_str(s.got, "0.severity", "critical");
+	feed_json(e, rec, T0 + 30000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 1);
+	feed_json(e, rec, T0 + 60000); /* --alert-repeat 1m */
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	assert_str(s.got, "1.state", "firing");
+	assert_str(s.got, "1.started_at", "2023-11-14T22:13:20.000Z");
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+static void test_rule_changes(void **st)
+{
+	const char *rules[] = { "a: cpu.busy_pct > 50", "b: cpu.busy_pct > 60" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 2, 0, &s);
+	struct alert_rules l = { 0 };
+	struct alert_rule r;
+	char why[256];
+
+	(void)st;
+	feed_cpu(e, 70, T0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	/* keep a as it is, change b's threshold */
+	parse_ok("a: cpu.busy_pct > 50", &r);
+	alert_rules_add(&l, &r, why, sizeof(why));
+	parse_ok("b: cpu.busy_pct > 65", &r);
+	alert_rules_add(&l, &r, why, sizeof(why));
+	assert_int_equal(alert_engine_set_rules(e, &l, 0, T0 + 1000), 0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 3);
+	assert_str(s.got, "2.name", "b");
+	assert_str(s.got, "2.reason", "rule_changed");
+	feed_cpu(e, 70, T0 + 2000); /* a stays firing (no record); the new b fires */
+	assert_int_equal(cJSON_GetArraySize(s.got), 4);
+	assert_str(s.got, "3.name", "b");
+	assert_num(s.got, "3.threshold", 65);
+	alert_rules_free(&l);
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_rules_unique),
+		cmocka_unit_test(test_for_duration),
+		cmocka_unit_test(test_hysteresis_flapping),
+		cmocka_unit_test(test_instances_and_selectors),
+		cmocka_unit_test(test_absent),
+		cmocka_unit_test(test_repeat_and_labels),
+		cmocka_unit_test(test_rule_changes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
