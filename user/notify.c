@@ -722,8 +722,14 @@ static void finish_curl(struct notifier *n, struct job *j, CURLcode res)
 	j->hdrs = NULL;
 	if (res != CURLE_OK)
 		snprintf(why, sizeof(why), "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(res));
-	else if (j->t->kind != TK_EMAIL && (code < 200 || code > 299))
+	else if (j->t->kind != TK_EMAIL && (code < 200 || code > 299)) {
+		char *nl;
+
+		while ((nl = strpbrk(j->reply, "\r\n")))
+			*nl = ' ';
 		snprintf(why, sizeof(why), "HTTP %ld: %.200s", code, j->reply);
+		log_debug("%s: the refused body: %s", kind_names[j->t->kind], j->body);
+	}
 	else
 		why[0] = '\0';
 	job_done(j, why[0] ? why : NULL);
@@ -792,8 +798,17 @@ static cJSON *am_alert(struct notifier *n, const cJSON *r, bool firing)
 		 cJSON_GetObjectItemCaseSensitive(r, "value")->valuedouble, n->host);
 	jstr(an, "description", desc);
 	jstr(a, "startsAt", jget(r, "started_at"));
-	format_rfc3339_ms((int64_t)time(NULL) * 1000 + (firing ? 4 * AM_RESEND_MS : 0), ends, sizeof(ends));
-	jstr(a, "endsAt", ends);
+	if (firing) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		format_rfc3339_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 4 * AM_RESEND_MS, ends,
+				  sizeof(ends));
+		jstr(a, "endsAt", ends);
+	} else {
+		/* The record's own time: never before startsAt (time() runs on a coarser clock). */
+		jstr(a, "endsAt", jget(r, "time"));
+	}
 	return a;
 }
 

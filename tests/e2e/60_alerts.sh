@@ -1,0 +1,241 @@
+# Alerts end to end: a CPU burner trips --cpu-threshold; the firing and resolved records reach the
+# output, an exec hook, a loopback webhook, a loopback SMTP sink (aiosmtpd) and a real Alertmanager.
+# Then targets that are stuck, refuse connections or hang never delay a record.
+. tests/e2e/lib.sh
+
+AM_BIN=/usr/bin/prometheus-alertmanager
+host=$(hostname)
+
+# port_file FILE: waits for a server to write the port it listens on.
+port_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1" ] && { cat "$1"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+# wait_grep FILE REGEX SECONDS
+wait_grep() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- configuration errors: exit 2 with the rule and the column, nothing started ----
+"${CW[@]}" --alert 'hot: cpu.busy > 90' --check-config >/dev/null 2>"$T/cfg.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "^corewatch: error: --alert: 'hot: cpu.busy > 90': column 10: 'cpu' has no field 'busy'" "$T/cfg.err"; then
+	pass "alerts/bad-rule-exit-2-with-column"
+else
+	fail "alerts/bad-rule-exit-2-with-column" "rc=$rc $(head -c 300 "$T/cfg.err")"
+fi
+printf 'interval = 1s\nalert = ok: memory.used_pct > 90\nalert = bad: memory.used_pct > 90 for ever\n' >"$T/rules.conf"
+"$COREWATCH" -c "$T/rules.conf" --check-config >/dev/null 2>"$T/cfg.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "rules.conf:3: alert: 'bad: memory.used_pct > 90 for ever': column 31: 'ever' is not a duration" "$T/cfg.err"; then
+	pass "alerts/bad-rule-in-file-names-line"
+else
+	fail "alerts/bad-rule-in-file-names-line" "rc=$rc $(head -c 300 "$T/cfg.err")"
+fi
+for bad in "--alert-exec bin/hook" "--alert-webhook ftp://127.0.0.1/" "--alertmanager not-a-url"; do
+	# shellcheck disable=SC2086
+	"${CW[@]}" $bad --check-config >/dev/null 2>"$T/cfg.err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q "error: ${bad%% *}: " "$T/cfg.err" || { fail "alerts/bad-target-exit-2" "$bad: rc=$rc $(cat "$T/cfg.err")"; continue; }
+	pass "alerts/bad-target-exit-2 ${bad%% *}"
+done
+printf 'alert = fs: filesystems{mount=/}.used_pct > 95 for 1m severity critical\ncpu-threshold = 90\n' >"$T/list.conf"
+"$COREWATCH" -c "$T/list.conf" --check-config >"$T/list.json" 2>&1
+pycheck alerts/check-config "$T/list.json" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+got = [(a["name"], a["metric"], a["op"], a["threshold"], a["for_s"], a["severity"], a["per_instance"]) for a in c["alerts"]]
+want = [("fs", "filesystems{mount=/}.used_pct", ">", 95, 60, "critical", True),
+        ("cpu_high", "cpu.busy_pct", ">", 90, 0, "warning", False)]
+print("PASS alerts/check-config-lists-rules" if got == want else f"FAIL alerts/check-config-lists-rules: {got}")
+PYEOF
+
+# ---- the receivers ----
+if [ ! -x "$AM_BIN" ] || ! $PY -c 'import aiosmtpd' 2>/dev/null; then
+	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make deps)"
+	exit 0
+fi
+$PY tests/tools/http_sink.py "$T/wh.port" "$T/wh.log" &
+pids+=($!)
+smtp_port=$($PY tests/tools/free_port.py)
+mkdir -p "$T/mail/new" "$T/mail/cur" "$T/mail/tmp"
+$PY -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$T/mail" >"$T/smtp.log" 2>&1 &
+pids+=($!)
+am_port=$($PY tests/tools/free_port.py)
+cat >"$T/am.yml" <<'EOF'
+route:
+  receiver: blackhole
+receivers:
+  - name: blackhole
+EOF
+"$AM_BIN" --config.file="$T/am.yml" --storage.path="$T/am" --web.listen-address="127.0.0.1:$am_port" \
+	--cluster.listen-address= >"$T/am.log" 2>&1 &
+pids+=($!)
+wh_port=$(port_file "$T/wh.port") || { fail "alerts/receivers-up" "webhook sink did not start"; exit 0; }
+am_up=0
+for ((i = 0; i < 100; i++)); do
+	$PY -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$am_port/-/ready', timeout=1)" 2>/dev/null && { am_up=1; break; }
+	sleep 0.1
+done
+[ $am_up = 1 ] || { fail "alerts/receivers-up" "alertmanager: $(tail -3 "$T/am.log" | tr '\n' ' ')"; exit 0; }
+pass "alerts/receivers-up"
+
+cat >"$T/hook" <<EOF
+#!/bin/sh
+printf 'env %s %s %s %s\n' "\$COREWATCH_ALERT_NAME" "\$COREWATCH_ALERT_STATE" "\$COREWATCH_ALERT_SEVERITY" "\$COREWATCH_ALERT_LABELS" >>"$T/hook.out"
+cat >>"$T/hook.out"
+echo "hook saw \$COREWATCH_ALERT_STATE" >&2
+EOF
+chmod 755 "$T/hook"
+printf 'Authorization: Bearer s3cret-token\n' >"$T/wh.secret"
+chmod 600 "$T/wh.secret"
+
+# ---- a CPU burner trips --cpu-threshold ----
+"${CW[@]}" --no-bpf -i 1s --cpu-threshold 70 --alert-exec "$T/hook" \
+	--alert-webhook "http://127.0.0.1:$wh_port/corewatch" --alert-webhook-header 'X-Corewatch-Test: yes' \
+	--alert-webhook-headers-file "$T/wh.secret" --alertmanager "http://127.0.0.1:$am_port/" \
+	--alert-email ops@example.com --alert-email oncall@example.com \
+	--smtp-url "smtp://127.0.0.1:$smtp_port" --smtp-from corewatch@localhost >"$T/out" 2>"$T/err" &
+cw=$!
+pids+=($cw)
+wait_lines "$T/out" 3 10
+burners=()
+for _ in 1 2 3; do
+	timeout 40 sh -c 'while :; do :; done' &
+	burners+=($!)
+done
+wait_grep "$T/out" '"type":"alert".*"state":"firing"' 20 || fail "alerts/cpu-burner-fires" "no firing record: $(tail -c 300 "$T/err")"
+# While firing, Alertmanager lists it through its own API.
+for ((i = 0; i < 100; i++)); do
+	$PY -c "import urllib.request as u; open('$T/am.json','wb').write(u.urlopen('http://127.0.0.1:$am_port/api/v2/alerts', timeout=1).read())" 2>/dev/null &&
+		grep -q cpu_high "$T/am.json" && break
+	sleep 0.1
+done
+kill "${burners[@]}" 2>/dev/null
+wait "${burners[@]}" 2>/dev/null
+wait_grep "$T/out" '"type":"alert".*"state":"resolved"' 20 || fail "alerts/cpu-burner-resolves" "no resolved record"
+# deliveries of the resolved alert
+for ((i = 0; i < 50; i++)); do
+	[ "$(grep -c '^env' "$T/hook.out" 2>/dev/null)" -ge 2 ] && [ "$(wc -l <"$T/wh.log" 2>/dev/null)" -ge 2 ] &&
+		[ "$(ls "$T/mail/new" 2>/dev/null | wc -l)" -ge 2 ] && break
+	sleep 0.1
+done
+sleep 1.2 # one more record, whose agent section counts the deliveries
+kill -TERM $cw
+wait $cw
+rc=$?
+[ $rc -eq 0 ] && pass "alerts/clean-exit" || fail "alerts/clean-exit" "rc=$rc"
+$PY "$VALIDATE" "$SCHEMA" "$T/out" >"$T/valid" 2>&1 && pass "alerts/records-match-schema" ||
+	fail "alerts/records-match-schema" "$(cat "$T/valid")"
+
+pycheck alerts/delivery "$T" <<PYEOF
+import email, glob, json, os, sys
+T = sys.argv[1]
+host = "$host"
+def check(name, ok, why=""):
+    print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
+
+recs = [json.loads(l) for l in open(f"{T}/out")]
+alerts = [r for r in recs if r["type"] == "alert"]
+states = [(a["name"], a["state"]) for a in alerts]
+check("alerts/cpu-burner-fires-then-resolves", states == [("cpu_high", "firing"), ("cpu_high", "resolved")], states)
+if len(alerts) == 2:
+    f, r = alerts
+    check("alerts/record-fields", f["metric"] == "cpu.busy_pct" and f["op"] == ">" and f["threshold"] == 70
+          and f["value"] > 70 and f["severity"] == "warning" and f["labels"] == {} and f["for_s"] == 0
+          and r["reason"] == "cleared" and r["value"] <= 70 and r["started_at"] == f["started_at"]
+          and f["message"].startswith("CPU busy is ") and "(threshold 70%)" in f["message"], (f, r))
+
+# exec hook: JSON on stdin and COREWATCH_ALERT_* in its environment, stderr logged
+lines = open(f"{T}/hook.out").read().splitlines() if os.path.exists(f"{T}/hook.out") else []
+envs = [l for l in lines if l.startswith("env ")]
+bodies = [json.loads(l) for l in lines if l.startswith("{")]
+check("alerts/exec-hook-env", envs == ["env cpu_high firing warning {}", "env cpu_high resolved warning {}"], envs)
+check("alerts/exec-hook-stdin-json", [b["state"] for b in bodies] == ["firing", "resolved"]
+      and all(b["type"] == "alert" and b["host"] == host for b in bodies), bodies)
+err = open(f"{T}/err").read()
+check("alerts/exec-hook-output-logged", "hook saw firing" in err and "hook saw resolved" in err, err[-300:])
+
+# webhook: the record as JSON, plain and secret headers
+posts = [json.loads(l) for l in open(f"{T}/wh.log")] if os.path.exists(f"{T}/wh.log") else []
+check("alerts/webhook-post", [json.loads(p["body"])["state"] for p in posts] == ["firing", "resolved"]
+      and all(p["path"] == "/corewatch" for p in posts), posts)
+check("alerts/webhook-headers", all(p["headers"].get("X-Corewatch-Test") == "yes"
+      and p["headers"].get("Authorization") == "Bearer s3cret-token"
+      and p["headers"].get("Content-Type") == "application/json" for p in posts) and posts, posts)
+check("alerts/secret-not-in-args-or-log", "s3cret" not in err, "secret leaked to stderr")
+
+# email through SMTP, one per state change, to both recipients
+msgs = [email.message_from_binary_file(open(p, "rb")) for p in sorted(glob.glob(f"{T}/mail/new/*"))]
+subjects = sorted(m["Subject"] for m in msgs)
+check("alerts/email-sent", subjects == sorted([f"[corewatch] FIRING warning cpu_high on {host}",
+                                               f"[corewatch] RESOLVED warning cpu_high on {host}"]), subjects)
+check("alerts/email-recipients", all(m["To"] == "ops@example.com, oncall@example.com"
+      and m["From"] == "corewatch@localhost" and "CPU busy is" in m.get_payload() for m in msgs) and msgs,
+      [str(m)[:300] for m in msgs])
+
+# Alertmanager: the alert in its API, with our labels
+try:
+    am = json.load(open(f"{T}/am.json"))
+except Exception as e:
+    am = []
+mine = [a for a in am if a["labels"].get("alertname") == "cpu_high"]
+check("alerts/alertmanager-lists-alert", len(mine) == 1 and mine[0]["labels"].get("instance") == host
+      and mine[0]["labels"].get("severity") == "warning" and mine[0]["labels"].get("job") == "corewatch"
+      and mine[0]["annotations"].get("summary", "").startswith("CPU busy is"), am)
+
+agent = [r["agent"] for r in recs if r["type"] == "metrics"][-1]
+check("alerts/agent-counts-deliveries", agent["alerts_sent"] == 8 and agent["alert_delivery_errors"] == 0
+      and agent["alerts_dropped"] == 0 and agent["alerts_firing"] == 0, agent)
+PYEOF
+
+# ---- stuck, refusing and slow targets never delay a record ----
+$PY tests/tools/http_sink.py "$T/hang.port" "$T/hang.log" hang &
+pids+=($!)
+hang_port=$(port_file "$T/hang.port")
+closed_port=$($PY tests/tools/free_port.py)
+printf '#!/bin/sh\nexec sleep 30\n' >"$T/slowhook"
+chmod 755 "$T/slowhook"
+start=$(date +%s%N)
+"${CW[@]}" --no-bpf -i 500ms -n 12 --alert 'always: cpu.idle_pct >= 0' --alert-repeat 500ms --alert-timeout 1s \
+	--alert-exec "$T/slowhook" --alert-webhook "http://127.0.0.1:$hang_port/" \
+	--alertmanager "http://127.0.0.1:$closed_port" >"$T/slow.out" 2>"$T/slow.err"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+pycheck alerts/slow-targets "$T" <<PYEOF
+import json, sys
+T = sys.argv[1]
+def check(name, ok, why=""):
+    print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
+recs = [json.loads(l) for l in open(f"{T}/slow.out")]
+m = [r for r in recs if r["type"] == "metrics"]
+# Ticks fall on multiples of 500 ms: a record written late would show it in its time.
+late = [r["time"] for r in m if int(r["time"][20:23]) % 500 > 150]
+check("alerts/slow-targets-never-delay-records", len(m) == 12 and not late
+      and all(r["agent"]["missed_intervals"] == 0 for r in m), (len(m), late))
+check("alerts/slow-targets-exit-promptly", $rc == 0 and $ms < 12000, "rc=$rc after ${ms} ms")
+a = m[-1]["agent"]
+check("alerts/failures-counted", a["alert_delivery_errors"] >= 3 and a["alerts_firing"] == 1, a)
+err = open(f"{T}/slow.err").read()
+for what in ("alert-webhook: delivery failed", "alertmanager: delivery failed", "killing it"):
+    check(f"alerts/failure-logged {what.split(':')[0]}", what in err, err[-400:])
+check("alerts/failure-logged-once", err.count("alertmanager: delivery failed") == 1, err.count("alertmanager: delivery failed"))
+check("alerts/repeat-resends", sum(1 for r in recs if r["type"] == "alert") >= 10, "too few repeats")
+PYEOF
