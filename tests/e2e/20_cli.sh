@@ -40,3 +40,10 @@ expect_2 check-config-bad "$T/unknown.conf:2" --check-config -c "$T/unknown.conf
 	pass "cli/help" || fail "cli/help" "$(head -3 "$T/help")"
 "$COREWATCH" --version | grep -Eq '^corewatch [0-9]+\.[0-9]+' && pass "cli/version" || fail "cli/version" "no version"
 check "cli/shipped-config-valid" "$COREWATCH" --check-config -c configs/corewatch.conf
+# The commented-out example rules in the shipped config parse too.
+bad=""
+while read -r rule; do
+	"${CW[@]}" --alert "$rule" --check-config >/dev/null 2>&1 || bad="$bad [$rule]"
+done < <(sed -n 's/^; alert = //p' configs/corewatch.conf)
+[ -z "$bad" ] && [ "$(grep -c '^; alert = ' configs/corewatch.conf)" -ge 3 ] && pass "cli/shipped-config-example-rules-parse" ||
+	fail "cli/shipped-config-example-rules-parse" "$bad"
