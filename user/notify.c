@@ -528,16 +528,22 @@ out:
 	return why;
 }
 
+/* Reads what the hook wrote so far; at end of file stops polling it (a hook that closes its output and
+ * keeps running must not keep the loop busy). */
 static void drain_output(struct job *j)
 {
 	char buf[512];
-	ssize_t r;
+	ssize_t r = -1;
 
 	while (j->out_fd >= 0 && (r = read(j->out_fd, buf, sizeof(buf))) > 0) {
 		size_t room = sizeof(j->out) - 1 - j->out_len, take = (size_t)r < room ? (size_t)r : room;
 
 		memcpy(j->out + j->out_len, buf, take);
 		j->out_len += take;
+	}
+	if (r == 0) {
+		close(j->out_fd); /* also leaves the epoll set: nobody else holds this end */
+		j->out_fd = -1;
 	}
 	j->out[j->out_len] = '\0';
 }
@@ -558,7 +564,8 @@ bool notify_child_exited(struct notifier *n, pid_t pid, int status)
 			if (j->pid != pid)
 				continue;
 			drain_output(j);
-			close(j->out_fd); /* also leaves the epoll set */
+			if (j->out_fd >= 0)
+				close(j->out_fd);
 			j->out_fd = -1;
 			while ((nl = strrchr(j->out, '\n')) && nl[1] == '\0')
 				*nl = '\0';
@@ -653,6 +660,17 @@ static char *mail_text(struct notifier *n, const cJSON *r)
 	return len < 0 ? NULL : text;
 }
 
+/* Only the protocols the target needs (a URL cannot turn a webhook into file:// or smtp). */
+static void set_protocols(CURL *e, bool http)
+{
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: CURLOPT_PROTOCOLS deprecated for the _STR form */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, http ? "http,https" : "smtp,smtps");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, http ? (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)
+						   : (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+}
+
 static const char *start_curl(struct notifier *n, struct job *j)
 {
 	struct target *t = j->t;
@@ -676,7 +694,7 @@ static const char *start_curl(struct notifier *n, struct job *j)
 		for (size_t i = 0; i < n->rcpt.n; i++)
 			j->hdrs = curl_slist_append(j->hdrs, n->rcpt.v[i]);
 		curl_easy_setopt(e, CURLOPT_URL, n->smtp_url);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		set_protocols(e, false);
 		curl_easy_setopt(e, CURLOPT_MAIL_FROM, n->smtp_from);
 		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, j->hdrs);
 		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY); /* STARTTLS when offered */
@@ -693,7 +711,7 @@ static const char *start_curl(struct notifier *n, struct job *j)
 		if (!j->body)
 			return "out of memory";
 		curl_easy_setopt(e, CURLOPT_URL, t->kind == TK_WEBHOOK ? n->webhook_url : n->am_url);
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		set_protocols(e, true);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->kind == TK_WEBHOOK ? n->webhook_hdrs : NULL);

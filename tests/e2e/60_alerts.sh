@@ -211,7 +211,8 @@ $PY tests/tools/http_sink.py "$T/hang.port" "$T/hang.log" hang &
 pids+=($!)
 hang_port=$(port_file "$T/hang.port")
 closed_port=$($PY tests/tools/free_port.py)
-printf '#!/bin/sh\nexec sleep 30\n' >"$T/slowhook"
+# It closes its output and keeps running: the agent must not spin on the pipe's end of file.
+printf '#!/bin/sh\nexec sleep 30 >/dev/null 2>&1\n' >"$T/slowhook"
 chmod 755 "$T/slowhook"
 start=$(date +%s%N)
 "${CW[@]}" --no-bpf -i 500ms -n 12 --alert 'always: cpu.idle_pct >= 0' --alert-repeat 500ms --alert-timeout 1s \
@@ -233,6 +234,8 @@ check("alerts/slow-targets-never-delay-records", len(m) == 12 and not late
 check("alerts/slow-targets-exit-promptly", $rc == 0 and $ms < 12000, "rc=$rc after ${ms} ms")
 a = m[-1]["agent"]
 check("alerts/failures-counted", a["alert_delivery_errors"] >= 3 and a["alerts_firing"] == 1, a)
+busy = max(r["agent"]["cpu_pct"] for r in m[2:])
+check("alerts/stuck-hook-costs-no-cpu", busy < 20, f"agent at {busy}% of a core")
 err = open(f"{T}/slow.err").read()
 for what in ("alert-webhook: delivery failed", "alertmanager: delivery failed", "killing it"):
     check(f"alerts/failure-logged {what.split(':')[0]}", what in err, err[-400:])
