@@ -97,7 +97,7 @@ static const struct opt_spec specs[] = {
 	{ "smtp-credentials-file", 0, T_STRING, OFF(smtp_credentials_file), 0, 0, NULL, NULL, O_RESTART,
 	  "FILE", "SMTP login: one line 'user:password'" },
 	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
-	  "validate flags and config, print the effective config as JSON, exit 0 or 2" },
+	  "validate flags, config and alert rules; print the effective config as JSON; exit 0 or 2" },
 	{ "quiet", 'q', T_BOOL, OFF(quiet), 0, 0, "false", NULL, 0, NULL,
 	  "print only warnings and errors on stderr" },
 	{ "verbose", 'v', T_BOOL, OFF(verbose), 0, 0, "false", NULL, 0, NULL,

@@ -67,6 +67,20 @@ want = [("fs", "filesystems{mount=/}.used_pct", ">", 95, 60, "critical", True),
 print("PASS alerts/check-config-lists-rules" if got == want else f"FAIL alerts/check-config-lists-rules: {got}")
 PYEOF
 
+# ---- SIGHUP: an unchanged rule keeps its state, a removed one resolves, a new one starts ----
+printf 'interval = 200ms\nalert = keep: cpu.idle_pct >= 0\nalert = drop: memory.used_pct >= 0\n' >"$T/hup.conf"
+"$COREWATCH" -c "$T/hup.conf" --no-bpf >"$T/hup.out" 2>"$T/hup.err" &
+hpid=$!
+wait_grep "$T/hup.out" '"name":"drop","state":"firing"' 10
+printf 'interval = 200ms\nalert = keep: cpu.idle_pct >= 0\nalert = new: memory.used_pct >= 0\n' >"$T/hup.conf"
+kill -HUP $hpid
+wait_grep "$T/hup.out" '"name":"new","state":"firing"' 10
+kill -TERM $hpid
+wait $hpid
+got=$(grep -o '"name":"[a-z]*","state":"[a-z]*"\(,"reason":"[a-z_]*"\)\?' "$T/hup.out" | tr '\n' ' ')
+want='"name":"keep","state":"firing" "name":"drop","state":"firing" "name":"drop","state":"resolved","reason":"rule_changed" "name":"new","state":"firing" '
+[ "$got" = "$want" ] && pass "alerts/sighup-reloads-rules" || fail "alerts/sighup-reloads-rules" "$got"
+
 # ---- the receivers ----
 if [ ! -x "$AM_BIN" ] || ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make deps)"
