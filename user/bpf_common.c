@@ -300,6 +300,16 @@ static void status_register(struct bpf_status *st)
 		registry[nregistry++] = st;
 }
 
+size_t bpf_attached_count(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nregistry; i++)
+		for (size_t k = 0; registry[i]->loaded && k < registry[i]->nhooks; k++)
+			n += registry[i]->hooks[k].link != NULL;
+	return n;
+}
+
 int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*destroy)(void *),
 		       void *state)
 {

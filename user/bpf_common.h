@@ -83,6 +83,9 @@ void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum);
  * value_size), then deletes what it read: per-interval maps. Returns how many were read. */
 size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max);
 
+/* eBPF programs attached now, over every collector (for the service status line). */
+size_t bpf_attached_count(void);
+
 /* Number of possible CPUs (libbpf's view), cached. */
 int bpf_ncpus(void);
 

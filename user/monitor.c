@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf_common.h"
 #include "inventory.h"
 #include "log.h"
+#include "service.h"
 #include "util.h"
 
 #define SCHEMA_VERSION 1
@@ -71,7 +73,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	size_t n = 0;
 
 	memset(m, 0, sizeof(*m));
-	m->epfd = m->tfd = m->sfd = -1;
+	m->epfd = m->tfd = m->sfd = m->wdfd = -1;
 	m->opt = *opt;
 	memset(opt, 0, sizeof(*opt));
 	m->argc = argc;
@@ -236,6 +238,21 @@ static void write_inventory(struct monitor *m)
 	write_record(m, r, now);
 }
 
+/* Tells systemd what the agent is doing, when that changed. */
+static void update_status(struct monitor *m)
+{
+	char iv[32], st[sizeof(m->status)];
+
+	format_duration_ms(m->opt.interval_ms, iv, sizeof(iv));
+	snprintf(st, sizeof(st), "sampling every %s, %zu bpf programs, %llu dropped, %llu alerts firing",
+		 iv, bpf_attached_count(), (unsigned long long)m->ctr.records_dropped,
+		 (unsigned long long)m->ctr.alerts_firing);
+	if (strcmp(st, m->status) == 0)
+		return;
+	snprintf(m->status, sizeof(m->status), "%s", st);
+	service_notify("STATUS=%s", st);
+}
+
 /* Samples every collector and writes the record for the interval that just ended. */
 static void tick(struct monitor *m)
 {
@@ -261,6 +278,7 @@ static void tick(struct monitor *m)
 		m->ctr.alerts_firing = firing;
 	}
 	cJSON_Delete(r);
+	update_status(m);
 	m->records++;
 	if (m->opt.count && m->records >= m->opt.count)
 		m->stop = true;
@@ -284,13 +302,14 @@ static int arm_timer(struct monitor *m)
 	return timerfd_settime(m->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
 }
 
-static void reload(struct monitor *m)
+static void reload_config(struct monitor *m)
 {
 	struct options nopt;
 	char err[512];
 	const char *restart;
 
 	log_info("SIGHUP: re-reading the configuration");
+	service_notify("RELOADING=1");
 	output_reopen(&m->out);
 	refresh_host(m);
 	if (options_load(&nopt, m->argc, m->argv, err, sizeof(err)) < 0) {
@@ -317,6 +336,14 @@ static void reload(struct monitor *m)
 	apply_log_level(&m->opt);
 	if (new_interval && arm_timer(m) < 0)
 		log_warn("timerfd_settime");
+}
+
+static void reload(struct monitor *m)
+{
+	reload_config(m);
+	m->status[0] = '\0';
+	update_status(m);
+	service_notify("READY=1");
 }
 
 static void on_signal(struct monitor *m)
@@ -379,6 +406,31 @@ static int add_fd(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* systemd's watchdog: pinged from this loop at half its period, so a stuck loop stops the pings. */
+static int start_watchdog(struct monitor *m)
+{
+	uint64_t usec = service_watchdog_usec() / 2;
+	struct itimerspec its = { 0 };
+
+	if (!usec)
+		return 0;
+	its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(usec / 1000000);
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(usec % 1000000) * 1000;
+	m->wdfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->wdfd < 0 || timerfd_settime(m->wdfd, 0, &its, NULL) < 0 || add_fd(m->epfd, m->wdfd) < 0)
+		return -1;
+	service_notify("WATCHDOG=1");
+	return 0;
+}
+
+static void on_watchdog(struct monitor *m)
+{
+	uint64_t x;
+
+	if (read(m->wdfd, &x, sizeof(x)) == sizeof(x))
+		service_notify("WATCHDOG=1");
+}
+
 int monitor_run(struct monitor *m)
 {
 	sigset_t mask;
@@ -408,6 +460,13 @@ int monitor_run(struct monitor *m)
 		log_warn("timerfd_settime");
 		return 1;
 	}
+	/* Loaded, attached, first sample taken: what needed privileges is done. */
+	if (service_drop_capabilities() < 0)
+		log_warn("cannot drop capabilities");
+	if (start_watchdog(m) < 0)
+		log_warn("cannot start the watchdog timer");
+	update_status(m);
+	service_notify("READY=1\nMAINPID=%d", (int)getpid());
 	while (!m->stop) {
 		struct epoll_event ev[8];
 		int n = epoll_wait(m->epfd, ev, 8, -1);
@@ -423,12 +482,15 @@ int monitor_run(struct monitor *m)
 				on_signal(m);
 			else if (ev[i].data.fd == m->tfd && !m->stop)
 				on_timer(m);
+			else if (ev[i].data.fd == m->wdfd)
+				on_watchdog(m);
 			else if (m->notify && ev[i].data.fd == notify_fd(m->notify))
 				notify_on_event(m->notify);
 			else
 				on_collector_event(m, ev[i].data.fd);
 		}
 	}
+	service_notify("STOPPING=1");
 	return 0;
 }
 
@@ -448,4 +510,6 @@ void monitor_stop(struct monitor *m)
 		close(m->tfd);
 	if (m->sfd >= 0)
 		close(m->sfd);
+	if (m->wdfd >= 0)
+		close(m->wdfd);
 }

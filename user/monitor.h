@@ -39,6 +39,8 @@ struct monitor {
 	int64_t tick_ms;         /* wall-clock time of the record being evaluated */
 	char host[256];
 	int epfd, tfd, sfd;
+	int wdfd;                /* systemd watchdog timer, or -1 */
+	char status[200];        /* the last STATUS= sent to systemd */
 	uint64_t records;        /* metrics records written */
 	bool stop;
 };
