@@ -71,6 +71,21 @@ const char *bpf_unavailable(const struct collector_env *env)
 	return reason;
 }
 
+const struct bpf_object_open_opts *bpf_open_opts(void)
+{
+	static struct bpf_object_open_opts opts = { .sz = sizeof(opts) };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	/* A CO-RE relocation whose type is not in vmlinux (a shim's flavour for older kernels) makes
+	 * libbpf look through the modules' BTF, which needs CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID); without
+	 * it the whole load fails with EPERM. Naming vmlinux as the only BTF to search avoids that: our
+	 * programs trace nothing in modules. */
+	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN))
+		opts.btf_custom_path = "/sys/kernel/btf/vmlinux";
+	return &opts;
+}
+
 static struct btf *vmlinux_btf;
 
 static struct btf *kernel_btf(void)

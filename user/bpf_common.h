@@ -83,6 +83,9 @@ void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum);
  * value_size), then deletes what it read: per-interval maps. Returns how many were read. */
 size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max);
 
+/* Options for a skeleton's __open_opts(): without CAP_SYS_ADMIN, CO-RE searches vmlinux's BTF only. */
+const struct bpf_object_open_opts *bpf_open_opts(void);
+
 /* eBPF programs attached now, over every collector (for the service status line). */
 size_t bpf_attached_count(void);
 

@@ -72,7 +72,7 @@ static int block_init(const struct collector_env *env, void **state)
 	s->zero_max = calloc((size_t)s->ncpu, sizeof(struct bio_max));
 	if (!s->buf || !s->zero_max)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, block_free, s);
-	s->skel = blockio_bpf__open();
+	s->skel = blockio_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return bpf_program_failed(&status, "cannot open the program", errno, block_free, s);
 	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */

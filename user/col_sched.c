@@ -128,7 +128,7 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->short_comms = calloc(SHORT_LIVED_COMMS, sizeof(*s->short_comms));
 	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros || !s->short_comms)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
-	s->skel = sched_bpf__open();
+	s->skel = sched_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return bpf_program_failed(&status, "cannot open the program", errno, sched_free, s);
 	s->skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);

@@ -61,7 +61,7 @@ static int tcp_init(const struct collector_env *env, void **state)
 	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
 	if (!s->buf)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, tcp_free, s);
-	s->skel = net_bpf__open();
+	s->skel = net_bpf__open_opts(bpf_open_opts());
 	if (!s->skel)
 		return bpf_program_failed(&status, "cannot open the program", errno, tcp_free, s);
 	struct bpf_hook hooks[] = {

@@ -35,7 +35,7 @@ int main(int argc, char *argv[])
 			     : 0;
 		if (rc)
 			log_errorx("%s", err);
-		else
+		else if (!opt.quiet) /* quiet: the exit status says it (systemd's ExecStartPre) */
 			options_print_json(&opt);
 		options_free(&opt);
 		return rc;

@@ -71,8 +71,9 @@ int service_drop_capabilities(void)
 	if ((data[0].permitted & ~keep) == 0 && data[1].permitted == 0)
 		return 0; /* nothing beyond what is kept: an unprivileged run */
 	/* The bounding set first, while CAP_SETPCAP is still ours: a root hook's execve would otherwise
-	 * get every capability back. */
-	for (int cap = 0; cap < 64; cap++) {
+	 * get every capability back. Without CAP_SETPCAP (systemd's CapabilityBoundingSet= already
+	 * narrowed it) there is nothing more to take out of it. */
+	for (int cap = 0; (data[0].effective & (1u << CAP_SETPCAP)) && cap < 64; cap++) {
 		if (cap == CAP_DAC_READ_SEARCH)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
