@@ -284,6 +284,7 @@ void hist_emit(cJSON *o, const struct hist *d, uint64_t max)
 		jnum(o, qs[i].name, max && v > (double)max ? (double)max : v);
 	}
 	jint(o, "max", max);
+	jint(o, "sum", d->sum);
 	b = jarr(o, "buckets");
 	for (int i = 0; i < HIST_SLOTS; i++) {
 		cJSON *e;
