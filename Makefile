@@ -34,12 +34,13 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	libcjson-dev:/usr/include/cjson/cJSON.h libinih-dev:/usr/include/ini.h \
 	libcmocka-dev:/usr/include/cmocka.h pkg-config:/usr/bin/pkg-config \
 	libcurl4-openssl-dev:/usr/include/x86_64-linux-gnu/curl/curl.h \
+	libmicrohttpd-dev:/usr/include/microhttpd.h \
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py \
 	python3-aiosmtpd:/usr/lib/python3/dist-packages/aiosmtpd/__init__.py \
 	prometheus-alertmanager:/usr/bin/prometheus-alertmanager
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
-PKGS := libbpf libelf libcjson inih zlib libcurl
+PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,6 +1,7 @@
 /* main.c - corewatch: parse the configuration, start the monitor, run it, clean up. */
 #include <stdio.h>
 
+#include "http.h"
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
@@ -30,7 +31,8 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	if (opt.check_config) {
-		rc = output_check(&opt, err, sizeof(err)) < 0 || notify_check(&opt, err, sizeof(err)) < 0
+		rc = output_check(&opt, err, sizeof(err)) < 0 || notify_check(&opt, err, sizeof(err)) < 0 ||
+			     http_check(&opt, err, sizeof(err)) < 0
 			     ? EXIT_CONFIG
 			     : 0;
 		if (rc)

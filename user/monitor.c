@@ -82,7 +82,8 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	set_env(m);
 	refresh_host(m);
 	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0 ||
-	    notify_open(&m->notify, &m->opt, m->host, &m->ctr, err, errlen) < 0)
+	    notify_open(&m->notify, &m->opt, m->host, &m->ctr, err, errlen) < 0 ||
+	    http_open(&m->http, &m->opt, err, errlen) < 0)
 		return -1;
 	m->alerts = alert_engine_new(&m->opt.rules, m->opt.alert_repeat_ms, emit_alert, m);
 	if (!m->alerts) {
@@ -277,7 +278,8 @@ static void tick(struct monitor *m)
 		alert_engine_active(m->alerts, &firing);
 		m->ctr.alerts_firing = firing;
 	}
-	cJSON_Delete(r);
+	/* The endpoint serves this record until the next one (it takes it over). */
+	http_set_record(m->http, r, now, m->opt.interval_ms);
 	update_status(m);
 	m->records++;
 	if (m->opt.count && m->records >= m->opt.count)
@@ -451,6 +453,8 @@ int monitor_run(struct monitor *m)
 	}
 	if (m->notify && add_fd(m->epfd, notify_fd(m->notify)) < 0)
 		log_warn("cannot poll alert deliveries");
+	if (m->http && add_fd(m->epfd, http_fd(m->http)) < 0)
+		log_warn("cannot poll the --listen endpoint");
 	for (size_t i = 0; i < m->nslots; i++)
 		if (m->slots[i].event_fd >= 0 && add_fd(m->epfd, m->slots[i].event_fd) < 0)
 			log_warn("collector %s: cannot poll its events", m->slots[i].ops->name);
@@ -484,6 +488,8 @@ int monitor_run(struct monitor *m)
 				on_timer(m);
 			else if (ev[i].data.fd == m->wdfd)
 				on_watchdog(m);
+			else if (m->http && ev[i].data.fd == http_fd(m->http))
+				http_on_event(m->http);
 			else if (m->notify && ev[i].data.fd == notify_fd(m->notify))
 				notify_on_event(m->notify);
 			else
@@ -502,6 +508,7 @@ void monitor_stop(struct monitor *m)
 	free(m->slots);
 	alert_engine_free(m->alerts);
 	notify_close(m->notify, NOTIFY_GRACE_MS);
+	http_close(m->http);
 	output_close(&m->out);
 	options_free(&m->opt);
 	if (m->epfd >= 0)

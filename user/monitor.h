@@ -11,6 +11,7 @@
 
 #include "alert.h"
 #include "collector.h"
+#include "http.h"
 #include "notify.h"
 #include "options.h"
 #include "output.h"
@@ -36,6 +37,7 @@ struct monitor {
 	struct output out;
 	struct alert_engine *alerts;
 	struct notifier *notify;
+	struct http *http;
 	int64_t tick_ms;         /* wall-clock time of the record being evaluated */
 	char host[256];
 	int epfd, tfd, sfd;

@@ -96,6 +96,10 @@ static const struct opt_spec specs[] = {
 	  "sender address of alert emails" },
 	{ "smtp-credentials-file", 0, T_STRING, OFF(smtp_credentials_file), 0, 0, NULL, NULL, O_RESTART,
 	  "FILE", "SMTP login: one line 'user:password'" },
+	{ "listen", 0, T_STRING, OFF(listen), 0, 0, NULL, NULL, O_RESTART, "[ADDR:]PORT",
+	  "serve /metrics (Prometheus), /api/v1/snapshot and /healthz (ADDR defaults to 127.0.0.1)" },
+	{ "listen-token-file", 0, T_STRING, OFF(listen_token_file), 0, 0, NULL, NULL, O_RESTART, "FILE",
+	  "require 'Authorization: Bearer TOKEN' (TOKEN: this file's first line) on /metrics and /api" },
 	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
 	  "validate flags, config and alert rules; print the effective config as JSON; exit 0 or 2" },
 	{ "quiet", 'q', T_BOOL, OFF(quiet), 0, 0, "false", NULL, 0, NULL,
@@ -553,7 +557,10 @@ void options_usage(const char *prog)
 			snprintf(shortf, sizeof(shortf), "-%c, ", sp->short_opt);
 		snprintf(left, sizeof(left), "%s--%s%s%s", shortf, sp->name, sp->arg ? " " : "",
 			 sp->arg ? sp->arg : "");
-		printf("  %-32s %s", left, sp->help);
+		if (strlen(left) > 32)
+			printf("  %s\n  %-32s %s", left, "", sp->help);
+		else
+			printf("  %-32s %s", left, sp->help);
 		if (sp->def && sp->type != T_BOOL && sp->def[0])
 			printf(" [%s]", sp->def);
 		printf("\n");

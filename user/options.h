@@ -42,6 +42,8 @@ struct options {
 	char *alertmanager;
 	struct strlist alert_email;
 	char *smtp_url, *smtp_from, *smtp_credentials_file;
+	/* the Prometheus / snapshot endpoint */
+	char *listen, *listen_token_file;
 	/* command line only */
 	bool check_config, help, version;
 };

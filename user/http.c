@@ -1,0 +1,319 @@
+/* http.c - see http.h. libmicrohttpd runs in its "external epoll" mode: its epoll descriptor and a
+ * 1 s timer (connection timeouts) sit in a private epoll set that the agent's loop polls as one fd. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "prom.h"
+#include "util.h"
+
+#define MAX_CONNECTIONS 16
+#define CONNECTION_TIMEOUT_S 10
+#define STALE_INTERVALS 3 /* /healthz fails when the latest record is older than this many intervals */
+
+struct http {
+	struct MHD_Daemon *d;
+	int epfd, tfd;
+	char *token;
+	struct prom *prom;
+	cJSON *record;
+	int64_t record_ms;
+	uint64_t interval_ms;
+	char *metrics, *snapshot; /* rendered on the first request after each record */
+	size_t metrics_len;
+};
+
+/* "PORT", "ADDR:PORT" or "[ADDR6]:PORT" into a socket address; 127.0.0.1 when no address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
+			size_t errlen)
+{
+	char host[128] = "127.0.0.1", port[16];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM },
+			*ai = NULL;
+	uint64_t p;
+
+	if (colon) {
+		size_t hl = (size_t)(colon - spec);
+
+		if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']')
+			snprintf(host, sizeof(host), "%.*s", (int)(hl - 2), spec + 1);
+		else
+			snprintf(host, sizeof(host), "%.*s", (int)hl, spec);
+		spec = colon + 1;
+	}
+	if (parse_u64(spec, 1, 65535, &p) < 0) {
+		snprintf(err, errlen, "--listen: '%s' is not a port (1..65535)", spec);
+		return -1;
+	}
+	snprintf(port, sizeof(port), "%llu", (unsigned long long)p);
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+		snprintf(err, errlen, "--listen: '%s' is not an IP address", host);
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static char *read_token(const char *path, char *err, size_t errlen)
+{
+	char buf[512], *nl;
+	ssize_t n;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || (n = read(fd, buf, sizeof(buf) - 1)) < 0) {
+		snprintf(err, errlen, "--listen-token-file: %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if ((nl = strpbrk(buf, "\r\n")))
+		*nl = '\0';
+	if (strlen(buf) < 16) {
+		snprintf(err, errlen, "--listen-token-file: %s: the token must be at least 16 characters", path);
+		explicit_bzero(buf, sizeof(buf));
+		return NULL;
+	}
+	if (st.st_mode & S_IROTH)
+		log_warnx("--listen-token-file: %s is readable by every user; keep it mode 0600 or 0640", path);
+	nl = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return nl;
+}
+
+int http_check(const struct options *o, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char *tok;
+
+	if (!o->listen) {
+		if (o->listen_token_file) {
+			snprintf(err, errlen, "--listen-token-file: no --listen to protect");
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_listen(o->listen, &ss, &len, err, errlen) < 0)
+		return -1;
+	if (o->listen_token_file) {
+		if (!(tok = read_token(o->listen_token_file, err, errlen)))
+			return -1;
+		explicit_bzero(tok, strlen(tok));
+		free(tok);
+	}
+	return 0;
+}
+
+/* Compares without an early exit, so the time taken says nothing about the token. */
+static bool token_ok(const struct http *h, const char *auth)
+{
+	size_t lt = strlen(h->token), la;
+	unsigned char diff = 0;
+
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+		return false;
+	auth += 7;
+	la = strlen(auth);
+	for (size_t i = 0; i < lt; i++)
+		diff |= (unsigned char)(h->token[i] ^ (i < la ? auth[i] : 0));
+	return diff == 0 && la == lt;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
+			     size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"corewatch\"");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_len, void **state)
+{
+	static const char text[] = "text/plain; charset=utf-8";
+	struct http *h = cls;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
+	if (strcmp(url, "/healthz") == 0) {
+		bool fresh = h->record &&
+			     now_ms() - h->record_ms <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
+
+		return fresh ? reply(c, MHD_HTTP_OK, text, "ok\n", 3)
+			     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no fresh record\n", 16);
+	}
+	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/api/v1/snapshot") != 0)
+		return reply(c, MHD_HTTP_NOT_FOUND, text, "not found: /metrics, /api/v1/snapshot, /healthz\n", 49);
+	if (h->token &&
+	    !token_ok(h, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
+		return reply(c, MHD_HTTP_UNAUTHORIZED, text, "bearer token required\n", 22);
+	if (!h->record)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no record yet\n", 14);
+	if (url[1] == 'm') {
+		if (!h->metrics)
+			h->metrics = prom_render(h->prom, h->record, &h->metrics_len);
+		if (!h->metrics)
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14);
+		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", h->metrics,
+			     h->metrics_len);
+	}
+	if (!h->snapshot)
+		h->snapshot = cJSON_PrintUnformatted(h->record);
+	if (!h->snapshot)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14);
+	return reply(c, MHD_HTTP_OK, "application/json", h->snapshot, strlen(h->snapshot));
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int http_open(struct http **out, const struct options *o, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct http *h;
+	const union MHD_DaemonInfo *info;
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	char addr[INET6_ADDRSTRLEN + 8] = "?";
+
+	*out = NULL;
+	if (!o->listen)
+		return 0;
+	if (http_check(o, err, errlen) < 0 || parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
+		return -1;
+	if (!(h = calloc(1, sizeof(*h)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->epfd = h->tfd = -1;
+	if (o->listen_token_file && !(h->token = read_token(o->listen_token_file, err, errlen)))
+		goto fail;
+	h->prom = prom_new();
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+				on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+	if (!h->d) {
+		int e = errno;
+
+		if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+		snprintf(err, errlen, "--listen: cannot serve on %s port %u: %s", addr,
+			 ntohs(((struct sockaddr_in *)&ss)->sin_port), e ? strerror(e) : "libmicrohttpd failed");
+		goto fail;
+	}
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (!info || !h->prom || h->epfd < 0 || h->tfd < 0 || epoll_add(h->epfd, info->epoll_fd) < 0 ||
+	    epoll_add(h->epfd, h->tfd) < 0 || timerfd_settime(h->tfd, 0, &its, NULL) < 0) {
+		snprintf(err, errlen, "--listen: cannot set up polling: %s", strerror(errno));
+		goto fail;
+	}
+	log_info("serving /metrics, /api/v1/snapshot and /healthz on %s", o->listen);
+	*out = h;
+	return 0;
+fail:
+	http_close(h);
+	return -1;
+}
+
+void http_set_record(struct http *h, cJSON *record, int64_t when_ms, uint64_t interval_ms)
+{
+	if (!h) {
+		cJSON_Delete(record);
+		return;
+	}
+	prom_observe(h->prom, record);
+	cJSON_Delete(h->record);
+	h->record = record;
+	h->record_ms = when_ms;
+	h->interval_ms = interval_ms;
+	free(h->metrics);
+	free(h->snapshot);
+	h->metrics = h->snapshot = NULL;
+}
+
+int http_fd(const struct http *h)
+{
+	return h ? h->epfd : -1;
+}
+
+void http_on_event(struct http *h)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(h->epfd, ev, 4, 0);
+	uint64_t x;
+
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.fd == h->tfd && read(h->tfd, &x, sizeof(x)) < 0)
+			log_debug("http timer: %s", strerror(errno));
+	MHD_run(h->d);
+}
+
+void http_close(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	if (h->epfd >= 0)
+		close(h->epfd);
+	if (h->tfd >= 0)
+		close(h->tfd);
+	if (h->token) {
+		explicit_bzero(h->token, strlen(h->token));
+		free(h->token);
+	}
+	prom_free(h->prom);
+	cJSON_Delete(h->record);
+	free(h->metrics);
+	free(h->snapshot);
+	free(h);
+}

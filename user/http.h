@@ -1,0 +1,32 @@
+/* http.h - the --listen endpoint (libmicrohttpd, driven from the agent's loop, never a thread):
+ *   /metrics          the latest record in Prometheus' text format (prom.h)
+ *   /api/v1/snapshot  the latest record as JSON
+ *   /healthz          200 "ok" while records are fresh, 503 otherwise
+ * Everything is served from the latest snapshot: a scrape never samples and never blocks the loop.
+ * With --listen-token-file, /metrics and /api/v1/snapshot require "Authorization: Bearer TOKEN".
+ */
+#ifndef COREWATCH_HTTP_H
+#define COREWATCH_HTTP_H
+
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "options.h"
+
+struct http;
+
+/* Checks --listen and --listen-token-file without binding. Returns 0, or -1 with a reason. */
+int http_check(const struct options *o, char *err, size_t errlen);
+/* Binds and starts serving (*out NULL when --listen is not given). Returns 0, or -1 with a reason
+ * naming the address (port in use, bad token file). */
+int http_open(struct http **out, const struct options *o, char *err, size_t errlen);
+/* The latest metrics record (ownership passes to the server; the previous one is freed) and the
+ * wall-clock time it was taken. */
+void http_set_record(struct http *h, cJSON *record, int64_t now_ms, uint64_t interval_ms);
+/* The descriptor the loop polls, and what to call when it is readable. */
+int http_fd(const struct http *h);
+void http_on_event(struct http *h);
+void http_close(struct http *h);
+
+#endif
