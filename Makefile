@@ -37,7 +37,9 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	libmicrohttpd-dev:/usr/include/microhttpd.h \
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py \
 	python3-aiosmtpd:/usr/lib/python3/dist-packages/aiosmtpd/__init__.py \
-	prometheus-alertmanager:/usr/bin/prometheus-alertmanager
+	prometheus-alertmanager:/usr/bin/prometheus-alertmanager prometheus:/usr/bin/promtool \
+	rsyslog:/usr/sbin/rsyslogd groff-base:/usr/bin/groff man-db:/usr/bin/man \
+	systemd:/usr/bin/systemd-analyze
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
@@ -70,7 +72,16 @@ USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test bench clean unit-tests vmlinux
+# Installation (DESTDIR for staging; the config file is never overwritten).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/corewatch
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DOCS := README.md docs/schema.md docs/performance.md docs/operations.md docs/corewatch.schema.json
+
+.PHONY: all deps run test bench clean unit-tests vmlinux install uninstall
 all: $(BUILD)/corewatch
 
 $(BUILD)/%.o: %.c
@@ -161,6 +172,32 @@ bench: deps
 	fi
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty
 	$(Q)BUILD=$(BUILD) bash bench/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/corewatch
+	install -m 0755 $(BUILD)/corewatch $(DESTDIR)$(SBINDIR)/corewatch
+	sed 's|/usr/local/sbin/corewatch|$(SBINDIR)/corewatch|g' configs/corewatch.service \
+		>$(DESTDIR)$(UNITDIR)/corewatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/corewatch.service
+	install -m 0644 docs/man/corewatch.8 $(DESTDIR)$(MANDIR)/man8/corewatch.8
+	install -m 0644 docs/man/corewatch.conf.5 $(DESTDIR)$(MANDIR)/man5/corewatch.conf.5
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	cp -R configs/shippers configs/prometheus $(DESTDIR)$(DOCDIR)/
+	install -m 0644 configs/corewatch.conf $(DESTDIR)$(DOCDIR)/corewatch.conf.example
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/corewatch/corewatch.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/corewatch/corewatch.conf (the new example is in $(DOCDIR))"; \
+	else \
+		install -m 0640 configs/corewatch.conf $(DESTDIR)$(SYSCONFDIR)/corewatch/corewatch.conf; \
+	fi
+	@echo "installed; start it with: systemctl daemon-reload && systemctl enable --now corewatch"
+
+# The config file stays (it may hold local changes): remove /etc/corewatch by hand if wanted.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/corewatch $(DESTDIR)$(UNITDIR)/corewatch.service \
+		$(DESTDIR)$(MANDIR)/man8/corewatch.8 $(DESTDIR)$(MANDIR)/man5/corewatch.conf.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/corewatch/corewatch.conf"
 
 clean:
 	rm -rf build

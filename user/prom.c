@@ -174,7 +174,7 @@ static void emit(struct prom *p, const char *name, const char *type, const char 
 
 	if (p->observing || !(f = family(p, name, type, path)))
 		return;
-	sb_printf(&f->samples, "%s%s%s%s %.10g\n", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "",
+	sb_printf(&f->samples, "%s%s%s%s %.15g\n", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "",
 		  v);
 }
 
@@ -268,7 +268,7 @@ static void histogram(struct prom *p, const cJSON *h, const char *name, const ch
 				  labels[0] ? "," : "", (i == 0 ? 0.0 : ldexp(1.0, i) - 1.0) * scale,
 				  (unsigned long long)cum);
 	}
-	sb_printf(&f->samples, "%s_sum%s%s%s %.10g\n", name, labels[0] ? "{" : "", labels,
+	sb_printf(&f->samples, "%s_sum%s%s%s %.15g\n", name, labels[0] ? "{" : "", labels,
 		  labels[0] ? "}" : "", s ? s->sum * scale : 0.0);
 	sb_printf(&f->samples, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels,
 		  labels[0] ? "}" : "", s ? (unsigned long long)s->count : 0ull);
