@@ -197,6 +197,28 @@ else
 	skip_or_fail "service/prometheus-scrapes-and-queries" "no prometheus (Debian's prometheus)"
 fi
 check "service/prometheus-sample-rules-valid" promtool check rules configs/prometheus/corewatch-rules.yml
+# Clients that send half a request and hang, or never read a reply, do not hold the loop up.
+$PY - "$port" "$T/ep.out" <<'PYEOF2' | report
+import json, socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+socks = []
+for i in range(20):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n" if i % 2 else
+                  b"GET /metrics HTTP/1.1\r\nAuthorization: Bearer abcdefghijklmnop0123456789\r\n\r\n")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        socks.append(s)
+    except OSError:
+        pass
+n0 = sum(1 for _ in open(out))
+time.sleep(3.5)
+recs = [json.loads(l) for l in open(out)][n0:]
+m = [r for r in recs if r["type"] == "metrics"]
+late = [r["time"] for r in m if int(r["time"][20:23]) > 150]
+print("PASS service/endpoint-stuck-clients-never-delay-records" if len(m) >= 3 and not late
+      else f"FAIL service/endpoint-stuck-clients-never-delay-records: {len(m)} records, late {late}")
+PYEOF2
 kill -TERM $ep
 wait $ep
 
