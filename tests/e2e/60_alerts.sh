@@ -6,33 +6,6 @@
 AM_BIN=/usr/bin/prometheus-alertmanager
 host=$(hostname)
 
-# port_file FILE: waits for a server to write the port it listens on.
-port_file() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$1" ] && { cat "$1"; return 0; }
-		sleep 0.05
-	done
-	return 1
-}
-# wait_grep FILE REGEX SECONDS
-wait_grep() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 # ---- configuration errors: exit 2 with the rule and the column, nothing started ----
 "${CW[@]}" --alert 'hot: cpu.busy > 90' --check-config >/dev/null 2>"$T/cfg.err"
 rc=$?

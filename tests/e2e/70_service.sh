@@ -4,23 +4,6 @@
 # and the rsyslog sample with Debian's rsyslog.
 . tests/e2e/lib.sh
 
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-wait_grep() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # ---- sd_notify and capabilities ----
 if need_root "service/notify"; then
 	$PY tests/tools/notify_sink.py "$T/notify.sock" "$T/notify.log" 8 &

@@ -1,5 +1,6 @@
 # lib.sh - helpers sourced by every end-to-end script.
 #   pass NAME | fail NAME WHY | skip_or_fail NAME WHY  (a skip fails when CI=true)
+#   wait_lines / wait_grep / port_file: wait for output; pids+=($!): stopped at exit
 #   need_root NAME: returns 1 (after a loud SKIP, or a FAIL under CI) when not root
 #   PY: Debian's python3, which has python3-jsonschema
 set -u
@@ -9,7 +10,15 @@ PY=/usr/bin/python3
 SCHEMA="$PWD/docs/corewatch.schema.json"
 VALIDATE="$PWD/tests/e2e/validate.py"
 T=$(mktemp -d /tmp/corewatch-e2e.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# Background servers a script starts go in pids: they are stopped when it exits, whatever happens.
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 pass() { echo "PASS $1" >>"$RESULTS"; echo "  ok   $1"; }
 fail() { echo "FAIL $1: $2" >>"$RESULTS"; echo "  FAIL $1: $2"; }
@@ -37,6 +46,24 @@ wait_lines() {
 	local i
 	for ((i = 0; i < $3 * 20; i++)); do
 		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# wait_grep FILE REGEX SECONDS: waits until a line of FILE matches.
+wait_grep() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# port_file FILE: waits for a server to write the port it listens on to FILE, and prints it.
+port_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$1" ] && { cat "$1"; return 0; }
 		sleep 0.05
 	done
 	return 1
