@@ -70,33 +70,21 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
+/* The bearer token: the file's first line, at least 16 characters. */
 static char *read_token(const char *path, char *err, size_t errlen)
 {
-	char buf[512], *nl;
-	ssize_t n;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *tok = secret_file_read("listen-token-file", path, err, errlen);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || (n = read(fd, buf, sizeof(buf) - 1)) < 0) {
-		snprintf(err, errlen, "--listen-token-file: %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!tok)
 		return NULL;
-	}
-	close(fd);
-	buf[n] = '\0';
-	if ((nl = strpbrk(buf, "\r\n")))
-		*nl = '\0';
-	if (strlen(buf) < 16) {
+	tok[strcspn(tok, "\r\n")] = '\0';
+	if (strlen(tok) < 16) {
 		snprintf(err, errlen, "--listen-token-file: %s: the token must be at least 16 characters", path);
-		explicit_bzero(buf, sizeof(buf));
+		explicit_bzero(tok, strlen(tok));
+		free(tok);
 		return NULL;
 	}
-	if (st.st_mode & S_IROTH)
-		log_warnx("--listen-token-file: %s is readable by every user; keep it mode 0600 or 0640", path);
-	nl = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return nl;
+	return tok;
 }
 
 int http_check(const struct options *o, char *err, size_t errlen)
@@ -155,14 +143,6 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	return ret;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_len, void **state)
 {
@@ -177,7 +157,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
 	if (strcmp(url, "/healthz") == 0) {
 		bool fresh = h->record &&
-			     now_ms() - h->record_ms <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
+			     clock_ms(CLOCK_REALTIME) - h->record_ms <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
 
 		return fresh ? reply(c, MHD_HTTP_OK, text, "ok\n", 3)
 			     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no fresh record\n", 16);
@@ -202,13 +182,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!h->snapshot)
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14);
 	return reply(c, MHD_HTTP_OK, "application/json", h->snapshot, strlen(h->snapshot));
-}
-
-static int epoll_add(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 int http_open(struct http **out, const struct options *o, char *err, size_t errlen)
@@ -251,8 +224,8 @@ int http_open(struct http **out, const struct options *o, char *err, size_t errl
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!info || !h->prom || h->epfd < 0 || h->tfd < 0 || epoll_add(h->epfd, info->epoll_fd) < 0 ||
-	    epoll_add(h->epfd, h->tfd) < 0 || timerfd_settime(h->tfd, 0, &its, NULL) < 0) {
+	if (!info || !h->prom || h->epfd < 0 || h->tfd < 0 || epoll_watch(h->epfd, info->epoll_fd) < 0 ||
+	    epoll_watch(h->epfd, h->tfd) < 0 || timerfd_settime(h->tfd, 0, &its, NULL) < 0) {
 		snprintf(err, errlen, "--listen: cannot set up polling: %s", strerror(errno));
 		goto fail;
 	}

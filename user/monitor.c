@@ -32,14 +32,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int64_t realtime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void apply_log_level(const struct options *o)
 {
 	log_set_level(o->verbose ? LOG_LVL_DEBUG : o->quiet ? LOG_LVL_WARN : LOG_LVL_INFO);
@@ -213,7 +205,7 @@ static void emit_alert(void *ctx, cJSON *body)
 static void emit_event(void *ctx, const char *event, cJSON *body)
 {
 	struct monitor *m = ctx;
-	int64_t now = realtime_ms();
+	int64_t now = clock_ms(CLOCK_REALTIME);
 	cJSON *r = record_header(m, "event", now);
 
 	if (r)
@@ -227,7 +219,7 @@ static void write_inventory(struct monitor *m)
 	const char *names[64];
 	bool active[64];
 	size_t n = m->nslots < 64 ? m->nslots : 64;
-	int64_t now = realtime_ms();
+	int64_t now = clock_ms(CLOCK_REALTIME);
 	cJSON *r = record_header(m, "inventory", now);
 
 	for (size_t i = 0; i < n; i++) {
@@ -257,7 +249,7 @@ static void update_status(struct monitor *m)
 /* Samples every collector and writes the record for the interval that just ended. */
 static void tick(struct monitor *m)
 {
-	int64_t now = realtime_ms();
+	int64_t now = clock_ms(CLOCK_REALTIME);
 	cJSON *r = record_header(m, "metrics", now);
 
 	sample_all(m);
@@ -331,7 +323,7 @@ static void reload_config(struct monitor *m)
 	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
 	options_free(&m->opt);
 	m->opt = nopt;
-	m->tick_ms = realtime_ms();
+	m->tick_ms = clock_ms(CLOCK_REALTIME);
 	if (alert_engine_set_rules(m->alerts, &m->opt.rules, m->opt.alert_repeat_ms, m->tick_ms) < 0)
 		log_warnx("out of memory: the alert rules were not replaced");
 	set_env(m);
@@ -401,13 +393,6 @@ static void on_collector_event(struct monitor *m, int fd)
 			m->slots[i].ops->on_event(m->slots[i].state);
 }
 
-static int add_fd(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 /* systemd's watchdog: pinged from this loop at half its period, so a stuck loop stops the pings. */
 static int start_watchdog(struct monitor *m)
 {
@@ -419,7 +404,7 @@ static int start_watchdog(struct monitor *m)
 	its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(usec / 1000000);
 	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(usec % 1000000) * 1000;
 	m->wdfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (m->wdfd < 0 || timerfd_settime(m->wdfd, 0, &its, NULL) < 0 || add_fd(m->epfd, m->wdfd) < 0)
+	if (m->wdfd < 0 || timerfd_settime(m->wdfd, 0, &its, NULL) < 0 || epoll_watch(m->epfd, m->wdfd) < 0)
 		return -1;
 	service_notify("WATCHDOG=1");
 	return 0;
@@ -446,17 +431,17 @@ int monitor_run(struct monitor *m)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (m->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
 	    (m->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    (m->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || add_fd(m->epfd, m->sfd) < 0 ||
-	    add_fd(m->epfd, m->tfd) < 0) {
+	    (m->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_watch(m->epfd, m->sfd) < 0 ||
+	    epoll_watch(m->epfd, m->tfd) < 0) {
 		log_warn("cannot set up the event loop");
 		return 1;
 	}
-	if (m->notify && add_fd(m->epfd, notify_fd(m->notify)) < 0)
+	if (m->notify && epoll_watch(m->epfd, notify_fd(m->notify)) < 0)
 		log_warn("cannot poll alert deliveries");
-	if (m->http && add_fd(m->epfd, http_fd(m->http)) < 0)
+	if (m->http && epoll_watch(m->epfd, http_fd(m->http)) < 0)
 		log_warn("cannot poll the --listen endpoint");
 	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].event_fd >= 0 && add_fd(m->epfd, m->slots[i].event_fd) < 0)
+		if (m->slots[i].event_fd >= 0 && epoll_watch(m->epfd, m->slots[i].event_fd) < 0)
 			log_warn("collector %s: cannot poll its events", m->slots[i].ops->name);
 	sample_all(m); /* rates need two samples: the first record comes one interval from now */
 	write_inventory(m);

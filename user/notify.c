@@ -92,14 +92,6 @@ struct notifier {
 	unsigned mail_seq;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *jget(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -125,38 +117,6 @@ static int check_url(const char *flag, const char *url, const char *const *schem
 	if (!ok)
 		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, url, schemes[0]);
 	return ok ? 0 : -1;
-}
-
-/* Reads a small secret file: whole lines, no more than 64 KiB. Warns when others may read it. */
-static char *read_secret(const char *flag, const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "--%s: %s: %s", flag, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if (st.st_size > 65536 || !(buf = calloc(1, (size_t)st.st_size + 1))) {
-		snprintf(err, errlen, "--%s: %s: too large", flag, path);
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, (size_t)st.st_size);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "--%s: %s: %s", flag, path, strerror(errno));
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (st.st_mode & S_IROTH)
-		log_warnx("--%s: %s is readable by every user; keep secrets mode 0600 or 0640", flag, path);
-	return buf;
 }
 
 /* "Name: value" with a token name. */
@@ -204,7 +164,7 @@ static int load_settings(struct notifier *n, const struct options *o, char *err,
 			n->webhook_hdrs = curl_slist_append(n->webhook_hdrs, o->alert_webhook_header.v[i]);
 		}
 		if (o->alert_webhook_headers_file) {
-			char *text = read_secret("alert-webhook-headers-file", o->alert_webhook_headers_file,
+			char *text = secret_file_read("alert-webhook-headers-file", o->alert_webhook_headers_file,
 						 err, errlen), *save = NULL, *line;
 			int lineno = 0;
 
@@ -255,7 +215,7 @@ static int load_settings(struct notifier *n, const struct options *o, char *err,
 			}
 		}
 		if (o->smtp_credentials_file) {
-			char *text = read_secret("smtp-credentials-file", o->smtp_credentials_file, err,
+			char *text = secret_file_read("smtp-credentials-file", o->smtp_credentials_file, err,
 						 errlen), *c, *nl;
 
 			if (!text)
@@ -387,7 +347,7 @@ static void job_done(struct job *j, const char *failure)
 	{
 		int64_t backoff = 1000ll << (j->attempts - 1);
 
-		j->not_before = mono_ms() + (backoff > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff);
+		j->not_before = clock_ms(CLOCK_MONOTONIC) + (backoff > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff);
 	}
 	free(j->body);
 	j->body = NULL;
@@ -459,13 +419,6 @@ static char **hook_env(const cJSON *r, char ***owned, size_t *nowned)
 	return env;
 }
 
-static int epoll_add(int epfd, int fd, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 /* Starts the hook program. Returns NULL on success, or why it could not start. */
 static const char *start_exec(struct notifier *n, struct job *j)
 {
@@ -510,9 +463,9 @@ static const char *start_exec(struct notifier *n, struct job *j)
 		log_debug("alert-exec: writing the hook's stdin: %s", strerror(errno));
 	j->out_fd = out[0];
 	out[0] = -1;
-	if (epoll_add(n->epfd, j->out_fd, EPOLLIN) < 0)
+	if (epoll_watch(n->epfd, j->out_fd) < 0)
 		log_debug("alert-exec: cannot poll the hook's output: %s", strerror(errno));
-	j->deadline = mono_ms() + (int64_t)n->timeout_ms;
+	j->deadline = clock_ms(CLOCK_MONOTONIC) + (int64_t)n->timeout_ms;
 out:
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0)
@@ -791,7 +744,7 @@ static int on_curl_timer(CURLM *m, long timeout_ms, void *user)
 	struct notifier *n = user;
 
 	(void)m;
-	n->curl_deadline = timeout_ms < 0 ? 0 : mono_ms() + timeout_ms;
+	n->curl_deadline = timeout_ms < 0 ? 0 : clock_ms(CLOCK_MONOTONIC) + timeout_ms;
 	return 0;
 }
 
@@ -817,11 +770,7 @@ static cJSON *am_alert(struct notifier *n, const cJSON *r, bool firing)
 	jstr(an, "description", desc);
 	jstr(a, "startsAt", jget(r, "started_at"));
 	if (firing) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		format_rfc3339_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 4 * AM_RESEND_MS, ends,
-				  sizeof(ends));
+		format_rfc3339_ms(clock_ms(CLOCK_REALTIME) + 4 * AM_RESEND_MS, ends, sizeof(ends));
 		jstr(a, "endsAt", ends);
 	} else {
 		/* The record's own time: never before startsAt (time() runs on a coarser clock). */
@@ -989,7 +938,7 @@ static void run(struct notifier *n, int timeout_ms)
 							 (ev[i].events & EPOLLERR ? CURL_CSELECT_ERR : 0),
 						 &running);
 	}
-	now = mono_ms();
+	now = clock_ms(CLOCK_MONOTONIC);
 	if (n->multi && n->curl_deadline && now >= n->curl_deadline) {
 		n->curl_deadline = 0;
 		curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -1000,7 +949,7 @@ static void run(struct notifier *n, int timeout_ms)
 	start_ready(n, now);
 	if (n->multi)
 		check_curl_done(n);
-	rearm(n, mono_ms());
+	rearm(n, clock_ms(CLOCK_MONOTONIC));
 }
 
 void notify_on_event(struct notifier *n)
@@ -1033,10 +982,10 @@ void notify_send(struct notifier *n, const cJSON *r)
 			enqueue(t, cJSON_Duplicate(r, 1));
 		}
 	}
-	start_ready(n, mono_ms());
+	start_ready(n, clock_ms(CLOCK_MONOTONIC));
 	if (n->multi)
 		check_curl_done(n);
-	rearm(n, mono_ms());
+	rearm(n, clock_ms(CLOCK_MONOTONIC));
 }
 
 int notify_open(struct notifier **out, const struct options *o, const char *host,
@@ -1072,7 +1021,7 @@ int notify_open(struct notifier **out, const struct options *o, const char *host
 	snprintf(n->host, sizeof(n->host), "%s", host);
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	n->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (n->epfd < 0 || n->tfd < 0 || epoll_add(n->epfd, n->tfd, EPOLLIN) < 0) {
+	if (n->epfd < 0 || n->tfd < 0 || epoll_watch(n->epfd, n->tfd) < 0) {
 		snprintf(err, errlen, "alert delivery: %s", strerror(errno));
 		goto fail;
 	}
@@ -1096,7 +1045,7 @@ int notify_open(struct notifier **out, const struct options *o, const char *host
 		curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
 		curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
 	}
-	n->am_next_resend = mono_ms() + AM_RESEND_MS;
+	n->am_next_resend = clock_ms(CLOCK_MONOTONIC) + AM_RESEND_MS;
 	*out = n;
 	return 0;
 fail:
@@ -1110,11 +1059,11 @@ void notify_close(struct notifier *n, unsigned grace_ms)
 
 	if (!n)
 		return;
-	end = mono_ms() + grace_ms;
+	end = clock_ms(CLOCK_MONOTONIC) + grace_ms;
 	/* Give what is queued or in flight a moment: a resolved alert at shutdown still reaches the pager. */
 	for (;;) {
 		bool busy = false;
-		int64_t now = mono_ms();
+		int64_t now = clock_ms(CLOCK_MONOTONIC);
 
 		for (size_t k = 0; k < n->nt; k++) {
 			struct target *t = &n->t[k];

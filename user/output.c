@@ -302,11 +302,8 @@ void output_record(struct output *out, const char *json, size_t len, int64_t epo
 
 void output_close(struct output *out)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (out->blen)
-		flush_backlog(out, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		flush_backlog(out, clock_ms(CLOCK_REALTIME));
 	if (out->blen)
 		log_warnx("%zu bytes of records could not be written before exit", out->blen);
 	close_file(out);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <cJSON.h>
 
@@ -64,5 +65,16 @@ cJSON *jarr(cJSON *obj, const char *name);
 
 /* RFC 3339 UTC with milliseconds ("2026-11-22T01:24:08.123Z") of a CLOCK_REALTIME value in ms. */
 void format_rfc3339_ms(int64_t epoch_ms, char *buf, size_t len);
+
+/* clock_gettime(clock) in milliseconds (CLOCK_REALTIME: epoch ms; CLOCK_MONOTONIC: for intervals). */
+int64_t clock_ms(clockid_t clock);
+
+/* Adds fd to the epoll set epfd for reading (data.fd = fd). Returns epoll_ctl's result. */
+int epoll_watch(int epfd, int fd);
+
+/* Reads a small file holding a secret (a token, credentials, headers; at most 64 KiB) into a
+ * NUL-terminated malloc'd string (caller wipes and frees), warning when every user may read it.
+ * Returns NULL with "--flag: path: reason" in err. */
+char *secret_file_read(const char *flag, const char *path, char *err, size_t errlen);
 
 #endif
