@@ -18,9 +18,6 @@
  * the engine's memory stays bounded whatever the record holds. */
 #define MAX_INSTANCES 512
 
-/* Fields of an instance that identify it and become the alert's labels. */
-static const char *const label_keys[] = { "mount", "device", "name", "cpu", "op", "comm", "pid",
-					  "address", "port", NULL };
 
 static const char *const op_names[] = { ">", ">=", "<", "<=", "==", "!=" };
 static const char *const sev_names[] = { "info", "warning", "critical" };
@@ -30,8 +27,8 @@ const char *alert_severity_name(enum alert_severity s) { return sev_names[s]; }
 
 static bool is_label_key(const char *k)
 {
-	for (int i = 0; label_keys[i]; i++)
-		if (strcmp(label_keys[i], k) == 0)
+	for (int i = 0; schema_label_keys[i]; i++)
+		if (strcmp(schema_label_keys[i], k) == 0)
 			return true;
 	return false;
 }
@@ -771,16 +768,9 @@ static void observe(struct alert_engine *e, struct rule_state *rs, const struct 
 static bool selected(const struct alert_segment *sg, const cJSON *item)
 {
 	for (size_t k = 0; k < sg->nsel; k++) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(item, sg->sel[k].key);
 		char num[32];
-		const char *have = NULL;
+		const char *have = schema_label(item, sg->sel[k].key, num);
 
-		if (cJSON_IsString(f))
-			have = f->valuestring;
-		else if (cJSON_IsNumber(f)) {
-			snprintf(num, sizeof(num), "%.15g", f->valuedouble);
-			have = num;
-		}
 		if (!have || strcmp(have, sg->sel[k].value) != 0)
 			return false;
 	}
@@ -789,16 +779,14 @@ static bool selected(const struct alert_segment *sg, const cJSON *item)
 
 static size_t add_labels(const cJSON *item, struct label *lb, size_t nlb)
 {
-	for (int i = 0; label_keys[i] && nlb < MAX_LABELS; i++) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(item, label_keys[i]);
+	for (int i = 0; schema_label_keys[i] && nlb < MAX_LABELS; i++) {
+		char num[32];
+		const char *v = schema_label(item, schema_label_keys[i], num);
 
-		if (cJSON_IsString(f))
-			snprintf(lb[nlb].value, sizeof(lb[nlb].value), "%s", f->valuestring);
-		else if (cJSON_IsNumber(f))
-			snprintf(lb[nlb].value, sizeof(lb[nlb].value), "%.15g", f->valuedouble);
-		else
+		if (!v)
 			continue;
-		lb[nlb++].key = label_keys[i];
+		snprintf(lb[nlb].value, sizeof(lb[nlb].value), "%s", v);
+		lb[nlb++].key = schema_label_keys[i];
 	}
 	return nlb;
 }

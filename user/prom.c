@@ -12,14 +12,13 @@
 #include <linux/types.h>
 
 #include "hist.h"
+#include "schema.h"
 #include "util.h"
 #include "version.h"
 
 #define PREFIX "corewatch"
 #define MAX_SERIES 4096 /* histogram series kept (devices x ops, ...): bounded whatever the record */
 
-/* Label keys that identify an instance in an array (as in alert labels). */
-static const char *const label_keys[] = { "mount", "device", "name", "cpu", "op", NULL };
 /* Arrays left out: their instances are processes and peers, whose labels would churn. */
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived.top_comms", "tcp.top_net",
 				       "tcp.top_retransmit_peers", NULL };
@@ -293,16 +292,12 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 			if (!cJSON_IsObject(item))
 				continue;
 			snprintf(lb, sizeof(lb), "%s", labels);
-			for (int k = 0; label_keys[k]; k++) {
-				const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, label_keys[k]);
+			for (int k = 0; schema_label_keys[k]; k++) {
 				char num[32];
+				const char *v = schema_label(item, schema_label_keys[k], num);
 
-				if (cJSON_IsString(v))
-					add_label(lb, sizeof(lb), label_keys[k], v->valuestring);
-				else if (cJSON_IsNumber(v)) {
-					snprintf(num, sizeof(num), "%.15g", v->valuedouble);
-					add_label(lb, sizeof(lb), label_keys[k], num);
-				}
+				if (v)
+					add_label(lb, sizeof(lb), schema_label_keys[k], v);
 			}
 			walk(p, item, cname, cpath, lb);
 		}
@@ -351,7 +346,7 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 		return;
 	}
 	/* an instance's numeric identity (cores' cpu) is already its label */
-	if (labels[0] && in_list(label_keys, it->string))
+	if (labels[0] && in_list(schema_label_keys, it->string))
 		return;
 	if (cJSON_IsNumber(it) || cJSON_IsBool(it)) {
 		double v = cJSON_IsBool(it) ? (cJSON_IsTrue(it) ? 1 : 0) : it->valuedouble;

@@ -2,6 +2,7 @@
  * the file, which -MMD cannot see). */
 #include "schema.h"
 
+#include <stdio.h>
 #include <string.h>
 
 __asm__(".section .rodata\n"
@@ -58,4 +59,19 @@ const char *schema_type(const cJSON *node)
 			return t->valuestring;
 	}
 	return NULL;
+}
+
+const char *const schema_label_keys[] = { "mount", "device", "name", "cpu", "op", "comm", "pid",
+					  "address", "port", NULL };
+
+const char *schema_label(const cJSON *item, const char *key, char num[32])
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(item, key);
+
+	if (cJSON_IsString(f))
+		return f->valuestring;
+	if (!cJSON_IsNumber(f))
+		return NULL;
+	snprintf(num, 32, "%.15g", f->valuedouble);
+	return num;
 }

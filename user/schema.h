@@ -6,6 +6,13 @@
 
 #include <cJSON.h>
 
+/* Fields of an array item that identify the instance (alert labels, Prometheus labels). NULL-ended. */
+extern const char *const schema_label_keys[];
+
+/* The text of item's field key when it is a label: the string itself, or a number printed exactly
+ * into num. NULL when item has no such string or number. */
+const char *schema_label(const cJSON *item, const char *key, char num[32]);
+
 /* The schema of a metrics record, parsed on first use and kept for the life of the process (never
  * freed by the caller). NULL only when out of memory. */
 const cJSON *schema_metrics(void);
