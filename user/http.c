@@ -93,13 +93,8 @@ int http_check(const struct options *o, char *err, size_t errlen)
 	socklen_t len;
 	char *tok;
 
-	if (!o->listen) {
-		if (o->listen_token_file) {
-			snprintf(err, errlen, "--listen-token-file: no --listen to protect");
-			return -1;
-		}
+	if (!o->listen)
 		return 0;
-	}
 	if (parse_listen(o->listen, &ss, &len, err, errlen) < 0)
 		return -1;
 	if (o->listen_token_file) {
@@ -196,7 +191,7 @@ int http_open(struct http **out, const struct options *o, char *err, size_t errl
 	*out = NULL;
 	if (!o->listen)
 		return 0;
-	if (http_check(o, err, errlen) < 0 || parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
+	if (parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
 		return -1;
 	if (!(h = calloc(1, sizeof(*h)))) {
 		snprintf(err, errlen, "out of memory");

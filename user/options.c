@@ -364,8 +364,8 @@ static int add_shorthand_rules(struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* Delivery settings that only make sense together. */
-static int check_alert_delivery(const struct options *o, char *err, size_t errlen)
+/* Settings that only make sense together (alert delivery, the endpoint's token). */
+static int check_together(const struct options *o, char *err, size_t errlen)
 {
 	if (o->alert_email.n && (!o->smtp_url || !o->smtp_from)) {
 		snprintf(err, errlen, "--alert-email: needs --smtp-url and --smtp-from");
@@ -378,6 +378,10 @@ static int check_alert_delivery(const struct options *o, char *err, size_t errle
 	}
 	if (!o->alert_webhook && (o->alert_webhook_header.n || o->alert_webhook_headers_file)) {
 		snprintf(err, errlen, "--alert-webhook-header(s-file): no --alert-webhook to send to");
+		return -1;
+	}
+	if (!o->listen && o->listen_token_file) {
+		snprintf(err, errlen, "--listen-token-file: no --listen to protect");
 		return -1;
 	}
 	return 0;
@@ -448,7 +452,7 @@ int options_load(struct options *o, int argc, char *const argv[], char *err, siz
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (add_shorthand_rules(o, err, errlen) < 0 || check_alert_delivery(o, err, errlen) < 0)
+	if (add_shorthand_rules(o, err, errlen) < 0 || check_together(o, err, errlen) < 0)
 		goto out;
 	ret = 0;
 out:
