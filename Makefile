@@ -39,7 +39,9 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	python3-aiosmtpd:/usr/lib/python3/dist-packages/aiosmtpd/__init__.py \
 	prometheus-alertmanager:/usr/bin/prometheus-alertmanager prometheus:/usr/bin/promtool \
 	rsyslog:/usr/sbin/rsyslogd groff-base:/usr/bin/groff man-db:/usr/bin/man \
-	systemd:/usr/bin/systemd-analyze
+	systemd:/usr/bin/systemd-analyze \
+	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
+	busybox-static:/bin/busybox cpio:/usr/bin/cpio
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
