@@ -109,20 +109,22 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 {
 	struct sched_pcpu *s = stats();
 	__u64 now = bpf_ktime_get_ns(), *ts, *max, delta_us;
-	__u32 pid, zero = 0;
+	__u32 pid = BPF_CORE_READ(next, pid), zero = 0;
 
 	if (!s)
 		return 0;
 	s->switches++;
-	/* Preempted while runnable: it waits on the run queue from now. */
-	if (task_state(prev) == TASK_RUNNING)
+	/* Preempted while runnable: it waits on the run queue from now. The idle task (pid 0, one per
+	 * CPU, all sharing that pid) never waits on a run queue: stamping it would histogram the time
+	 * its CPU was busy, keyed across CPUs in the pid map. */
+	if (task_state(prev) == TASK_RUNNING && BPF_CORE_READ(prev, pid))
 		mark_queued(prev, now, btf);
-	if (btf) {
+	if (!pid)
+		return 0;
+	if (btf)
 		ts = bpf_task_storage_get(&queued_at, next, 0, 0);
-	} else {
-		pid = BPF_CORE_READ(next, pid);
+	else
 		ts = bpf_map_lookup_elem(&queued_at_pid, &pid);
-	}
 	if (!ts || !*ts || *ts > now)
 		return 0;
 	delta_us = (now - *ts) / 1000;
@@ -221,8 +223,13 @@ static __always_inline int on_exit(struct task_struct *t)
 	struct sched_pcpu *s = stats();
 	char comm[TASK_COMM_LEN] = {}; /* zeroed: the bytes after the NUL are part of the map key */
 	__u64 one = 1, *cnt;
+	__u32 tid = BPF_CORE_READ(t, pid);
 
-	if (!s || BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+	/* A thread that exits while stamped (woken, never run again) must not leave its stamp to the
+	 * next thread given its pid (the wakeup-stamp fallback keys by pid; task storage dies with the
+	 * task). */
+	bpf_map_delete_elem(&queued_at_pid, &tid);
+	if (!s || tid != BPF_CORE_READ(t, tgid))
 		return 0;
 	s->exits++;
 	if (BPF_CORE_READ(t, start_time) < interval_start_ns)

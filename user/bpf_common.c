@@ -28,15 +28,34 @@
 
 /* libbpf's own words are details: debug only, whatever their level. A message may hold a whole
  * verifier log: one log line per line of it. */
+/* The program libbpf last failed to load, from its "prog 'NAME': failed to load" warning (stable
+ * wording since libbpf 0.x): bpf_object__load() reports only an error code for the whole object. */
+static char load_failed_prog[64];
+
+static void note_failed_prog(const char *text)
+{
+	const char *p = strstr(text, "prog '"), *end;
+
+	if (!p || !strstr(p, "': failed to load"))
+		return;
+	p += 6;
+	end = strchr(p, '\'');
+	if (end && (size_t)(end - p) < sizeof(load_failed_prog)) {
+		memcpy(load_failed_prog, p, (size_t)(end - p));
+		load_failed_prog[end - p] = '\0';
+	}
+}
+
 static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static char text[65536];
 	char *line, *save = NULL;
 
-	(void)level;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (level == LIBBPF_WARN)
+		note_failed_prog(text);
 	if (log_get_level() < LOG_LVL_DEBUG)
 		return 0;
-	vsnprintf(text, sizeof(text), fmt, ap);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_debug("libbpf: %s", strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line);
 	return 0;
@@ -170,62 +189,6 @@ static bool plain_tracepoint_exists(const struct bpf_program *prog)
 	return false;
 }
 
-/* Chooses the variant of each hook before load (autoload off for the others): tp_btf where the
- * kernel's BTF has the tracepoint, else the plain tracepoint where the hook has one and tracefs lists
- * it, else raw_tp. */
-static void bpf_hooks_select(struct bpf_hook *hooks, size_t n)
-{
-	bool force_raw = getenv("COREWATCH_BPF_FORCE_RAW_TP") != NULL;
-	bool force_plain = getenv("COREWATCH_BPF_FORCE_TRACEPOINT") != NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		struct bpf_hook *h = &hooks[i];
-		bool in_btf = kernel_btf_has_tracepoint(h->tp, NULL);
-		bool use_btf = in_btf && h->btf && !force_raw && !force_plain;
-		bool use_plain = !use_btf && h->plain && !force_raw && plain_tracepoint_exists(h->plain);
-		/* an optional tracepoint this kernel does not have: load no variant */
-		bool use_raw = !use_btf && !use_plain && h->raw && (in_btf || !h->optional);
-
-		if (h->btf)
-			bpf_program__set_autoload(h->btf, use_btf);
-		if (h->plain)
-			bpf_program__set_autoload(h->plain, use_plain);
-		if (h->raw)
-			bpf_program__set_autoload(h->raw, use_raw);
-		h->kind = NULL;
-		if (!use_btf && !use_plain && !use_raw)
-			log_info("tracepoint %s not in this kernel: left out", h->tp);
-	}
-}
-
-/* Attaches the selected variant of each hook after load. Returns 0, or -errno of the first
- * non-optional failure. */
-static int bpf_hooks_attach(struct bpf_hook *hooks, size_t n)
-{
-	int first_err = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct bpf_hook *h = &hooks[i];
-		struct bpf_program *p = h->btf && bpf_program__autoload(h->btf) ? h->btf
-				      : h->plain && bpf_program__autoload(h->plain) ? h->plain : h->raw;
-
-		if (!p || !bpf_program__autoload(p))
-			continue;
-		h->link = bpf_program__attach(p);
-		if (!h->link) {
-			int err = -errno;
-
-			log_warnx("cannot attach to tracepoint %s: %s%s", h->tp, strerror(-err),
-				  h->optional ? " (optional: left out)" : "");
-			if (!h->optional && !first_err)
-				first_err = err;
-			continue;
-		}
-		h->kind = p == h->btf ? "tp_btf" : p == h->plain ? "tracepoint" : "raw_tp";
-	}
-	return first_err;
-}
-
 static void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -233,6 +196,140 @@ static void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
 		hooks[i].link = NULL;
 		hooks[i].kind = NULL;
 	}
+}
+
+static bool refused(const struct bpf_status *st, const struct bpf_program *p)
+{
+	for (size_t i = 0; p && i < st->nrefused; i++)
+		if (strcmp(st->refused[i], bpf_program__name(p)) == 0)
+			return true;
+	return false;
+}
+
+bool bpf_program_refused(const struct bpf_status *st, const char *prog)
+{
+	for (size_t i = 0; i < st->nrefused; i++)
+		if (strcmp(st->refused[i], prog) == 0)
+			return true;
+	return false;
+}
+
+/* Remembers that the kernel refused p (to load or to attach), for every later attempt. */
+static void refuse(struct bpf_status *st, const struct bpf_program *p, const char *why, int err)
+{
+	if (st->nrefused < ARRAY_SIZE(st->refused))
+		snprintf(st->refused[st->nrefused++], sizeof(st->refused[0]), "%s", bpf_program__name(p));
+	log_info("eBPF %s: program %s %s: %s", st->name, bpf_program__name(p), why,
+		 strerror(err > 0 ? err : -err));
+}
+
+/* The variants of a hook in the order they are tried: tp_btf (typed arguments, cheapest), raw_tp
+ * (the same arguments read with BPF_CORE_READ: needs no BTF typedef for the tracepoint), then the
+ * plain tracepoint (through tracefs and perf_event_open, which Debian's perf_event_paranoid=3 allows
+ * only with CAP_SYS_ADMIN). COREWATCH_BPF_FORCE_RAW_TP / _TRACEPOINT start further down (tests). */
+enum { VAR_BTF, VAR_RAW, VAR_PLAIN, NVARIANTS };
+static const char *const variant_kind[NVARIANTS] = { "tp_btf", "raw_tp", "tracepoint" };
+
+static struct bpf_program *variant(const struct bpf_hook *h, int v)
+{
+	return v == VAR_BTF ? h->btf : v == VAR_RAW ? h->raw : h->plain;
+}
+
+/* Whether variant v of h can be tried on this kernel (before asking the verifier). */
+static bool variant_possible(const struct bpf_status *st, const struct bpf_hook *h, int v, bool in_btf)
+{
+	static int first = -1;
+	struct bpf_program *p = variant(h, v);
+
+	if (first < 0)
+		first = getenv("COREWATCH_BPF_FORCE_TRACEPOINT") ? VAR_PLAIN
+			: getenv("COREWATCH_BPF_FORCE_RAW_TP") ? VAR_RAW : VAR_BTF;
+	if (!p || refused(st, p))
+		return false;
+	/* A forced fallback applies where the hook has it; a hook without one keeps its best. */
+	if (v < first && variant(h, first))
+		return false;
+	if (v == VAR_PLAIN)
+		return plain_tracepoint_exists(p);
+	/* raw_tp needs the tracepoint, which BTF lists on every kernel we load on; an optional one
+	 * missing from BTF is a feature this kernel lacks */
+	return in_btf || (v == VAR_RAW && !h->optional);
+}
+
+/* Chooses the variant of each hook before load (autoload off for every other one). */
+static void bpf_hooks_select(const struct bpf_status *st, struct bpf_hook *hooks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_hook *h = &hooks[i];
+		bool in_btf = kernel_btf_has_tracepoint(h->tp, NULL);
+		int chosen = -1;
+
+		for (int v = 0; v < NVARIANTS; v++) {
+			if (chosen < 0 && variant_possible(st, h, v, in_btf))
+				chosen = v;
+			if (variant(h, v))
+				bpf_program__set_autoload(variant(h, v), v == chosen);
+		}
+		h->kind = NULL;
+		h->why = NULL;
+		if (chosen < 0) {
+			h->why = !in_btf ? "not in this kernel" : "the kernel refused every variant";
+			log_info("tracepoint %s: %s: left out", h->tp, h->why);
+		}
+	}
+}
+
+static struct bpf_program *hook_selected(const struct bpf_hook *h)
+{
+	for (int v = 0; v < NVARIANTS; v++)
+		if (variant(h, v) && bpf_program__autoload(variant(h, v)))
+			return variant(h, v);
+	return NULL;
+}
+
+static const char *hook_kind(const struct bpf_hook *h, const struct bpf_program *p)
+{
+	for (int v = 0; v < NVARIANTS; v++)
+		if (variant(h, v) == p)
+			return variant_kind[v];
+	return NULL;
+}
+
+/* Attaches the selected variant of each hook after load. Returns 0; -EAGAIN when a variant failed
+ * to attach and another may (it is refused: load again); or -errno of a non-optional hook that has
+ * nothing left to try. */
+static int bpf_hooks_attach(struct bpf_status *st, struct bpf_hook *hooks, size_t n)
+{
+	int first_err = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_hook *h = &hooks[i];
+		struct bpf_program *p = hook_selected(h);
+
+		if (!p)
+			continue;
+		h->link = bpf_program__attach(p);
+		if (!h->link) {
+			int err = -errno;
+			bool more = false;
+
+			refuse(st, p, "failed to attach", err);
+			for (int v = 0; v < NVARIANTS; v++)
+				more |= variant_possible(st, h, v, kernel_btf_has_tracepoint(h->tp, NULL));
+			log_warnx("cannot attach to tracepoint %s (%s): %s%s", h->tp, hook_kind(h, p),
+				  strerror(-err), more ? "; trying the next variant" : h->optional ? " (optional: left out)" : "");
+			if (more) {
+				first_err = -EAGAIN;
+				continue;
+			}
+			h->why = "cannot attach";
+			if (!h->optional && !first_err)
+				first_err = err;
+			continue;
+		}
+		h->kind = hook_kind(h, p);
+	}
+	return first_err;
 }
 
 void hist_delta(const struct hist *a, const struct hist *b, struct hist *out)
@@ -316,6 +413,40 @@ static void status_register(struct bpf_status *st)
 		registry[nregistry++] = st;
 }
 
+uint64_t bpf_caps_to_keep(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct saved[2], low[2];
+	__u32 zero = 0;
+	__u64 value;
+	bool loaded = false;
+	int fd, rc, err;
+
+	for (size_t i = 0; i < nregistry; i++)
+		loaded |= registry[i]->loaded;
+	if (!loaded || syscall(SYS_capget, &h, saved) != 0)
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cw_capprobe", sizeof(zero), sizeof(value), 1, NULL);
+	if (fd < 0)
+		return 0;
+	memcpy(low, saved, sizeof(low));
+	low[CAP_BPF / 32].effective &= ~(1u << (CAP_BPF % 32));
+	low[CAP_PERFMON / 32].effective &= ~(1u << (CAP_PERFMON % 32));
+	low[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	if (syscall(SYS_capset, &h, low) != 0) {
+		close(fd);
+		return 0;
+	}
+	rc = bpf_map_lookup_elem(fd, &zero, &value);
+	err = errno;
+	syscall(SYS_capset, &h, saved);
+	close(fd);
+	if (rc == 0 || err != EPERM)
+		return 0;
+	log_info("this kernel lets only CAP_BPF read eBPF maps: keeping it after start");
+	return has_cap(saved, CAP_BPF) ? 1ull << CAP_BPF : 1ull << CAP_SYS_ADMIN;
+}
+
 size_t bpf_attached_count(void)
 {
 	size_t n = 0;
@@ -338,17 +469,50 @@ int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*
 	return -ENOTSUP;
 }
 
+/* After a failed load: the hook whose selected variant is the program libbpf named, or NULL. */
+static struct bpf_hook *hook_of_failed(struct bpf_hook *hooks, size_t n, struct bpf_program **prog)
+{
+	for (size_t i = 0; load_failed_prog[0] && i < n; i++) {
+		struct bpf_program *p = hook_selected(&hooks[i]);
+
+		if (p && strcmp(bpf_program__name(p), load_failed_prog) == 0) {
+			*prog = p;
+			return &hooks[i];
+		}
+	}
+	return NULL;
+}
+
 int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n)
 {
+	struct bpf_program *bad = NULL;
+	struct bpf_hook *h;
 	int err;
 
-	bpf_hooks_select(hooks, n);
+	bpf_hooks_select(st, hooks, n);
+	for (size_t i = 0; i < n; i++)
+		if (!hooks[i].optional && !hook_selected(&hooks[i])) {
+			log_warnx("eBPF %s: tracepoint %s: %s", st->name, hooks[i].tp, hooks[i].why);
+			return bpf_program_failed(st, "a tracepoint it needs has no usable variant", ENOENT, NULL, NULL);
+		}
 	kernel_btf_release(); /* libbpf parses its own copy to load: never two at once */
+	load_failed_prog[0] = '\0';
 	err = bpf_object__load(obj);
-	if (err)
+	if (err) {
+		/* One program refused fails the whole object: refuse that variant and let the caller
+		 * open the object again, so the other programs keep their best variant. */
+		if ((h = hook_of_failed(hooks, n, &bad)) && st->nrefused < ARRAY_SIZE(st->refused)) {
+			refuse(st, bad, "refused by the kernel", err);
+			return -EAGAIN;
+		}
 		return bpf_program_failed(st, "the kernel refused the program (see -v for the verifier log)", err,
 					  NULL, NULL);
-	err = bpf_hooks_attach(hooks, n);
+	}
+	err = bpf_hooks_attach(st, hooks, n);
+	if (err == -EAGAIN) {
+		bpf_hooks_detach(hooks, n);
+		return err;
+	}
 	if (err)
 		return bpf_program_failed(st, "cannot attach to its tracepoints", err, NULL, NULL);
 	st->loaded = true;
@@ -446,7 +610,7 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	progs = jobj(o, "programs");
 	for (size_t i = 0; i < nregistry; i++) {
 		const struct bpf_status *st = registry[i];
-		cJSON *p = jobj(progs, st->name), *hooks, *fill;
+		cJSON *p = jobj(progs, st->name), *hooks, *fill, *left;
 
 		jbool(p, "attached", st->loaded);
 		if (!st->loaded) {
@@ -456,6 +620,14 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 		hooks = jobj(p, "hooks");
 		for (size_t h = 0; h < st->nhooks; h++)
 			jstr(hooks, st->hooks[h].tp, st->hooks[h].kind);
+		left = NULL;
+		for (size_t h = 0; h < st->nhooks; h++) {
+			if (st->hooks[h].kind)
+				continue;
+			if (!left)
+				left = jobj(p, "left_out");
+			jstr(left, st->hooks[h].tp, st->hooks[h].why ? st->hooks[h].why : "not attached");
+		}
 		jint(p, "events", st->events);
 		fill = jobj(p, "maps");
 		for (size_t m = 0; m < st->nfill; m++) {

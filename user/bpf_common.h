@@ -20,14 +20,16 @@
  * that finds a reason logs it once as a warning. */
 const char *bpf_unavailable(const struct collector_env *env);
 
-/* A tracepoint served by a tp_btf program or, where the kernel's BTF has no btf_trace_<tp>, by its
- * plain tracepoint twin (when the hook has one) or its raw_tp twin. kind is "tp_btf", "tracepoint",
- * "raw_tp", or NULL when not attached. COREWATCH_BPF_FORCE_RAW_TP / COREWATCH_BPF_FORCE_TRACEPOINT
- * choose a fallback on kernels that do not need one (tests). */
+/* A tracepoint served by one of up to three programs, tried in this order: tp_btf, its raw_tp twin,
+ * its plain tracepoint twin (when the hook has one). A variant the kernel refuses to load or attach
+ * is skipped from then on (program by program: the others keep their best). kind is "tp_btf",
+ * "raw_tp", "tracepoint", or NULL when not attached, and then why says why (static).
+ * COREWATCH_BPF_FORCE_RAW_TP / COREWATCH_BPF_FORCE_TRACEPOINT start further down the list on kernels
+ * that do not need it (tests). */
 struct bpf_hook {
 	const char *tp;
 	struct bpf_program *btf, *raw, *plain;
-	const char *kind;
+	const char *kind, *why;
 	struct bpf_link *link;
 	bool optional;     /* a missing tracepoint is not an error (feature-probed) */
 };
@@ -63,10 +65,16 @@ struct bpf_status {
 	/* map fill levels: name, entries in use, capacity */
 	struct { const char *map; uint64_t used, max; } fill[4];
 	size_t nfill;
+	/* programs the kernel refused (to load or to attach): never selected again */
+	char refused[16][32];
+	size_t nrefused;
 };
+/* True when the kernel refused the program named prog in an earlier attempt. */
+bool bpf_program_refused(const struct bpf_status *st, const char *prog);
 /* Selects each hook's variant, drops the parsed kernel BTF, loads obj, attaches the hooks and marks st
- * loaded (registered for the bpf section). Returns 0, or -ENOTSUP after logging why and recording it
- * in st; the caller then frees its state. */
+ * loaded (registered for the bpf section). Returns 0; -EAGAIN when the kernel refused one hook's
+ * variant and another is left (recorded in st): the caller destroys obj, opens it again and calls
+ * this again; or -ENOTSUP after logging why and recording it in st: the caller frees its state. */
 int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n);
 /* A collector's init failed: logs "eBPF <name>: what: strerror(err)", records what in st for the bpf
  * section, frees state with destroy (when given), returns -ENOTSUP (the collector is inactive). err is
@@ -85,6 +93,13 @@ size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, voi
 
 /* Options for a skeleton's __open_opts(): without CAP_SYS_ADMIN, CO-RE searches vmlinux's BTF only. */
 const struct bpf_object_open_opts *bpf_open_opts(void);
+
+/* The capabilities (a mask of 1 << CAP_x) the agent must keep to go on reading its maps once loaded:
+ * 0 where the kernel lets a process without CAP_BPF use map fds it holds (5.19+, or
+ * kernel.unprivileged_bpf_disabled=0); before that every bpf() command needs CAP_BPF (or
+ * CAP_SYS_ADMIN). Probed once, with a map of its own, by lowering the effective set for one lookup.
+ * 0 as well when no eBPF collector is loaded. */
+uint64_t bpf_caps_to_keep(void);
 
 /* eBPF programs attached now, over every collector (for the service status line). */
 size_t bpf_attached_count(void);

@@ -56,10 +56,36 @@ static void block_free(void *state)
 	free(s);
 }
 
+/* Opens the program and describes its hooks for one load attempt. */
+static int block_open(struct block_state *s)
+{
+	struct blockio_bpf *k;
+	int nparams = 1;
+
+	blockio_bpf__destroy(s->skel);
+	s->skel = k = blockio_bpf__open_opts(bpf_open_opts());
+	if (!k)
+		return -errno;
+	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
+	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
+		k->rodata->block_rq_single_arg = nparams == 1;
+	struct bpf_hook hooks[] = {
+		{ .tp = "block_rq_issue", .btf = k->progs.issue_btf, .raw = k->progs.issue_raw,
+		  .plain = k->progs.issue_tp },
+		{ .tp = "block_rq_complete", .btf = k->progs.complete_btf, .raw = k->progs.complete_raw,
+		  .plain = k->progs.complete_tp },
+		/* devices without an I/O scheduler never insert: queue times are then absent */
+		{ .tp = "block_rq_insert", .btf = k->progs.insert_btf, .raw = k->progs.insert_raw,
+		  .plain = k->progs.insert_tp, .optional = true },
+	};
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	return 0;
+}
+
 static int block_init(const struct collector_env *env, void **state)
 {
 	struct block_state *s;
-	int nparams = 1, err;
+	int err;
 
 	if (bpf_unavailable(env))
 		return -ENOTSUP;
@@ -72,23 +98,11 @@ static int block_init(const struct collector_env *env, void **state)
 	s->zero_max = calloc((size_t)s->ncpu, sizeof(struct bio_max));
 	if (!s->buf || !s->zero_max)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, block_free, s);
-	s->skel = blockio_bpf__open_opts(bpf_open_opts());
-	if (!s->skel)
-		return bpf_program_failed(&status, "cannot open the program", errno, block_free, s);
-	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
-	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
-		s->skel->rodata->block_rq_single_arg = nparams == 1;
-	struct bpf_hook hooks[] = {
-		{ .tp = "block_rq_issue", .btf = s->skel->progs.issue_btf, .raw = s->skel->progs.issue_raw,
-		  .plain = s->skel->progs.issue_tp },
-		{ .tp = "block_rq_complete", .btf = s->skel->progs.complete_btf,
-		  .raw = s->skel->progs.complete_raw, .plain = s->skel->progs.complete_tp },
-		/* devices without an I/O scheduler never insert: queue times are then absent */
-		{ .tp = "block_rq_insert", .btf = s->skel->progs.insert_btf, .raw = s->skel->progs.insert_raw,
-		  .plain = s->skel->progs.insert_tp, .optional = true },
-	};
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	do {
+		if ((err = block_open(s)) < 0)
+			return bpf_program_failed(&status, "cannot open the program", err, block_free, s);
+		err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	} while (err == -EAGAIN);
 	if (err) {
 		block_free(s);
 		return err;
@@ -183,6 +197,10 @@ static int block_sample(void *state)
 			bpf_map_update_elem(mfd, &key, s->zero_max, BPF_EXIST);
 		}
 	}
+	/* The walk ends with ENOENT; anything else (EPERM where reading maps needs CAP_BPF) is a
+	 * failed sample, not an idle disk. */
+	if (errno != ENOENT)
+		return -errno;
 	pc = s->buf;
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, pc) == 0) {
 		__u64 events = 0, full = 0;

@@ -109,9 +109,64 @@ static void sched_free(void *state)
 	free(s);
 }
 
+/* Opens the program and describes its hooks for one load attempt. */
+static int sched_open(struct sched_state *s, bool task_storage)
+{
+	struct sched_bpf *k;
+
+	sched_bpf__destroy(s->skel);
+	s->skel = k = sched_bpf__open_opts(bpf_open_opts());
+	if (!k)
+		return -errno;
+	k->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
+	struct bpf_hook hooks[] = {
+		{ .tp = "sched_switch", .btf = k->progs.switch_btf, .raw = k->progs.switch_raw },
+		{ .tp = "sched_process_fork", .btf = k->progs.fork_btf, .raw = k->progs.fork_raw },
+		{ .tp = "sched_process_exec", .btf = k->progs.exec_btf, .raw = k->progs.exec_raw },
+		{ .tp = "sched_process_exit", .btf = k->progs.exit_btf, .raw = k->progs.exit_raw },
+		/* OOM kills as events; optional: feature-probed */
+		{ .tp = "mark_victim", .btf = k->progs.oom_btf, .raw = k->progs.oom_raw, .optional = true },
+		/* only where the kernel's sched_info cannot be read: the wakeup stamps (keep last) */
+		{ .tp = "sched_wakeup", .btf = k->progs.wakeup_btf, .raw = k->progs.wakeup_raw },
+		{ .tp = "sched_wakeup_new", .btf = k->progs.wakeup_new_btf, .raw = k->progs.wakeup_new_raw },
+	};
+	static const size_t stamp_hooks[] = { 0, 5, 6 };
+
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	s->nhooks = ARRAY_SIZE(hooks);
+	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && !bpf_program_refused(&status, "switch_si") &&
+		  kernel_btf_has_tracepoint("sched_switch", NULL) &&
+		  kernel_btf_has_member("sched_info", "last_queued") &&
+		  kernel_btf_has_member("sched_info", "last_arrival");
+	if (s->fast) {
+		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
+		s->hooks[0].btf = k->progs.switch_si;
+		bpf_program__set_autoload(k->progs.switch_btf, false);
+		bpf_program__set_autoload(k->progs.wakeup_btf, false);
+		bpf_program__set_autoload(k->progs.wakeup_raw, false);
+		bpf_program__set_autoload(k->progs.wakeup_new_btf, false);
+		bpf_program__set_autoload(k->progs.wakeup_new_raw, false);
+		s->nhooks -= 2; /* the wakeup hooks are last */
+	} else {
+		bpf_program__set_autoload(k->progs.switch_si, false);
+		/* The stamps live in task storage (tp_btf) or a pid-keyed map (raw_tp): the switch and
+		 * wakeup programs must agree, so they leave tp_btf together. */
+		if (!task_storage || bpf_program_refused(&status, "switch_btf") ||
+		    bpf_program_refused(&status, "wakeup_btf") || bpf_program_refused(&status, "wakeup_new_btf"))
+			for (size_t i = 0; i < ARRAY_SIZE(stamp_hooks); i++)
+				s->hooks[stamp_hooks[i]].btf = NULL;
+	}
+	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
+	 * exist and creating it would fail the whole object. */
+	if (!task_storage)
+		bpf_map__set_autocreate(k->maps.queued_at, false);
+	return 0;
+}
+
 static int sched_init(const struct collector_env *env, void **state)
 {
 	struct sched_state *s;
+	bool task_storage;
 	int err;
 
 	if (bpf_unavailable(env))
@@ -128,40 +183,12 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->short_comms = calloc(SHORT_LIVED_COMMS, sizeof(*s->short_comms));
 	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros || !s->short_comms)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
-	s->skel = sched_bpf__open_opts(bpf_open_opts());
-	if (!s->skel)
-		return bpf_program_failed(&status, "cannot open the program", errno, sched_free, s);
-	s->skel->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
-	struct bpf_hook hooks[] = {
-		{ .tp = "sched_switch", .btf = s->skel->progs.switch_btf, .raw = s->skel->progs.switch_raw },
-		{ .tp = "sched_process_fork", .btf = s->skel->progs.fork_btf, .raw = s->skel->progs.fork_raw },
-		{ .tp = "sched_process_exec", .btf = s->skel->progs.exec_btf, .raw = s->skel->progs.exec_raw },
-		{ .tp = "sched_process_exit", .btf = s->skel->progs.exit_btf, .raw = s->skel->progs.exit_raw },
-		/* OOM kill events; the tracepoint took a pid before 6.x, a task since: BTF tells */
-		{ .tp = "mark_victim", .btf = s->skel->progs.oom_btf, .raw = s->skel->progs.oom_raw,
-		  .optional = true },
-		/* only where the kernel's sched_info cannot be read: the wakeup stamps (keep last) */
-		{ .tp = "sched_wakeup", .btf = s->skel->progs.wakeup_btf, .raw = s->skel->progs.wakeup_raw },
-		{ .tp = "sched_wakeup_new", .btf = s->skel->progs.wakeup_new_btf, .raw = s->skel->progs.wakeup_new_raw },
-	};
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	s->nhooks = ARRAY_SIZE(hooks);
-	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && kernel_btf_has_tracepoint("sched_switch", NULL) &&
-		  kernel_btf_has_member("sched_info", "last_queued") &&
-		  kernel_btf_has_member("sched_info", "last_arrival");
-	if (s->fast) {
-		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
-		s->hooks[0].btf = s->skel->progs.switch_si;
-		bpf_program__set_autoload(s->skel->progs.switch_btf, false);
-		bpf_program__set_autoload(s->skel->progs.wakeup_btf, false);
-		bpf_program__set_autoload(s->skel->progs.wakeup_raw, false);
-		bpf_program__set_autoload(s->skel->progs.wakeup_new_btf, false);
-		bpf_program__set_autoload(s->skel->progs.wakeup_new_raw, false);
-		s->nhooks -= 2; /* the wakeup hooks are last */
-	} else {
-		bpf_program__set_autoload(s->skel->progs.switch_si, false);
-	}
-	err = bpf_program_start(&status, s->skel->obj, s->hooks, s->nhooks);
+	task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	do {
+		if ((err = sched_open(s, task_storage)) < 0)
+			return bpf_program_failed(&status, "cannot open the program", err, sched_free, s);
+		err = bpf_program_start(&status, s->skel->obj, s->hooks, s->nhooks);
+	} while (err == -EAGAIN);
 	if (err) {
 		sched_free(s);
 		return err;

@@ -47,6 +47,31 @@ static void tcp_free(void *state)
 	free(s);
 }
 
+/* Opens the program and describes its hooks for one load attempt. */
+static int tcp_open(struct tcp_state *s)
+{
+	struct net_bpf *k;
+
+	net_bpf__destroy(s->skel);
+	s->skel = k = net_bpf__open_opts(bpf_open_opts());
+	if (!k)
+		return -errno;
+	struct bpf_hook hooks[] = {
+		{ .tp = "inet_sock_set_state", .btf = k->progs.state_btf, .raw = k->progs.state_raw },
+		{ .tp = "tcp_retransmit_skb", .btf = k->progs.retransmit_btf, .raw = k->progs.retransmit_raw },
+		{ .tp = "tcp_send_reset", .btf = k->progs.send_reset_btf, .raw = k->progs.send_reset_raw },
+		{ .tp = "tcp_receive_reset", .btf = k->progs.receive_reset_btf,
+		  .raw = k->progs.receive_reset_raw },
+		/* 6.3+ only: per-process bytes are feature-probed */
+		{ .tp = "sock_send_length", .btf = k->progs.send_length_btf, .raw = k->progs.send_length_raw,
+		  .optional = true },
+		{ .tp = "sock_recv_length", .btf = k->progs.recv_length_btf, .raw = k->progs.recv_length_raw,
+		  .optional = true },
+	};
+	memcpy(s->hooks, hooks, sizeof(hooks));
+	return 0;
+}
+
 static int tcp_init(const struct collector_env *env, void **state)
 {
 	struct tcp_state *s;
@@ -61,25 +86,11 @@ static int tcp_init(const struct collector_env *env, void **state)
 	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
 	if (!s->buf)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, tcp_free, s);
-	s->skel = net_bpf__open_opts(bpf_open_opts());
-	if (!s->skel)
-		return bpf_program_failed(&status, "cannot open the program", errno, tcp_free, s);
-	struct bpf_hook hooks[] = {
-		{ .tp = "inet_sock_set_state", .btf = s->skel->progs.state_btf, .raw = s->skel->progs.state_raw },
-		{ .tp = "tcp_retransmit_skb", .btf = s->skel->progs.retransmit_btf,
-		  .raw = s->skel->progs.retransmit_raw },
-		{ .tp = "tcp_send_reset", .btf = s->skel->progs.send_reset_btf,
-		  .raw = s->skel->progs.send_reset_raw },
-		{ .tp = "tcp_receive_reset", .btf = s->skel->progs.receive_reset_btf,
-		  .raw = s->skel->progs.receive_reset_raw },
-		/* 6.3+ only: per-process bytes are feature-probed */
-		{ .tp = "sock_send_length", .btf = s->skel->progs.send_length_btf,
-		  .raw = s->skel->progs.send_length_raw, .optional = true },
-		{ .tp = "sock_recv_length", .btf = s->skel->progs.recv_length_btf,
-		  .raw = s->skel->progs.recv_length_raw, .optional = true },
-	};
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	do {
+		if ((err = tcp_open(s)) < 0)
+			return bpf_program_failed(&status, "cannot open the program", err, tcp_free, s);
+		err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
+	} while (err == -EAGAIN);
 	if (err) {
 		tcp_free(s);
 		return err;

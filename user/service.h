@@ -16,9 +16,10 @@ int service_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t service_watchdog_usec(void);
 
 /* Drops every capability but CAP_DAC_READ_SEARCH (statvfs of mount points under private directories)
- * from the effective, permitted, inheritable, ambient and bounding sets, so that neither the agent
- * nor a hook it runs can load programs or regain privileges. Returns 0 (also when there was nothing
- * to drop), or -errno. */
-int service_drop_capabilities(void);
+ * and those in keep (a mask of 1 << CAP_x: what reading loaded maps still needs on this kernel) from
+ * the effective, permitted and inheritable sets, and every one but CAP_DAC_READ_SEARCH from the
+ * ambient and bounding sets, so that neither the agent nor a hook it runs can load programs or
+ * regain privileges. Returns 0 (also when there was nothing to drop), or -errno. */
+int service_drop_capabilities(uint64_t keep);
 
 #endif
