@@ -256,6 +256,19 @@ static bool variant_possible(const struct bpf_status *st, const struct bpf_hook 
 	return in_btf || (v == VAR_RAW && !h->optional);
 }
 
+/* COREWATCH_BPF_TEST_BREAK=PROG (tests only): submit program PROG as a socket filter, which the
+ * kernel's verifier refuses (no probe reads there), so the fallback to the next variant runs for
+ * real on kernels that need none. */
+static void break_for_test(struct bpf_program *p)
+{
+	const char *name = getenv("COREWATCH_BPF_TEST_BREAK");
+
+	if (name && strcmp(name, bpf_program__name(p)) == 0) {
+		bpf_program__set_type(p, BPF_PROG_TYPE_SOCKET_FILTER);
+		bpf_program__set_expected_attach_type(p, 0);
+	}
+}
+
 /* Chooses the variant of each hook before load (autoload off for every other one). */
 static void bpf_hooks_select(const struct bpf_status *st, struct bpf_hook *hooks, size_t n)
 {
@@ -272,6 +285,8 @@ static void bpf_hooks_select(const struct bpf_status *st, struct bpf_hook *hooks
 		}
 		h->kind = NULL;
 		h->why = NULL;
+		if (chosen >= 0)
+			break_for_test(variant(h, chosen));
 		if (chosen < 0) {
 			h->why = !in_btf ? "not in this kernel" : "the kernel refused every variant";
 			log_info("tracepoint %s: %s: left out", h->tp, h->why);
@@ -502,7 +517,7 @@ int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_
 		/* One program refused fails the whole object: refuse that variant and let the caller
 		 * open the object again, so the other programs keep their best variant. */
 		if ((h = hook_of_failed(hooks, n, &bad)) && st->nrefused < ARRAY_SIZE(st->refused)) {
-			refuse(st, bad, "refused by the kernel", err);
+			refuse(st, bad, "failed to load", err);
 			return -EAGAIN;
 		}
 		return bpf_program_failed(st, "the kernel refused the program (see -v for the verifier log)", err,

@@ -108,6 +108,24 @@ ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s
 print(("PASS" if ok else "FAIL") + " bpf/raw-tp-fallback-counts" + ("" if ok else f": {kinds} {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]}"))
 PYEOF
 
+# Program-by-program fallback: the fast switch program refused (COREWATCH_BPF_TEST_BREAK submits it
+# as a socket filter, which fails its load): the object loads again with the wakeup-stamp switch
+# program and its wakeup hooks, every other hook keeps tp_btf, and the counts still match.
+run_workload "$T/broken.out" COREWATCH_BPF_TEST_BREAK=switch_si
+pycheck bpf/fallback "$T/broken.out" <<'PYEOF'
+import json, sys
+mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
+progs = mets[-1]["bpf"]["programs"]
+hooks = {k: v.get("hooks", {}) for k, v in progs.items()}
+want = hooks["sched"].get("sched_switch") == "tp_btf" and hooks["sched"].get("sched_wakeup") == "tp_btf" and \
+    hooks["sched"].get("sched_wakeup_new") == "tp_btf" and all(k == "tp_btf" for p in ("block", "tcp") for k in hooks[p].values() if k)
+print(("PASS" if want else "FAIL") + " bpf/fallback-per-program" + ("" if want else f": {hooks}"))
+busy = [m for m in mets if m["cpu"]["context_switches_per_s"] > 5000]
+ok = busy and all(abs(m["sched"]["context_switches_per_s"] - m["cpu"]["context_switches_per_s"]) / m["cpu"]["context_switches_per_s"] <= 0.01 and
+                  m["sched"]["runqueue_latency_us"]["count"] >= 0.5 * m["sched"]["context_switches_per_s"] for m in busy)
+print(("PASS" if ok else "FAIL") + " bpf/fallback-stamp-path-counts" + ("" if ok else f": {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s'], m['sched']['runqueue_latency_us']['count']) for m in busy]}"))
+PYEOF
+
 # The plain-tracepoint fallback of block I/O, keyed by (device, sector): mounts tracefs if needed and
 # still matches /proc/diskstats.
 run_workload "$T/plain.out" COREWATCH_BPF_FORCE_TRACEPOINT=1
