@@ -76,6 +76,19 @@ static __always_inline struct sched_pcpu *stats(void)
 	return bpf_map_lookup_elem(&pcpu, &zero);
 }
 
+/* One run-queue wait of wait_ns, seen on this CPU. */
+static __always_inline void rq_record(struct sched_pcpu *s, __u64 wait_ns)
+{
+	__u64 us = wait_ns / 1000, *max;
+	__u32 zero = 0;
+
+	s->rq_wait_ns += wait_ns;
+	hist_add(&s->rq, us);
+	max = bpf_map_lookup_elem(&rq_max, &zero);
+	if (max && us > *max)
+		*max = us;
+}
+
 static __always_inline void mark_queued(struct task_struct *t, __u64 now, bool btf)
 {
 	if (btf) {
@@ -108,8 +121,8 @@ static __always_inline int on_wakeup(struct task_struct *t, bool btf)
 static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, bool btf)
 {
 	struct sched_pcpu *s = stats();
-	__u64 now = bpf_ktime_get_ns(), *ts, *max, delta_us;
-	__u32 pid = BPF_CORE_READ(next, pid), zero = 0;
+	__u64 now = bpf_ktime_get_ns(), *ts;
+	__u32 pid = BPF_CORE_READ(next, pid);
 
 	if (!s)
 		return 0;
@@ -127,54 +140,36 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 		ts = bpf_map_lookup_elem(&queued_at_pid, &pid);
 	if (!ts || !*ts || *ts > now)
 		return 0;
-	delta_us = (now - *ts) / 1000;
+	rq_record(s, now - *ts);
 	if (btf)
 		*ts = 0;
 	else
 		bpf_map_delete_elem(&queued_at_pid, &pid);
-	hist_add(&s->rq, delta_us);
-	max = bpf_map_lookup_elem(&rq_max, &zero);
-	if (max && delta_us > *max)
-		*max = delta_us;
 	return 0;
 }
 
 /* The fast path, one program per switch and nothing per wakeup. With CONFIG_SCHED_INFO the kernel
- * stamps sched_info.last_queued (in rq->clock time) whenever a task is queued: woken, or preempted
- * while runnable. sched_info_arrive() consumes it just after this tracepoint, adding now - last_queued
- * to the task's run_delay; this program histograms that same wait.
- *
- * "now" in rq->clock time, without the per-CPU runqueues symbol (not resolvable on kernels without
- * CONFIG_KALLSYMS_ALL): at the previous switch on this CPU the kernel stamped the incoming task, which
- * is prev now, with last_arrival = rq->clock, and this program read ktime at that same switch. Their
- * difference is the offset between the two clocks, recalibrated at every switch whose prev is not the
- * idle task (whose sched_info the kernel does not keep). */
+ * stamps sched_info.last_queued with its run queue's clock whenever a task is queued (woken, or
+ * preempted while runnable), and sched_info_arrive(), just after this tracepoint, adds
+ * rq->clock - last_queued to the task's run_delay. This program histograms that same wait, reading
+ * the same rq->clock: __schedule() updated it before picking next, and next's scheduling entity
+ * points at a cfs_rq of this CPU whose rq is this run queue (CONFIG_FAIR_GROUP_SCHED, which the agent
+ * checks in the kernel's BTF; set for every task's class by set_task_rq()). */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct sched_pcpu *s = stats();
-	__u64 now = bpf_ktime_get_ns(), queued, rq_now, delta_us, *max;
-	__u32 zero = 0;
+	__u64 queued, rq_now;
 
 	if (!s)
 		return 0;
 	s->switches++;
-	if (prev->pid && s->last_switch_ns) {
-		s->clock_offset_ns = (__s64)(s->last_switch_ns - prev->sched_info.last_arrival);
-		s->have_offset = 1;
-	}
-	s->last_switch_ns = now;
 	queued = next->sched_info.last_queued;
-	if (!queued || !s->have_offset)
+	if (!queued || !next->pid)
 		return 0;
-	rq_now = now - s->clock_offset_ns;
-	if (rq_now <= queued)
-		return 0;
-	delta_us = (rq_now - queued) / 1000;
-	hist_add(&s->rq, delta_us);
-	max = bpf_map_lookup_elem(&rq_max, &zero);
-	if (max && delta_us > *max)
-		*max = delta_us;
+	rq_now = next->se.cfs_rq->rq->clock;
+	if (rq_now >= queued)
+		rq_record(s, rq_now - queued);
 	return 0;
 }
 

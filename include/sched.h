@@ -19,11 +19,7 @@ struct sched_pcpu {
 	__u64 oom_kills;
 	__u64 ringbuf_drops;
 	__u64 map_full;
-	/* internal to the sched_info path: this CPU's last switch (ktime) and the ktime - rq->clock
-	 * offset measured at it. Not counters: the agent never sums them. */
-	__u64 last_switch_ns;
-	__s64 clock_offset_ns;
-	__u64 have_offset;
+	__u64 rq_wait_ns;     /* the run-queue waits of rq, exact: the histogram's sum is truncated */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 

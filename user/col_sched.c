@@ -136,8 +136,7 @@ static int sched_open(struct sched_state *s, bool task_storage)
 	s->nhooks = ARRAY_SIZE(hooks);
 	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && !bpf_program_refused(&status, "switch_si") &&
 		  kernel_btf_has_tracepoint("sched_switch", NULL) &&
-		  kernel_btf_has_member("sched_info", "last_queued") &&
-		  kernel_btf_has_member("sched_info", "last_arrival");
+		  kernel_btf_has_member("sched_info", "last_queued") && kernel_btf_has_member("cfs_rq", "rq");
 	if (s->fast) {
 		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
 		s->hooks[0].btf = k->progs.switch_si;
@@ -399,7 +398,9 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	jnum(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
 	jnum(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
 	jnum(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
+	jstr(o, "runqueue_latency_method", s->fast ? "sched_info" : "wakeup_stamp");
 	memcpy(&total, &FIELD(sum, rq), sizeof(total));
+	total.sum = (FIELD(sum, rq_wait_ns) + 500) / 1000; /* exact, where the slots' sum truncates */
 	for (int c = 0; c < s->ncpu; c++)
 		max_all = s->max_us[c] > max_all ? s->max_us[c] : max_all;
 	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all);
@@ -413,6 +414,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 		jnum(e, "context_switches_per_s",
 		     safe_div((double)(FIELD(cpu_fields(b, c), switches) - FIELD(cpu_fields(a, c), switches)), dt));
 		hist_delta(ha, hb, &d);
+		d.sum = (FIELD(cpu_fields(b, c), rq_wait_ns) - FIELD(cpu_fields(a, c), rq_wait_ns) + 500) / 1000;
 		h = jobj(e, "runqueue_latency_us");
 		hist_emit(h, &d, s->max_us[c]);
 		cJSON_DeleteItemFromObject(h, "buckets"); /* per CPU: summary only, the record stays small */

@@ -73,13 +73,15 @@ port_file() {
 # "${CW[@]}" ... & the pid in $! is corewatch's own.
 : >"$T/empty.conf"
 CW=("$COREWATCH" -c "$T/empty.conf")
-# pycheck NAME FILE <<'PYEOF' ... : runs a python check script that prints PASS/FAIL lines; a crash
+# pycheck NAME FILE <<'PYEOF' ... : runs a python check script that prints PASS/FAIL lines (and INFO
+# lines: measured figures, shown in the log); a crash
 # of the script itself is a failure too, never a silently missing result.
 pycheck() {
 	local name=$1 out rc
 	out=$($PY - "$2" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep -E '^(PASS|FAIL) ' | report
+	printf '%s\n' "$out" | sed -n 's/^INFO /  info /p'
 	[ $rc -eq 0 ] || fail "$name" "check script failed: $(printf '%s' "$out" | tail -3 | tr '\n' ' ')"
 }
 # ... | report: turns "PASS name" / "FAIL name: why" lines (from python checks) into results.

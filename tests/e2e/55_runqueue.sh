@@ -1,0 +1,147 @@
+# Run-queue latency against two independent oracles, on an idle-heavy and a busy workload, for both
+# ways corewatch measures it (sched_info, the default; wakeup_stamp, what kernels without it get):
+#  1. a bpftrace script of the libbpf-tools runqlat method (tests/tools/runqlat.bt) over the same
+#     window: samples per context switch within 10%, p50 and p99 in the same log2 bucket or the next;
+#  2. the kernel's own per-task count: the run_delay (/proc/PID/schedstat) of every workload process,
+#     all born and gone inside one record, against that record's histogram sum, within 10%.
+. tests/e2e/lib.sh
+PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"
+
+if ! need_root "runqueue/oracles"; then exit 0; fi
+if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "runqueue/oracles" "kernel has no BTF"; exit 0; fi
+if ! command -v bpftrace >/dev/null; then skip_or_fail "runqueue/oracles" "bpftrace not installed"; exit 0; fi
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ulimit -l unlimited 2>/dev/null
+
+# both measuring paths side by side, on the same switches: out.sched_info and out.wakeup_stamp
+start_agents() {
+	local i=$1
+	"${CW[@]}" -i "$i" --top 5 >"$T/out.sched_info" 2>"$T/err.sched_info" &
+	pids+=($!)
+	COREWATCH_BPF_FORCE_RAW_TP=1 "${CW[@]}" -i "$i" --top 5 >"$T/out.wakeup_stamp" 2>"$T/err.wakeup_stamp" &
+	pids+=($!)
+	wait_grep "$T/out.sched_info" '"type":"inventory"' 10 && wait_grep "$T/out.wakeup_stamp" '"type":"inventory"' 10
+}
+stop_agents() {
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	pids=()
+}
+
+# Oracle 1: bpftrace over a 7 s workload, corewatch's 2 s records inside it.
+for load in idle:0 busy:2; do
+	name=${load%%:*} spinners=${load#*:}
+	# the agents first, so that their start-up is outside bpftrace's window
+	start_agents 2s || fail "runqueue/$name/agents-started" "no inventory"
+	bpftrace tests/tools/runqlat.bt >"$T/bt.$name" 2>"$T/bt.$name.err" &
+	bt=$!
+	if ! wait_grep "$T/bt.$name" 'Attaching' 60; then
+		fail "runqueue/$name/bpftrace-attached" "$(tail -3 "$T/bt.$name.err")"
+		kill "$bt" 2>/dev/null
+		stop_agents
+		continue
+	fi
+	sleep 0.3
+	date +%s.%N >"$T/w0.$name"
+	"$PINGPONG" 7 "$spinners" >"$T/pp.$name"
+	date +%s.%N >"$T/w1.$name"
+	kill -INT "$bt"
+	wait "$bt"
+	stop_agents
+	W0=$(cat "$T/w0.$name") W1=$(cat "$T/w1.$name") LOAD=$name pycheck "runqueue/$name" "$T/bt.$name" <<'PYEOF'
+import json, os, re, sys
+load = os.environ["LOAD"]
+w0, w1 = float(os.environ["W0"]), float(os.environ["W1"])
+T = os.path.dirname(sys.argv[1])
+
+def slot_of_label(lab):
+    # bpftrace hist labels: [0], [1], [2, 4), [1K, 2K) ...; slot i holds [2^(i-1), 2^i) like ours
+    lo = lab.strip("[])").split(",")[0].strip()
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    v = int(lo[:-1]) * mult[lo[-1]] if lo[-1] in mult else int(lo)
+    return 0 if v == 0 else v.bit_length()
+
+bt = {"slots": {}}
+for line in open(sys.argv[1]):
+    m = re.match(r"@(switches|samples|sum_ns): (\d+)", line)
+    if m:
+        bt[m.group(1)] = int(m.group(2))
+    m = re.match(r"(\[[^\]\)]*[\]\)])\s+(\d+)", line)
+    if m:
+        bt["slots"][slot_of_label(m.group(1))] = int(m.group(2))
+
+def quantile_slot(slots, q):
+    total, cum = sum(slots.values()), 0
+    for s in sorted(slots):
+        cum += slots[s]
+        if cum >= q * total:
+            return s
+    return None
+
+def cw_slots(h):
+    return {(0 if b["le"] == 0 else (31 if b["le"] == "+Inf" else int(b["le"]).bit_length())): b["count"] for b in h["buckets"]}
+
+for method in ("sched_info", "wakeup_stamp"):
+    recs = [json.loads(l) for l in open(f"{T}/out.{method}")]
+    # records whose whole window lies inside the workload's
+    inside = [r for r in recs if r["type"] == "metrics" and r["timestamp"] - r["interval_s"] >= w0 and r["timestamp"] <= w1]
+    name = f"runqueue/{load}/{method}"
+    if not inside:
+        print(f"FAIL {name}/records-inside-window: none of {len(recs)} records inside [{w0}, {w1}]")
+        continue
+    got = {r["sched"]["runqueue_latency_method"] for r in inside}
+    print(("PASS" if got == {method} else "FAIL") + f" {name}/method-reported" + ("" if got == {method} else f": {got}"))
+    # the records inside the window, merged exactly (buckets add up), against bpftrace's window
+    s, count, switches = {}, 0, 0
+    for r in inside:
+        h = r["sched"]["runqueue_latency_us"]
+        for k, v in cw_slots(h).items():
+            s[k] = s.get(k, 0) + v
+        count += h["count"]
+        switches += r["sched"]["context_switches_per_s"] * r["interval_s"]
+    rate, bt_rate = count / switches, bt["samples"] / bt["switches"]
+    ok = abs(rate - bt_rate) <= 0.10 * bt_rate
+    print(("PASS" if ok else "FAIL") + f" {name}/samples-per-switch-vs-bpftrace-10pct" + ("" if ok else f": corewatch {rate:.3f} bpftrace {bt_rate:.3f}"))
+    print(f"INFO {name}: samples per switch {rate:.3f} (bpftrace {bt_rate:.3f}); p50 slot {quantile_slot(s, .5)} ({quantile_slot(bt['slots'], .5)}), p99 slot {quantile_slot(s, .99)} ({quantile_slot(bt['slots'], .99)})")
+    for q, qn in ((0.5, "p50"), (0.99, "p99")):
+        a, b = quantile_slot(s, q), quantile_slot(bt["slots"], q)
+        ok = a is not None and b is not None and abs(a - b) <= 1
+        print(("PASS" if ok else "FAIL") + f" {name}/{qn}-within-one-bucket-of-bpftrace" + ("" if ok else f": corewatch slot {a}, bpftrace slot {b}; {sorted(s.items())} vs {sorted(bt['slots'].items())}"))
+PYEOF
+done
+
+# Oracle 2: the workload's own run_delay against the histogram's sum. A 1.2 s workload starts just
+# after a record is written, so the next 2 s record holds all of its waits (and the rest of the quiet
+# machine's, which are small beside them).
+for load in idle:0 busy:2; do
+	name=${load%%:*} spinners=${load#*:}
+	start_agents 2s || fail "runqueue/$name/agents-started" "no inventory"
+	n0=$(grep -c '"type":"metrics"' "$T/out.sched_info")
+	for ((i = 0; i < 60; i++)); do
+		[ "$(grep -c '"type":"metrics"' "$T/out.sched_info")" -gt "$n0" ] && break
+		sleep 0.05
+	done
+	date +%s.%N >"$T/w0.$name"
+	"$PINGPONG" 1.2 "$spinners" >"$T/pp2.$name"
+	date +%s.%N >"$T/w1.$name"
+	sleep 2.5
+	stop_agents
+	W0=$(cat "$T/w0.$name") W1=$(cat "$T/w1.$name") LOAD=$name pycheck "runqueue/$name/run-delay" "$T/pp2.$name" <<'PYEOF'
+import json, os, sys
+load = os.environ["LOAD"]
+w0, w1 = float(os.environ["W0"]), float(os.environ["W1"])
+T = os.path.dirname(sys.argv[1])
+run_delay_us = int(open(sys.argv[1]).read().split()[3]) / 1000
+for method in ("sched_info", "wakeup_stamp"):
+    recs = [json.loads(l) for l in open(f"{T}/out.{method}")]
+    rec = [r for r in recs if r["type"] == "metrics" and r["timestamp"] - r["interval_s"] <= w0 and r["timestamp"] >= w1]
+    name = f"runqueue/{load}/{method}/sum-vs-run-delay-10pct"
+    if len(rec) != 1:
+        print(f"FAIL {name}: {len(rec)} records cover [{w0}, {w1}]: {[r['timestamp'] for r in recs if r['type'] == 'metrics']}")
+        continue
+    got = rec[0]["sched"]["runqueue_latency_us"]["sum"]
+    ok = abs(got - run_delay_us) <= 0.10 * run_delay_us
+    print(f"INFO {name}: histogram sum {got} us, run_delay {run_delay_us:.0f} us, ratio {got / run_delay_us:.3f}")
+    print(("PASS" if ok else "FAIL") + f" {name}" + ("" if ok else f": histogram sum {got} us, run_delay {run_delay_us:.0f} us"))
+PYEOF
+done
