@@ -107,3 +107,54 @@ vm_kernel_fetch() {
 	basename "$deb" >"$tmp/k/package"
 	rm -rf "$dir" && mv "$tmp/k" "$dir" && rm -rf "$tmp" && echo "$dir"
 }
+
+# vm_add_bin ROOT FILE...: copies each executable to ROOT/bin and the libraries ldd names (and the
+# dynamic loader) to the same paths under ROOT.
+vm_add_bin() {
+	local root=$1 f lib
+	shift
+	mkdir -p "$root/bin" || return 1
+	for f in "$@"; do
+		cp -L "$f" "$root/bin/" || return 1
+		for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+'); do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+		done
+	done
+}
+
+# vm_busybox_root ROOT: a root with busybox-static and a link for each of its applets in /bin.
+vm_busybox_root() {
+	local root=$1 a
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,out} || return 1
+	cp /bin/busybox "$root/bin/busybox" || return 1
+	for a in $(/bin/busybox --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	ln -sf ../bin/busybox "$root/sbin/init"
+}
+
+# vm_initramfs ROOT OUT: packs ROOT as an uncompressed newc cpio (no decompression under TCG).
+vm_initramfs() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$2.tmp" && mv "$2.tmp" "$2"
+}
+
+# vm_qemu SECONDS CONSOLE QEMU-ARGS...: one guest on TCG (the host's /dev/kvm cannot boot Debian
+# kernels), serial console to the file CONSOLE, no reboot. Returns 0 when the guest powered itself
+# off, 124 when it was killed after SECONDS (a hang), another status when qemu itself failed. Never
+# waits longer than SECONDS + 5.
+vm_qemu() {
+	local secs=$1 console=$2 rc
+	shift 2
+	timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "${VM_SMP:-2}" \
+		-m "${VM_MEM:-1024}" -nodefaults -no-reboot -display none -monitor none \
+		-chardev "file,id=con,path=$console" -serial chardev:con "$@" </dev/null >"$console.qemu" 2>&1
+	rc=$?
+	[ $rc -eq 137 ] && rc=124
+	return $rc
+}
+
+# vm_console_tail CONSOLE [N]: the last N (12) non-empty console lines on one line, for a FAIL reason.
+vm_console_tail() {
+	{ tr -d '\r' <"$1" 2>/dev/null; cat "$1.qemu" 2>/dev/null; } | grep -v '^[[:space:]]*$' | tail -"${2:-12}" | tr '\n' '|' | cut -c1-1500
+}
