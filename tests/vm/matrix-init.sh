@@ -1,8 +1,9 @@
 #!/bin/sh
 # matrix-init.sh - /init of the kernel-matrix guests (busybox sh): mounts the kernel file systems,
-# runs corewatch at 1 s while the workload runs inside its window (pipe ping-pong pinned to CPU 0,
-# direct I/O on the NVMe work disk, loopback TCP connects, a burst of short processes), then tars
-# /out (records, corewatch's stderr, /proc snapshots) onto the results disk and powers off.
+# runs corewatch at 1 s with a workload inside its window, one part after the other and each over
+# 3 s so that some records are busy from end to end: pipe ping-pong pinned to CPU 0, direct I/O on
+# the NVMe work disk, loopback TCP connects, a burst of short processes. Then it tars /out
+# (records, corewatch's stderr, /proc snapshots) onto the results disk and powers off.
 # The work disk has NVMe serial cwwork, the results disk cwout (the host sets both); N comes from
 # /etc/matrix.env.
 export PATH=/bin:/sbin
@@ -35,6 +36,16 @@ echo "$work" >$O/workdisk
 uname -r >$O/uname
 cat /proc/cmdline >$O/cmdline
 nproc >$O/nproc
+# phase NAME CMD...: runs CMD and appends "NAME start end" (guest uptime, the clock of the records'
+# uptime_s) to /out/phases, so the host knows which records a workload covered from end to end.
+phase() {
+	local name=$1 t0 t1 _
+	shift
+	read t0 _ </proc/uptime
+	"$@"
+	read t1 _ </proc/uptime
+	echo "$name $t0 $t1" >>$O/phases
+}
 snap() { for f in stat diskstats net/snmp; do cat /proc/$f >"$O/$1.$(echo $f | tr / _)"; done; }
 
 snap before
@@ -46,20 +57,23 @@ while [ "$(wc -l <$O/records.jsonl)" -lt 1 ] && [ $i -lt 600 ] && kill -0 $cw 2>
 	sleep 0.1; i=$((i + 1))
 done
 say "corewatch up after $i/10 s; workload"
-taskset -c 0 pingpong 2.5 >$O/pingpong
+phase pingpong taskset -c 0 pingpong 3.5 >$O/pingpong
 say "pingpong $(cat $O/pingpong)"
-if [ -n "$work" ]; then
-	# Direct I/O, 4 KiB at a time, for about 3 s: writes, then reads back (busybox dd has O_DIRECT).
-	end=$(($(date +%s) + 3)) ops=0
+# Direct I/O, 4 KiB at a time, for 3-4 s: writes, then reads back (busybox dd has O_DIRECT).
+direct_io() {
+	local end=$(($(date +%s) + 4)) ops=0
 	while [ "$(date +%s)" -lt $end ]; do
 		dd if=/dev/zero of=/dev/$work bs=4k count=256 oflag=direct 2>/dev/null
 		dd if=/dev/$work of=/dev/null bs=4k count=256 iflag=direct 2>/dev/null
 		ops=$((ops + 512))
 	done
 	echo $ops >$O/dd_ops
-	say "direct I/O ops $ops"
+}
+if [ -n "$work" ]; then
+	phase direct_io direct_io
+	say "direct I/O ops $(cat $O/dd_ops)"
 fi
-tcpconn 2.5 300 >$O/tcpconn
+phase tcpconn tcpconn 3.5 300 >$O/tcpconn
 say "tcp connects $(cat $O/tcpconn)"
 i=0
 while [ $i -lt 40 ]; do /bin/true; i=$((i + 1)); done
