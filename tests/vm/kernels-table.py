@@ -4,7 +4,7 @@ kernel matrix (tests/vm/10_kernels.sh) leaves in build/vm/summary/*.json. docs/k
 committed copy of its output:  python3 tests/vm/kernels-table.py build/vm/summary/*.json >docs/kernels.md"""
 import json, sys
 
-CHECKS = [("sched-attached", "sched"), ("block-attached", "block"), ("tcp-attached", "tcp"),
+CHECKS = [("boot", "boot"), ("sched-attached", "sched"), ("block-attached", "block"), ("tcp-attached", "tcp"),
           ("context-switches-match-proc-stat-3pct", "ctx switches"),
           ("block-ops-match-diskstats-3pct", "block ops"),
           ("tcp-active-opens-match-snmp-3pct", "TCP opens"), ("runqueue-histogram", "run queue")]

@@ -154,7 +154,10 @@ vm_qemu() {
 	return $rc
 }
 
-# vm_console_tail CONSOLE [N]: the last N (12) non-empty console lines on one line, for a FAIL reason.
+# vm_console_tail CONSOLE [N]: for a FAIL reason, on one line: the console's first panic, Oops or BUG
+# line (a panic's backtrace pushes it out of the tail), then its last N (12) non-empty lines.
 vm_console_tail() {
-	{ tr -d '\r' <"$1" 2>/dev/null; cat "$1.qemu" 2>/dev/null; } | grep -v '^[[:space:]]*$' | tail -"${2:-12}" | tr '\n' '|' | cut -c1-1500
+	local text
+	text=$({ tr -d '\r' <"$1" 2>/dev/null; cat "$1.qemu" 2>/dev/null; } | grep -v '^[[:space:]]*$')
+	{ grep -m1 -E 'Kernel panic|Oops|BUG:' <<<"$text" | sed 's/$/ .../'; tail -"${2:-12}" <<<"$text"; } | tr '\n' '|' | cut -c1-1500
 }

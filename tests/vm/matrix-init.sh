@@ -51,9 +51,12 @@ snap() { for f in stat diskstats net/snmp; do cat /proc/$f >"$O/$1.$(echo $f | t
 snap before
 corewatch -c /etc/corewatch-empty.conf -i 1s -n "$N" --top 20 -v >$O/records.jsonl 2>$O/corewatch.err &
 cw=$!
-# Workload starts once the first record is out (the agent is loaded and sampling): at most 60 s.
+# The workload starts once the first metrics record is out (the line after the inventory record):
+# the agent is loaded and sampling. Under TCG loading takes seconds. At most 60 s.
+# (The file may not exist yet: the shell creates it when the background job starts.)
+lines() { local n; n=$(wc -l <$O/records.jsonl 2>/dev/null); echo "${n:-0}"; }
 i=0
-while [ "$(wc -l <$O/records.jsonl)" -lt 1 ] && [ $i -lt 600 ] && kill -0 $cw 2>/dev/null; do
+while [ "$(lines)" -lt 2 ] && [ $i -lt 600 ] && kill -0 $cw 2>/dev/null; do
 	sleep 0.1; i=$((i + 1))
 done
 say "corewatch up after $i/10 s; workload"
