@@ -129,7 +129,12 @@ $(BUILD)/tests/pingpong: tests/tools/pingpong.c
 	$(call say,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong
+$(BUILD)/tests/tcpconn: tests/tools/tcpconn.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn
 
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
 deps:
