@@ -251,6 +251,6 @@ static void block_emit(void *state, cJSON *record, double dt)
 }
 
 const struct collector_ops block_collector = {
-	.name = "block", .init = block_init, .sample = block_sample, .emit = block_emit,
+	.name = "block", .init = block_init, .snapshot = block_sample, .emit = block_emit,
 	.free = block_free,
 };

@@ -180,5 +180,5 @@ static void cpu_free(void *state)
 }
 
 const struct collector_ops cpu_collector = {
-	.name = "cpu", .init = cpu_init, .sample = cpu_sample, .emit = cpu_emit, .free = cpu_free,
+	.name = "cpu", .init = cpu_init, .snapshot = cpu_sample, .emit = cpu_emit, .free = cpu_free,
 };

@@ -149,6 +149,6 @@ static void disks_free(void *state)
 }
 
 const struct collector_ops disks_collector = {
-	.name = "disks", .init = disks_init, .sample = disks_sample, .emit = disks_emit,
+	.name = "disks", .init = disks_init, .snapshot = disks_sample, .emit = disks_emit,
 	.free = disks_free,
 };

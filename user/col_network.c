@@ -217,6 +217,6 @@ static void network_free(void *state)
 }
 
 const struct collector_ops network_collector = {
-	.name = "network", .init = network_init, .sample = network_sample, .emit = network_emit,
+	.name = "network", .init = network_init, .snapshot = network_sample, .emit = network_emit,
 	.free = network_free,
 };

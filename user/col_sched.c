@@ -295,19 +295,29 @@ static void drain_short_comms(struct sched_state *s)
 	}
 }
 
-static int sched_sample(void *state)
+/* The per-CPU counters (switches, run-queue histograms, churn): compared with /proc/stat. */
+static int sched_snapshot(void *state)
 {
 	struct sched_state *s = state;
-	int next = !s->cur, max_fd = bpf_map__fd(s->skel->maps.rq_max), err;
+	int max_fd = bpf_map__fd(s->skel->maps.rq_max);
 	__u32 zero = 0;
 
 	/* Processes starting from now on and gone by the next sample are short-lived. */
 	s->skel->bss->interval_start_ns = (__u64)(mono_now() * 1e9);
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->pcpu[next]) != 0)
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->pcpu[!s->cur]) != 0)
 		return -errno;
 	if (bpf_map_lookup_elem(max_fd, &zero, s->max_us) != 0)
 		return -errno;
 	bpf_map_update_elem(max_fd, &zero, s->zeros, BPF_ANY); /* maxima are per interval */
+	return 0;
+}
+
+/* The task iterator and the short-lived names; then the snapshot becomes current. */
+static int sched_sample(void *state)
+{
+	struct sched_state *s = state;
+	int next = !s->cur, err;
+
 	err = read_tasks(s, next);
 	if (err)
 		return err;
@@ -454,6 +464,6 @@ static void sched_on_event(void *state)
 }
 
 const struct collector_ops sched_collector = {
-	.name = "sched", .init = sched_init, .sample = sched_sample, .emit = sched_emit,
+	.name = "sched", .init = sched_init, .snapshot = sched_snapshot, .sample = sched_sample, .emit = sched_emit,
 	.free = sched_free, .event_fd = sched_event_fd, .on_event = sched_on_event,
 };

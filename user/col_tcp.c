@@ -99,15 +99,24 @@ static int tcp_init(const struct collector_env *env, void **state)
 	return 0;
 }
 
-static int tcp_sample(void *state)
+/* The per-CPU counters: compared with /proc/net/snmp. */
+static int tcp_snapshot(void *state)
 {
 	struct tcp_state *s = state;
-	int next = !s->cur;
 	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->buf) != 0)
 		return -errno;
-	percpu_sum(s->buf, bpf_ncpus(), NFIELDS, s->sum[next]);
+	percpu_sum(s->buf, bpf_ncpus(), NFIELDS, s->sum[!s->cur]);
+	return 0;
+}
+
+/* The per-interval peer and process maps; then the snapshot becomes current. */
+static int tcp_sample(void *state)
+{
+	struct tcp_state *s = state;
+	int next = !s->cur;
+
 	s->npeers = bpf_map_drain(bpf_map__fd(s->skel->maps.peers), sizeof(struct peer_key),
 				  sizeof(__u64), s->peer_keys, s->peer_counts, NET_PEERS_MAX);
 	s->nprocs = bpf_map_drain(bpf_map__fd(s->skel->maps.procs), sizeof(__u32),
@@ -224,5 +233,5 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 }
 
 const struct collector_ops tcp_collector = {
-	.name = "tcp", .init = tcp_init, .sample = tcp_sample, .emit = tcp_emit, .free = tcp_free,
+	.name = "tcp", .init = tcp_init, .snapshot = tcp_snapshot, .sample = tcp_sample, .emit = tcp_emit, .free = tcp_free,
 };

@@ -53,7 +53,13 @@ struct collector_ops {
 	const char *name;
 	/* Returns 0 and a state in *state, -ENOTSUP when the source does not exist here, or -errno. */
 	int (*init)(const struct collector_env *env, void **state);
-	/* Returns 0, or -errno (the section is left out of this interval's record). */
+	/* Optional: reads the counters another collector's are compared with (the eBPF counts beside
+	 * /proc's). Every collector's snapshot runs in a first pass, back to back, before any sample:
+	 * slow work (a task iterator, statvfs) never falls between two sides of one comparison. Its
+	 * time is the collector's sample time. Returns 0, or -errno like sample. */
+	int (*snapshot)(void *state);
+	/* Reads the rest (optional where snapshot reads everything). Returns 0, or -errno (the section
+	 * is left out of this interval's record). */
 	int (*sample)(void *state);
 	void (*emit)(void *state, cJSON *record, double dt_s);
 	void (*free)(void *state);

@@ -112,20 +112,33 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 
 static void sample_all(struct monitor *m)
 {
+	double t[m->nslots];
+	int err[m->nslots];
+
+	/* first the counters that are compared across collectors, back to back */
+	for (size_t i = 0; i < m->nslots; i++) {
+		const struct col_slot *s = &m->slots[i];
+
+		err[i] = 0;
+		if (s->active && s->ops->snapshot) {
+			t[i] = mono_now();
+			err[i] = s->ops->snapshot(s->state);
+		}
+	}
 	for (size_t i = 0; i < m->nslots; i++) {
 		struct col_slot *s = &m->slots[i];
-		int e;
-
-		double t;
+		int e = err[i];
 
 		if (!s->active)
 			continue;
-		t = mono_now();
-		e = s->ops->sample(s->state);
+		if (!s->ops->snapshot)
+			t[i] = mono_now();
+		if (!e && s->ops->sample)
+			e = s->ops->sample(s->state);
 		if (e == 0) {
 			s->samples = s->samples < 2 ? s->samples + 1 : 2;
 			s->t_prev = s->t_cur;
-			s->t_cur = t;
+			s->t_cur = t[i];
 			s->last_err = 0;
 			continue;
 		}
