@@ -47,3 +47,33 @@ while read -r rule; do
 done < <(sed -n 's/^; alert = //p' configs/corewatch.conf)
 [ -z "$bad" ] && [ "$(grep -c '^; alert = ' configs/corewatch.conf)" -ge 3 ] && pass "cli/shipped-config-example-rules-parse" ||
 	fail "cli/shipped-config-example-rules-parse" "$bad"
+
+# journald: when JOURNAL_STREAM names stderr (its st_dev:st_ino, systemd.exec(5)), every line carries
+# its sd-daemon(3) priority, so `journalctl -p warning` sees warnings and errors; otherwise no prefix.
+mkdir -p "$T/noproc" # an empty --proc-root: each collector warns it is left out
+journal_run() { # journal_run ERRFILE JOURNAL_STREAM: a warning + debug run, then an error run
+	JOURNAL_STREAM=$2 "${CW[@]}" --no-bpf -v -n 1 -i 100ms --proc-root "$T/noproc" >/dev/null 2>>"$1"
+	JOURNAL_STREAM=$2 "${CW[@]}" --interval abc >/dev/null 2>>"$1"
+}
+: >"$T/journal.err"
+journal_run "$T/journal.err" "$(stat -c '%d:%i' "$T/journal.err")"
+j="$T/journal.err"
+if grep -q '^<4>corewatch: warning: collector cpu: ' "$j" && grep -q "^<3>corewatch: error: --interval: 'abc'" "$j" &&
+	grep -q '^<7>corewatch: debug: ' "$j" &&
+	! grep -vE '^(<3>corewatch: error|<4>corewatch: warning|<6>corewatch: info|<7>corewatch: debug): ' "$j"; then
+	pass "cli/journal-stream-priority-prefixes"
+else
+	fail "cli/journal-stream-priority-prefixes" "$(head -c 300 "$j" | tr '\n' ' ')"
+fi
+: >"$T/plain.err"
+ino=$(stat -c '%i' "$T/plain.err")
+for js in "$(stat -c '%d' "$T/plain.err"):$((ino + 1))" "$(stat -c '%d:%i' "$T/journal.err")" \
+	"$(stat -c '%d:%i' "$T/plain.err")x" ""; do
+	journal_run "$T/plain.err" "$js"
+done
+if [ "$(grep -c '^corewatch: warning: collector cpu: ' "$T/plain.err")" -eq 4 ] &&
+	[ "$(grep -c "^corewatch: error: --interval: 'abc'" "$T/plain.err")" -eq 4 ] && ! grep -q '^<' "$T/plain.err"; then
+	pass "cli/journal-stream-mismatch-no-prefix"
+else
+	fail "cli/journal-stream-mismatch-no-prefix" "$(head -c 300 "$T/plain.err" | tr '\n' ' ')"
+fi
