@@ -35,6 +35,13 @@ else
 	fail "cli/check-config-prints-effective-config" "$out"
 fi
 expect_2 check-config-bad "$T/unknown.conf:2" --check-config -c "$T/unknown.conf"
+# Two bad lines: the first one is named, by its own line number, whichever comes first.
+printf 'interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n' >"$T/two1.conf"
+printf 'interval = 1s\nintreval = 2s\nthis line is bad\n' >"$T/two2.conf"
+printf '# x\n\nformat = xml\nintreval = 2s\nbad\n' >"$T/two3.conf"
+expect_2 check-config-syntax-before-key "$T/two1.conf:3: not a 'key = value' line" --check-config -c "$T/two1.conf"
+expect_2 check-config-key-before-syntax "$T/two2.conf:2: unknown key 'intreval'" --check-config -c "$T/two2.conf"
+expect_2 check-config-value-before-key "$T/two3.conf:3: format: 'xml'" --check-config -c "$T/two3.conf"
 
 "$COREWATCH" --help >"$T/help" 2>&1 && grep -q -- "--retention-days N" "$T/help" &&
 	pass "cli/help" || fail "cli/help" "$(head -3 "$T/help")"

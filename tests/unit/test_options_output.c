@@ -161,6 +161,45 @@ static void test_file_errors(void **st)
 	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
 	expect_error(args, want);
 
+	/* Two errors: the first in the file is reported, with its own line, whichever kind each is. */
+	conf = write_conf("interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n");
+	snprintf(want, sizeof(want), "%s:3: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\nintreval = 2s\n\nthis line is bad\n");
+	snprintf(want, sizeof(want), "%s:2: unknown key 'intreval'", conf);
+	expect_error(args, want);
+
+	conf = write_conf("# a\nbad one\nbad two\n; c\nintreval = 2s\ninterval = x\n");
+	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	conf = write_conf("count = -3\nintreval = 2s\nbad\n");
+	snprintf(want, sizeof(want), "%s:1: count: '-3' is not a whole number", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\n[other]\nformat = json\nbad\n");
+	snprintf(want, sizeof(want), "%s:3: unknown section [other]", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\nbad\n[corewatch]\nformat = xml\n");
+	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	/* A line too long for inih is an error of its own line, not a misnumbering of the next ones. */
+	{
+		char text[512];
+
+		snprintf(text, sizeof(text), "interval = 1s\n#%0199d\nintreval = 2s\n", 0);
+		conf = write_conf(text);
+		snprintf(want, sizeof(want), "%s:2: line longer than 199 characters", conf);
+		expect_error(args, want);
+		snprintf(text, sizeof(text), "interval = 1s\n#%0198d\nintreval = 2s\n", 0);
+		conf = write_conf(text); /* 199 characters: fits */
+		snprintf(want, sizeof(want), "%s:3: unknown key 'intreval'", conf);
+		expect_error(args, want);
+	}
+
 	/* command-line-only keys are not config keys */
 	conf = write_conf("check-config = true\n");
 	snprintf(want, sizeof(want), "%s:1: unknown key 'check-config'", conf);
