@@ -450,7 +450,7 @@ int monitor_run(struct monitor *m)
 		return 1;
 	}
 	/* Loaded, attached, first sample taken: what needed privileges is done. */
-	if (service_drop_capabilities() < 0)
+	if (service_drop_capabilities(m->opt.log_dir != NULL) < 0)
 		log_warn("cannot drop capabilities");
 	if (start_watchdog(m) < 0)
 		log_warn("cannot start the watchdog timer");

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,62 @@ static void local_day(int64_t epoch_ms, char day[11])
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
+/* Debian's /var/log convention: files 0640 and the directory 0750, group adm when it exists, so log
+ * shippers running in group adm (rsyslog's imfile, Filebeat, Vector) can read them. */
+#define LOG_FILE_MODE 0640
+#define LOG_DIR_MODE 0750
+#define LOG_GROUP "adm"
+
+/* The group log files get: adm, or -1 (keep the creator's) when there is no such group. */
+static gid_t log_group(void)
+{
+	static int looked;
+	static gid_t gid = (gid_t)-1;
+
+	if (!looked) {
+		struct group *gr = getgrnam(LOG_GROUP);
+
+		if (gr)
+			gid = gr->gr_gid;
+		looked = 1;
+	}
+	return gid;
+}
+
+int output_set_perms(int fd, mode_t mode, const char *what)
+{
+	static int warned_chown;
+	gid_t gid = log_group();
+	int rc = 0;
+
+	if (fchmod(fd, mode) < 0) {
+		log_warn("cannot set mode %04o on %s", (unsigned)mode, what);
+		rc = -1;
+	}
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
+		/* Once per process: each new day would say it again. */
+		if (!warned_chown++)
+			log_warn("cannot give %s to group " LOG_GROUP " (needs CAP_CHOWN or membership of "
+				 LOG_GROUP "); it keeps its group", what);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+	if (mkdir(dir, LOG_DIR_MODE) == 0) {
+		/* Ours: its mode and group regardless of the umask. One that was there is left alone
+		 * (systemd's LogsDirectory= made it, with the unit's LogsDirectoryMode=). */
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			output_set_perms(fd, LOG_DIR_MODE, dir);
+			close(fd);
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "--log-dir: cannot create '%s': %s", dir, strerror(errno));
 		return -1;
 	}
@@ -174,7 +226,11 @@ static int ensure_file(struct output *out, int64_t epoch_ms)
 	if (snprintf(out->path, sizeof(out->path), "%s/%s%s%s.log", out->dir, out->prefix, day,
 		     out->suffix) >= (int)sizeof(out->path))
 		return -ENAMETOOLONG;
-	out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_FILE_MODE);
+	if (out->fd >= 0)
+		output_set_perms(out->fd, LOG_FILE_MODE, out->path); /* new: ours to set */
+	else if (errno == EEXIST) /* reopened (restart, SIGHUP): its mode and group stay */
+		out->fd = open(out->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (out->fd < 0)
 		return -errno;
 	if (strcmp(day, out->day) != 0) {
@@ -329,11 +385,11 @@ static long day_number(const char *s)
 }
 
 /* Compresses src to src.gz (through src.gz.tmp, so a crash never leaves a truncated .gz) and removes
- * src. Returns 0 or -1. */
+ * src. The .gz gets the live file's mode and group. Returns 0 or -1. */
 static int gzip_file(const char *src)
 {
 	char dst[4200], tmp[4200], buf[65536];
-	int in, ok = 0;
+	int in, out, ok = 0;
 	gzFile gz;
 	ssize_t n;
 
@@ -343,9 +399,17 @@ static int gzip_file(const char *src)
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -1;
-	gz = gzopen(tmp, "wb6");
-	if (!gz) {
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
 		close(in);
+		return -1;
+	}
+	output_set_perms(out, LOG_FILE_MODE, dst);
+	gz = gzdopen(out, "wb6");
+	if (!gz) {
+		close(out);
+		close(in);
+		unlink(tmp);
 		return -1;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0)

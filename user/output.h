@@ -51,6 +51,11 @@ void output_child_exited(struct output *out, pid_t pid, int status);
 /* Flushes what it can and releases everything. */
 void output_close(struct output *out);
 
+/* Gives fd (a log file or directory corewatch created) mode and the log group: adm when it exists,
+ * else its group stays. what names it in a warning; a failed chown is reported once per process.
+ * Returns 0, or -1 when either could not be set. */
+int output_set_perms(int fd, mode_t mode, const char *what);
+
 /* Deletes this prefix/suffix's files dated today - retention_days or earlier (retention 0: none),
  * and gzips every other closed day's .log to .log.gz. today is YYYY-MM-DD (local). Runs in the
  * calling process; output.c runs it in a child. Returns the number of failures. */

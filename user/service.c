@@ -60,11 +60,11 @@ uint64_t service_watchdog_usec(void)
 	return u;
 }
 
-int service_drop_capabilities(void)
+int service_drop_capabilities(bool keep_chown)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	const uint32_t keep = 1u << CAP_DAC_READ_SEARCH;
+	const uint32_t keep = (1u << CAP_DAC_READ_SEARCH) | (keep_chown ? 1u << CAP_CHOWN : 0);
 
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return -errno;
@@ -72,7 +72,8 @@ int service_drop_capabilities(void)
 		return 0; /* nothing beyond what is kept: an unprivileged run */
 	/* The bounding set first, while CAP_SETPCAP is still ours: a root hook's execve would otherwise
 	 * get every capability back. Without CAP_SETPCAP (systemd's CapabilityBoundingSet= already
-	 * narrowed it) there is nothing more to take out of it. */
+	 * narrowed it) there is nothing more to take out of it.
+	 * CAP_CHOWN leaves the bounding set too: a hook never gets it back, only the agent keeps it. */
 	for (int cap = 0; (data[0].effective & (1u << CAP_SETPCAP)) && cap < 64; cap++) {
 		if (cap == CAP_DAC_READ_SEARCH)
 			continue;
