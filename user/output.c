@@ -191,8 +191,8 @@ static void start_maintenance(struct output *out)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpriority(PRIO_PROCESS, 0, 10);
-		_exit(logdir_maintain(out->dir, out->prefix, out->suffix, out->retention_days, out->day)
-			      ? 1 : 0);
+		_exit(logdir_maintain(out->dir, out->prefix, out->suffix, out->retention_days, out->day,
+				      out->closed, time(NULL)) ? 1 : 0);
 	}
 	out->maint_pid = pid;
 	out->maint_again = false;
@@ -234,7 +234,11 @@ static int ensure_file(struct output *out, int64_t epoch_ms)
 	if (out->fd < 0)
 		return -errno;
 	if (strcmp(day, out->day) != 0) {
-		/* A new day (or the first file): compress closed days, apply retention. */
+		/* A new day (or the first file): compress closed days, apply retention. The day left is
+		 * kept whatever its date: after the clock jumps forward it is not old, only closed. A
+		 * step back lands here too, so records always go to the file of their own date. */
+		if (out->day[0])
+			memcpy(out->closed, out->day, sizeof(out->closed));
 		memcpy(out->day, day, sizeof(day));
 		start_maintenance(out);
 	}
@@ -384,12 +388,35 @@ static long day_number(const char *s)
 	return (long)(timegm(&tm) / 86400);
 }
 
+/* Copies the file at path, if there is one, to fd. Returns 0 (also when there is none) or -1. */
+static int copy_existing(const char *path, int fd)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (in < 0)
+		return errno == ENOENT ? 0 : -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0, w; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w <= 0) {
+				close(in);
+				return -1;
+			}
+		}
+	}
+	close(in);
+	return n == 0 ? 0 : -1;
+}
+
 /* Compresses src to src.gz (through src.gz.tmp, so a crash never leaves a truncated .gz) and removes
  * src. The .gz gets the live file's mode and group. Returns 0 or -1. */
 static int gzip_file(const char *src)
 {
 	char dst[4200], tmp[4200], buf[65536];
 	int in, out, ok = 0;
+	struct stat st;
 	gzFile gz;
 	ssize_t n;
 
@@ -405,6 +432,14 @@ static int gzip_file(const char *src)
 		return -1;
 	}
 	output_set_perms(out, LOG_FILE_MODE, dst);
+	/* The day may already have a .gz (the clock went back into it, or a restart): a gzip file may
+	 * hold several members, so the old one is copied first and this day's lines follow it. */
+	if (copy_existing(dst, out) < 0) {
+		close(out);
+		close(in);
+		unlink(tmp);
+		return -1;
+	}
 	gz = gzdopen(out, "wb6");
 	if (!gz) {
 		close(out);
@@ -417,6 +452,12 @@ static int gzip_file(const char *src)
 			break;
 	ok = n == 0;
 	ok = (gzclose(gz) == Z_OK) && ok;
+	/* The .gz keeps the day's last write time, which retention looks at. */
+	if (ok && fstat(in, &st) == 0) {
+		struct timespec times[2] = { st.st_atim, st.st_mtim };
+
+		utimensat(AT_FDCWD, tmp, times, 0);
+	}
 	close(in);
 	if (ok && rename(tmp, dst) == 0 && unlink(src) == 0)
 		return 0;
@@ -425,10 +466,12 @@ static int gzip_file(const char *src)
 }
 
 int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uint64_t retention_days,
-		    const char *today)
+		    const char *today, const char *closed, time_t now)
 {
+	/* A file last written less than the kept days ago is not old, whatever its name says. */
+	time_t window = retention_days ? (time_t)(retention_days - 1) * 86400 : 0;
 	size_t plen = strlen(prefix), slen = strlen(suffix);
-	long now = day_number(today);
+	long today_n = day_number(today);
 	struct dirent *de;
 	int failures = 0;
 	DIR *d = opendir(dir);
@@ -440,6 +483,7 @@ int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uin
 	while ((de = readdir(d)) != NULL) {
 		const char *n = de->d_name, *rest;
 		char path[4096];
+		struct stat st;
 		bool is_gz;
 		long day;
 
@@ -463,7 +507,9 @@ int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uin
 		}
 		if (snprintf(path, sizeof(path), "%s/%s", dir, n) >= (int)sizeof(path))
 			continue;
-		if (retention_days && now >= 0 && day <= now - (long)retention_days) {
+		if (retention_days && today_n >= 0 && day <= today_n - (long)retention_days &&
+		    !(closed && strncmp(n + plen, closed, 10) == 0) && lstat(path, &st) == 0 &&
+		    now - st.st_mtime >= window) {
 			if (unlink(path) < 0) {
 				log_warn("log retention: cannot delete %s", path);
 				failures++;
