@@ -86,7 +86,9 @@ else
 		touch -d "$dk 12:00" "$c/logs/corewatch-$dk.log"
 	done
 	echo "+0d" >"$c/offset"
-	LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE="$c/offset" FAKETIME_NO_CACHE=1 NO_FAKE_STAT=1 \
+	# (under SANITIZE=1 ASan must not insist on being the first library: libfaketime is)
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE="$c/offset" FAKETIME_NO_CACHE=1 NO_FAKE_STAT=1 \
 		"${CW[@]}" --no-bpf -i 100ms --log-dir "$c/logs" 2>"$c/err" &
 	pid=$!
 	d30=$(date -d "$d0 +30 days" +%F)
