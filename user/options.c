@@ -248,11 +248,40 @@ static const struct opt_spec *find_spec(const char *name)
 	return NULL;
 }
 
+/* The config file's parse. inih reports only the line of its first error, and keeps parsing after
+ * it; its handler is not told the line. So the reader counts lines itself, and parsing stops at the
+ * first error of either kind: every error then names its own line, and the first one in the file is
+ * the one reported. */
 struct ini_ctx {
 	struct options *o;
+	FILE *f;
+	int line;        /* lines read so far: the one inih is working on */
+	int failed_line; /* 0, or the line of the first error found here (bad key, value, length) */
 	char why[700];
-	bool failed;
 };
+
+static char *ini_read_line(char *str, int num, void *user)
+{
+	struct ini_ctx *c = user;
+	size_t n;
+
+	if (c->failed_line || !fgets(str, num, c->f))
+		return NULL;
+	c->line++;
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n') {
+		int ch = getc(c->f);
+
+		if (ch == EOF || ch == '\n')
+			return str; /* the last line, or one that just fits without its newline */
+		ungetc(ch, c->f);
+		/* inih would take the rest as a line of its own, and misnumber every line after it. */
+		snprintf(c->why, sizeof(c->why), "line longer than %d characters", num - 1);
+		c->failed_line = c->line;
+		return NULL;
+	}
+	return str;
+}
 
 static int on_ini_pair(void *user, const char *section, const char *name, const char *value)
 {
@@ -260,8 +289,6 @@ static int on_ini_pair(void *user, const char *section, const char *name, const 
 	const struct opt_spec *sp;
 	char why[640];
 
-	if (c->failed)
-		return 1; /* keep the first error: inih reports the line of the first 0 returned */
 	if (section[0] && strcmp(section, "corewatch") != 0) {
 		snprintf(c->why, sizeof(c->why), "unknown section [%s]", section);
 		goto fail;
@@ -277,30 +304,34 @@ static int on_ini_pair(void *user, const char *section, const char *name, const 
 	}
 	return 1;
 fail:
-	c->failed = true;
+	c->failed_line = c->line;
 	return 0;
 }
 
 static int load_file(struct options *o, const char *path, char *err, size_t errlen)
 {
 	struct ini_ctx c = { .o = o };
-	FILE *f = fopen(path, "re");
-	int line;
+	int first; /* inih's first error line: a syntax error, or one of ours */
+	bool rd_err;
 
-	if (!f) {
+	c.f = fopen(path, "re");
+	if (!c.f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(f, on_ini_pair, &c);
-	fclose(f);
-	if (line == 0)
-		return 0;
-	if (line > 0 && c.failed)
-		snprintf(err, errlen, "%s:%d: %s", path, line, c.why);
-	else if (line > 0)
-		snprintf(err, errlen, "%s:%d: not a 'key = value' line", path, line);
-	else
+	first = ini_parse_stream(ini_read_line, &c, on_ini_pair, &c);
+	rd_err = ferror(c.f);
+	fclose(c.f);
+	if (first < 0 || rd_err) {
 		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	if (first > 0 && (!c.failed_line || first < c.failed_line))
+		snprintf(err, errlen, "%s:%d: not a 'key = value' line", path, first);
+	else if (c.failed_line)
+		snprintf(err, errlen, "%s:%d: %s", path, c.failed_line, c.why);
+	else
+		return 0;
 	return -1;
 }
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,65 @@ static void local_day(int64_t epoch_ms, char day[11])
 	strftime(day, 11, "%Y-%m-%d", &tm);
 }
 
+/* Debian's /var/log convention: files 0640 and the directory 0750, group adm when it exists, so log
+ * shippers running in group adm (rsyslog's imfile, Filebeat, Vector) can read them. A directory
+ * corewatch creates is also set-group-ID, so that the files made in it after the capabilities are
+ * dropped (each new day's) get group adm from it without CAP_CHOWN. */
+#define LOG_FILE_MODE 0640
+#define LOG_DIR_MODE 02750
+#define LOG_GROUP "adm"
+
+/* The group log files get: adm, or -1 (keep the creator's) when there is no such group. */
+static gid_t log_group(void)
+{
+	static int looked;
+	static gid_t gid = (gid_t)-1;
+
+	if (!looked) {
+		struct group *gr = getgrnam(LOG_GROUP);
+
+		if (gr)
+			gid = gr->gr_gid;
+		looked = 1;
+	}
+	return gid;
+}
+
+int output_set_perms(int fd, mode_t mode, const char *what)
+{
+	static int warned_chown;
+	gid_t gid = log_group();
+	struct stat st;
+	int rc = 0;
+
+	if (fchmod(fd, mode) < 0) {
+		log_warn("cannot set mode %04o on %s", (unsigned)mode, what);
+		rc = -1;
+	}
+	if (gid != (gid_t)-1 && (fstat(fd, &st) < 0 || st.st_gid != gid) && fchown(fd, (uid_t)-1, gid) < 0) {
+		/* Once per process: each new day would say it again. */
+		if (!warned_chown++)
+			log_warn("cannot give %s to group " LOG_GROUP " (needs CAP_CHOWN or membership of "
+				 LOG_GROUP "); it keeps its group", what);
+		rc = -1;
+	}
+	return rc;
+}
+
 static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+	if (mkdir(dir, LOG_DIR_MODE) == 0) {
+		/* Ours: its mode and group regardless of the umask. One that was there is left alone
+		 * (systemd's LogsDirectory= made it, with the unit's LogsDirectoryMode=). */
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			output_set_perms(fd, LOG_DIR_MODE, dir);
+			close(fd);
+		}
+	} else if (errno != EEXIST) {
 		snprintf(err, errlen, "--log-dir: cannot create '%s': %s", dir, strerror(errno));
 		return -1;
 	}
@@ -139,8 +194,8 @@ static void start_maintenance(struct output *out)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpriority(PRIO_PROCESS, 0, 10);
-		_exit(logdir_maintain(out->dir, out->prefix, out->suffix, out->retention_days, out->day)
-			      ? 1 : 0);
+		_exit(logdir_maintain(out->dir, out->prefix, out->suffix, out->retention_days, out->day,
+				      out->closed, time(NULL)) ? 1 : 0);
 	}
 	out->maint_pid = pid;
 	out->maint_again = false;
@@ -174,11 +229,19 @@ static int ensure_file(struct output *out, int64_t epoch_ms)
 	if (snprintf(out->path, sizeof(out->path), "%s/%s%s%s.log", out->dir, out->prefix, day,
 		     out->suffix) >= (int)sizeof(out->path))
 		return -ENAMETOOLONG;
-	out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_FILE_MODE);
+	if (out->fd >= 0)
+		output_set_perms(out->fd, LOG_FILE_MODE, out->path); /* new: ours to set */
+	else if (errno == EEXIST) /* reopened (restart, SIGHUP): its mode and group stay */
+		out->fd = open(out->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (out->fd < 0)
 		return -errno;
 	if (strcmp(day, out->day) != 0) {
-		/* A new day (or the first file): compress closed days, apply retention. */
+		/* A new day (or the first file): compress closed days, apply retention. The day left is
+		 * kept whatever its date: after the clock jumps forward it is not old, only closed. A
+		 * step back lands here too, so records always go to the file of their own date. */
+		if (out->day[0])
+			memcpy(out->closed, out->day, sizeof(out->closed));
 		memcpy(out->day, day, sizeof(day));
 		start_maintenance(out);
 	}
@@ -328,12 +391,35 @@ static long day_number(const char *s)
 	return (long)(timegm(&tm) / 86400);
 }
 
+/* Copies the file at path, if there is one, to fd. Returns 0 (also when there is none) or -1. */
+static int copy_existing(const char *path, int fd)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (in < 0)
+		return errno == ENOENT ? 0 : -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0, w; off < n; off += w) {
+			w = write(fd, buf + off, (size_t)(n - off));
+			if (w <= 0) {
+				close(in);
+				return -1;
+			}
+		}
+	}
+	close(in);
+	return n == 0 ? 0 : -1;
+}
+
 /* Compresses src to src.gz (through src.gz.tmp, so a crash never leaves a truncated .gz) and removes
- * src. Returns 0 or -1. */
+ * src. The .gz gets the live file's mode and group. Returns 0 or -1. */
 static int gzip_file(const char *src)
 {
 	char dst[4200], tmp[4200], buf[65536];
-	int in, ok = 0;
+	int in, out, ok = 0;
+	struct stat st;
 	gzFile gz;
 	ssize_t n;
 
@@ -343,9 +429,25 @@ static int gzip_file(const char *src)
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -1;
-	gz = gzopen(tmp, "wb6");
-	if (!gz) {
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
 		close(in);
+		return -1;
+	}
+	output_set_perms(out, LOG_FILE_MODE, dst);
+	/* The day may already have a .gz (the clock went back into it, or a restart): a gzip file may
+	 * hold several members, so the old one is copied first and this day's lines follow it. */
+	if (copy_existing(dst, out) < 0) {
+		close(out);
+		close(in);
+		unlink(tmp);
+		return -1;
+	}
+	gz = gzdopen(out, "wb6");
+	if (!gz) {
+		close(out);
+		close(in);
+		unlink(tmp);
 		return -1;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -353,6 +455,12 @@ static int gzip_file(const char *src)
 			break;
 	ok = n == 0;
 	ok = (gzclose(gz) == Z_OK) && ok;
+	/* The .gz keeps the day's last write time, which retention looks at. */
+	if (ok && fstat(in, &st) == 0) {
+		struct timespec times[2] = { st.st_atim, st.st_mtim };
+
+		utimensat(AT_FDCWD, tmp, times, 0);
+	}
 	close(in);
 	if (ok && rename(tmp, dst) == 0 && unlink(src) == 0)
 		return 0;
@@ -361,10 +469,12 @@ static int gzip_file(const char *src)
 }
 
 int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uint64_t retention_days,
-		    const char *today)
+		    const char *today, const char *closed, time_t now)
 {
+	/* A file last written less than the kept days ago is not old, whatever its name says. */
+	time_t window = retention_days ? (time_t)(retention_days - 1) * 86400 : 0;
 	size_t plen = strlen(prefix), slen = strlen(suffix);
-	long now = day_number(today);
+	long today_n = day_number(today);
 	struct dirent *de;
 	int failures = 0;
 	DIR *d = opendir(dir);
@@ -376,6 +486,7 @@ int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uin
 	while ((de = readdir(d)) != NULL) {
 		const char *n = de->d_name, *rest;
 		char path[4096];
+		struct stat st;
 		bool is_gz;
 		long day;
 
@@ -399,7 +510,9 @@ int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uin
 		}
 		if (snprintf(path, sizeof(path), "%s/%s", dir, n) >= (int)sizeof(path))
 			continue;
-		if (retention_days && now >= 0 && day <= now - (long)retention_days) {
+		if (retention_days && today_n >= 0 && day <= today_n - (long)retention_days &&
+		    !(closed && strncmp(n + plen, closed, 10) == 0) && lstat(path, &st) == 0 &&
+		    now - st.st_mtime >= window) {
 			if (unlink(path) < 0) {
 				log_warn("log retention: cannot delete %s", path);
 				failures++;

@@ -24,6 +24,7 @@ struct output {
 	int format;
 	int fd;
 	char day[11];                     /* YYYY-MM-DD of the open file */
+	char closed[11];                  /* the day before it was this one, or "" */
 	char path[4096];
 	struct agent_counters *ctr;
 	char *backlog;                    /* complete lines not yet written */
@@ -51,10 +52,18 @@ void output_child_exited(struct output *out, pid_t pid, int status);
 /* Flushes what it can and releases everything. */
 void output_close(struct output *out);
 
-/* Deletes this prefix/suffix's files dated today - retention_days or earlier (retention 0: none),
- * and gzips every other closed day's .log to .log.gz. today is YYYY-MM-DD (local). Runs in the
- * calling process; output.c runs it in a child. Returns the number of failures. */
+/* Gives fd (a log file or directory corewatch created) mode and the log group: adm when it exists,
+ * else its group stays. what names it in a warning; a failed chown is reported once per process.
+ * Returns 0, or -1 when either could not be set. */
+int output_set_perms(int fd, mode_t mode, const char *what);
+
+/* Deletes this prefix/suffix's files dated today - retention_days or earlier (retention 0: none)
+ * and last modified at least retention_days - 1 days before now, except the day just closed
+ * (closed, may be NULL or ""), which a clock jumping forward would otherwise make look old; gzips
+ * every other day's .log but today's to .log.gz (appended to one already there, with the .log's
+ * mtime). today and closed are YYYY-MM-DD (local). Runs in the calling process; output.c runs it
+ * in a child. Returns the number of failures. */
 int logdir_maintain(const char *dir, const char *prefix, const char *suffix, uint64_t retention_days,
-		    const char *today);
+		    const char *today, const char *closed, time_t now);
 
 #endif

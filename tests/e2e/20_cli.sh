@@ -35,6 +35,13 @@ else
 	fail "cli/check-config-prints-effective-config" "$out"
 fi
 expect_2 check-config-bad "$T/unknown.conf:2" --check-config -c "$T/unknown.conf"
+# Two bad lines: the first one is named, by its own line number, whichever comes first.
+printf 'interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n' >"$T/two1.conf"
+printf 'interval = 1s\nintreval = 2s\nthis line is bad\n' >"$T/two2.conf"
+printf '# x\n\nformat = xml\nintreval = 2s\nbad\n' >"$T/two3.conf"
+expect_2 check-config-syntax-before-key "$T/two1.conf:3: not a 'key = value' line" --check-config -c "$T/two1.conf"
+expect_2 check-config-key-before-syntax "$T/two2.conf:2: unknown key 'intreval'" --check-config -c "$T/two2.conf"
+expect_2 check-config-value-before-key "$T/two3.conf:3: format: 'xml'" --check-config -c "$T/two3.conf"
 
 "$COREWATCH" --help >"$T/help" 2>&1 && grep -q -- "--retention-days N" "$T/help" &&
 	pass "cli/help" || fail "cli/help" "$(head -3 "$T/help")"
@@ -47,3 +54,33 @@ while read -r rule; do
 done < <(sed -n 's/^; alert = //p' configs/corewatch.conf)
 [ -z "$bad" ] && [ "$(grep -c '^; alert = ' configs/corewatch.conf)" -ge 3 ] && pass "cli/shipped-config-example-rules-parse" ||
 	fail "cli/shipped-config-example-rules-parse" "$bad"
+
+# journald: when JOURNAL_STREAM names stderr (its st_dev:st_ino, systemd.exec(5)), every line carries
+# its sd-daemon(3) priority, so `journalctl -p warning` sees warnings and errors; otherwise no prefix.
+mkdir -p "$T/noproc" # an empty --proc-root: each collector warns it is left out
+journal_run() { # journal_run ERRFILE JOURNAL_STREAM: a warning + debug run, then an error run
+	JOURNAL_STREAM=$2 "${CW[@]}" --no-bpf -v -n 1 -i 100ms --proc-root "$T/noproc" >/dev/null 2>>"$1"
+	JOURNAL_STREAM=$2 "${CW[@]}" --interval abc >/dev/null 2>>"$1"
+}
+: >"$T/journal.err"
+journal_run "$T/journal.err" "$(stat -c '%d:%i' "$T/journal.err")"
+j="$T/journal.err"
+if grep -q '^<4>corewatch: warning: collector cpu: ' "$j" && grep -q "^<3>corewatch: error: --interval: 'abc'" "$j" &&
+	grep -q '^<7>corewatch: debug: ' "$j" &&
+	! grep -vE '^(<3>corewatch: error|<4>corewatch: warning|<6>corewatch: info|<7>corewatch: debug): ' "$j"; then
+	pass "cli/journal-stream-priority-prefixes"
+else
+	fail "cli/journal-stream-priority-prefixes" "$(head -c 300 "$j" | tr '\n' ' ')"
+fi
+: >"$T/plain.err"
+ino=$(stat -c '%i' "$T/plain.err")
+for js in "$(stat -c '%d' "$T/plain.err"):$((ino + 1))" "$(stat -c '%d:%i' "$T/journal.err")" \
+	"$(stat -c '%d:%i' "$T/plain.err")x" ""; do
+	journal_run "$T/plain.err" "$js"
+done
+if [ "$(grep -c '^corewatch: warning: collector cpu: ' "$T/plain.err")" -eq 4 ] &&
+	[ "$(grep -c "^corewatch: error: --interval: 'abc'" "$T/plain.err")" -eq 4 ] && ! grep -q '^<' "$T/plain.err"; then
+	pass "cli/journal-stream-mismatch-no-prefix"
+else
+	fail "cli/journal-stream-mismatch-no-prefix" "$(head -c 300 "$T/plain.err" | tr '\n' ' ')"
+fi

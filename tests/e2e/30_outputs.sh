@@ -10,6 +10,47 @@ f="$T/logs/corewatch-$today.log"
 [ -f "$T/logs/host1-$today-metrics.log" ] && pass "outputs/log-prefix-suffix" ||
 	fail "outputs/log-prefix-suffix" "$(ls "$T/logs" | tr '\n' ' ')"
 
+# Debian's /var/log convention, whatever the umask: files 0640 and a directory corewatch creates 0750
+# (and set-group-ID: later files get its group without CAP_CHOWN), group adm (the shippers' group)
+# when it exists; a closed day's .gz the same as the live file.
+grp=$(getent group adm >/dev/null && echo adm || id -gn)
+yday=$(date -d yesterday +%F)
+mkdir -p "$T/perm"
+printf '{"old":1}\n' >"$T/perm/corewatch-$yday.log" # a closed day, made by someone else
+chmod 0600 "$T/perm/corewatch-$yday.log"
+(umask 077 && "${CW[@]}" --no-bpf -n 1 -i 100ms --log-dir "$T/perm/new" 2>>"$T/err" &&
+	umask 000 && "${CW[@]}" --no-bpf -n 1 -i 100ms --log-dir "$T/perm" 2>>"$T/err")
+[ "$(stat -c '%a %U:%G' "$T/perm/new")" = "2750 root:$grp" ] && pass "outputs/created-log-dir-2750-$grp" ||
+	fail "outputs/created-log-dir-2750-$grp" "$(stat -c '%a %U:%G' "$T/perm/new")"
+[ "$(stat -c '%a %U:%G' "$T/perm/new/corewatch-$today.log")" = "640 root:$grp" ] &&
+	[ "$(stat -c '%a %U:%G' "$T/perm/corewatch-$today.log")" = "640 root:$grp" ] &&
+	pass "outputs/log-file-0640-$grp" ||
+	fail "outputs/log-file-0640-$grp" "$(stat -c '%n %a %U:%G' "$T/perm/new/corewatch-$today.log" "$T/perm/corewatch-$today.log" | tr '\n' ' ')"
+[ "$(stat -c '%a' "$T/perm")" = 755 ] && pass "outputs/existing-log-dir-left-alone" ||
+	fail "outputs/existing-log-dir-left-alone" "$(stat -c '%a %U:%G' "$T/perm")"
+# the compression child is asynchronous
+for ((i = 0; i < 50; i++)); do [ -f "$T/perm/corewatch-$yday.log.gz" ] && break; sleep 0.1; done
+if [ "$(stat -c '%a %U:%G' "$T/perm/corewatch-$yday.log.gz" 2>&1)" = "640 root:$grp" ] &&
+	[ "$(zcat "$T/perm/corewatch-$yday.log.gz")" = '{"old":1}' ] && [ ! -e "$T/perm/corewatch-$yday.log" ]; then
+	pass "outputs/closed-day-gz-0640-$grp"
+else
+	fail "outputs/closed-day-gz-0640-$grp" "$(ls -l "$T/perm" | tr '\n' ' ')"
+fi
+# A file made after the capabilities are dropped (here: the live file removed under it; in real
+# life: each new day) still gets the group.
+if need_root "outputs/log-file-group-after-drop"; then
+	"${CW[@]}" -i 100ms --log-dir "$T/perm2" 2>"$T/perm2.err" &
+	pid=$!
+	wait_lines "$T/perm2/corewatch-$today.log" 3 10
+	rm -f "$T/perm2/corewatch-$today.log"
+	wait_lines "$T/perm2/corewatch-$today.log" 1 5
+	kill -TERM $pid
+	wait $pid
+	[ "$(stat -c '%a %U:%G' "$T/perm2/corewatch-$today.log")" = "640 root:$grp" ] && ! grep -q "group adm" "$T/perm2.err" &&
+		pass "outputs/log-file-group-after-drop" ||
+		fail "outputs/log-file-group-after-drop" "$(stat -c '%a %U:%G' "$T/perm2/corewatch-$today.log") $(head -c 300 "$T/perm2.err")"
+fi
+
 "${CW[@]}" --no-bpf -n 2 -i 100ms --format stamped >"$T/stamped" 2>>"$T/err"
 if [ "$(grep -cE '^[0-9]+ - \{' "$T/stamped")" -eq 3 ] && $PY "$VALIDATE" "$SCHEMA" "$T/stamped" >/dev/null; then
 	pass "outputs/format-stamped"

@@ -67,3 +67,86 @@ then
 else
 	fail "faults/log-dir-removed-and-restored" "rc=$rc $(tr '\n' ' ' <"$T/vanish.err" | head -c 300)"
 fi
+
+# The wall clock jumps 30 days forward, then steps back, then on a day (libfaketime, its offset
+# re-read from a file while corewatch runs; NO_FAKE_STAT keeps file times real, as in a real jump).
+# Retention must keep the day just closed, every record must land in the file of its own date, and
+# a day's .gz gains the lines of its second visit instead of losing its first.
+FAKELIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+if [ -z "$FAKELIB" ]; then
+	skip_or_fail "faults/clock-jumps" "no libfaketime (apt-get install faketime)"
+else
+	c="$T/clock"
+	mkdir -p "$c/logs"
+	d0=$(date +%F)
+	# Days before today, written on their day (mtime matches the name).
+	for k in 1 2 3; do
+		dk=$(date -d "$d0 -$k days" +%F)
+		printf '{"before":%d}\n' $k >"$c/logs/corewatch-$dk.log"
+		touch -d "$dk 12:00" "$c/logs/corewatch-$dk.log"
+	done
+	echo "+0d" >"$c/offset"
+	# (under SANITIZE=1 ASan must not insist on being the first library: libfaketime is)
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE="$c/offset" FAKETIME_NO_CACHE=1 NO_FAKE_STAT=1 \
+		"${CW[@]}" --no-bpf -i 100ms --log-dir "$c/logs" 2>"$c/err" &
+	pid=$!
+	d30=$(date -d "$d0 +30 days" +%F)
+	d1=$(date -d "$d0 +1 day" +%F)
+	gz_has() { [ -f "$1" ] && [ "$(zcat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; }
+	wait_lines "$c/logs/corewatch-$d0.log" 5 10
+	echo "+30d" >"$c/offset" # forward: today's file is the day just closed
+	wait_lines "$c/logs/corewatch-$d30.log" 5 10
+	for ((i = 0; i < 50; i++)); do gz_has "$c/logs/corewatch-$d0.log.gz" 5 && break; sleep 0.1; done
+	ls "$c/logs" >"$c/after-forward"
+	echo "+0d" >"$c/offset" # back: records go to today's file again, not to the future one
+	for ((i = 0; i < 100; i++)); do [ -f "$c/logs/corewatch-$d0.log" ] && break; sleep 0.1; done
+	wait_lines "$c/logs/corewatch-$d0.log" 5 10
+	for ((i = 0; i < 50; i++)); do gz_has "$c/logs/corewatch-$d30.log.gz" 5 && break; sleep 0.1; done
+	ls "$c/logs" >"$c/after-back"
+	echo "+1d" >"$c/offset" # tomorrow: today closes a second time, into the same .gz
+	wait_lines "$c/logs/corewatch-$d1.log" 5 10
+	for ((i = 0; i < 50; i++)); do [ ! -f "$c/logs/corewatch-$d0.log" ] && break; sleep 0.1; done
+	sleep 0.3
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	pycheck faults/clock-jumps "$c" <<PYEOF
+import gzip, json, os, sys, time
+c = sys.argv[1]
+logs = c + "/logs"
+def check(name, ok, why=""):
+    print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
+def lines(name):
+    p = os.path.join(logs, name)
+    data = gzip.open(p, "rt").read() if name.endswith(".gz") else open(p).read()
+    return [json.loads(l) for l in data.splitlines()]
+fwd = open(c + "/after-forward").read().split()
+back = open(c + "/after-back").read().split()
+final = sorted(os.listdir(logs))
+d0, d30, d1 = "$d0", "$d30", "$d1"
+check("faults/clock-forward-keeps-day-just-closed", f"corewatch-{d0}.log.gz" in fwd and f"corewatch-{d30}.log" in fwd, fwd)
+# the days before were written on their day: 31+ days old by the new clock, by name and by mtime
+check("faults/clock-forward-deletes-really-old-days", not any("before" in f or f.startswith("corewatch-") and f[10:20] < d0 for f in fwd), fwd)
+check("faults/clock-back-writes-current-day", f"corewatch-{d0}.log" in back and f"corewatch-{d30}.log.gz" in back
+      and f"corewatch-{d30}.log" not in back, back)
+check("faults/clock-jumps-exit-0", $rc == 0, "rc=$rc")
+# Every record is in the file of its own local date; nothing is lost; the day visited twice has both visits.
+bad, total, visits = [], 0, {}
+for f in final:
+    day = f[len("corewatch-"):len("corewatch-") + 10]
+    for r in lines(f):
+        if "timestamp" not in r:
+            continue
+        total += 1
+        rd = time.strftime("%Y-%m-%d", time.localtime(r["timestamp"]))
+        if rd != day:
+            bad.append((f, rd))
+check("faults/clock-jumps-records-in-own-day-file", not bad and total >= 20, (bad[:5], total, final))
+ts = [r["timestamp"] for r in lines(f"corewatch-{d0}.log.gz") if "timestamp" in r]
+inv = [r for r in lines(f"corewatch-{d0}.log.gz") if r.get("type") == "inventory"]
+# first visit: the inventory and 5+ records; second visit (after the step back): 5+ more
+check("faults/clock-back-day-gz-keeps-both-visits", len(inv) == 1 and len(ts) >= 10, (len(inv), len(ts)))
+check("faults/clock-jumps-final-files", final == sorted([f"corewatch-{d0}.log.gz", f"corewatch-{d1}.log", f"corewatch-{d30}.log.gz"]), final)
+PYEOF
+fi

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,6 +161,45 @@ static void test_file_errors(void **st)
 	conf = write_conf("interval = 1s\nthis line has no equals sign\n");
 	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
 	expect_error(args, want);
+
+	/* Two errors: the first in the file is reported, with its own line, whichever kind each is. */
+	conf = write_conf("interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n");
+	snprintf(want, sizeof(want), "%s:3: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\nintreval = 2s\n\nthis line is bad\n");
+	snprintf(want, sizeof(want), "%s:2: unknown key 'intreval'", conf);
+	expect_error(args, want);
+
+	conf = write_conf("# a\nbad one\nbad two\n; c\nintreval = 2s\ninterval = x\n");
+	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	conf = write_conf("count = -3\nintreval = 2s\nbad\n");
+	snprintf(want, sizeof(want), "%s:1: count: '-3' is not a whole number", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\n[other]\nformat = json\nbad\n");
+	snprintf(want, sizeof(want), "%s:3: unknown section [other]", conf);
+	expect_error(args, want);
+
+	conf = write_conf("interval = 1s\nbad\n[corewatch]\nformat = xml\n");
+	snprintf(want, sizeof(want), "%s:2: not a 'key = value' line", conf);
+	expect_error(args, want);
+
+	/* A line too long for inih is an error of its own line, not a misnumbering of the next ones. */
+	{
+		char text[512];
+
+		snprintf(text, sizeof(text), "interval = 1s\n#%0199d\nintreval = 2s\n", 0);
+		conf = write_conf(text);
+		snprintf(want, sizeof(want), "%s:2: line longer than 199 characters", conf);
+		expect_error(args, want);
+		snprintf(text, sizeof(text), "interval = 1s\n#%0198d\nintreval = 2s\n", 0);
+		conf = write_conf(text); /* 199 characters: fits */
+		snprintf(want, sizeof(want), "%s:3: unknown key 'intreval'", conf);
+		expect_error(args, want);
+	}
 
 	/* command-line-only keys are not config keys */
 	conf = write_conf("check-config = true\n");
@@ -332,23 +372,60 @@ static bool exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static void test_maintenance(void **st)
+/* Sets the modification time of dir/name to t. */
+static void set_mtime(const char *dir, const char *name, time_t t)
 {
-	char dir[128], path[256], buf[256];
+	char path[256];
+	struct timespec ts[2] = { { .tv_sec = t }, { .tv_sec = t } };
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A file dated day, written at noon that day. */
+static void touch_dated(const char *dir, const char *name, int mon, int day, const char *text)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = mon - 1, .tm_mday = day, .tm_hour = 12,
+			 .tm_isdst = -1 };
+
+	touch(dir, name, text);
+	set_mtime(dir, name, mktime(&tm));
+}
+
+static void gz_equal(const char *dir, const char *name, const char *want)
+{
+	char path[256], buf[256];
 	gzFile gz;
 	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	gz = gzopen(path, "rb");
+	assert_non_null(gz);
+	n = gzread(gz, buf, sizeof(buf) - 1);
+	gzclose(gz);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, want);
+}
+
+static void test_maintenance(void **st)
+{
+	char dir[128];
+	time_t now = (time_t)(noon_ms(22) / 1000);
 
 	(void)st;
 	snprintf(dir, sizeof(dir), "%s/maint", tmpdir);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	touch(dir, "cw-2026-11-22-x.log", "today\n");
-	touch(dir, "cw-2026-11-21-x.log", "yesterday\n");
-	touch(dir, "cw-2026-11-16-x.log.gz", "");   /* 6 days ago: kept */
-	touch(dir, "cw-2026-11-15-x.log", "old\n"); /* 7 days ago: deleted */
-	touch(dir, "cw-2026-10-01-x.log.gz", "");
-	touch(dir, "other-2026-10-01-x.log", "not ours\n");
-	touch(dir, "cw-2026-10-01-y.log", "other suffix\n");
-	assert_int_equal(logdir_maintain(dir, "cw-", "-x", 7, "2026-11-22"), 0);
+	touch_dated(dir, "cw-2026-11-22-x.log", 11, 22, "today\n");
+	touch_dated(dir, "cw-2026-11-21-x.log", 11, 21, "yesterday\n");
+	touch_dated(dir, "cw-2026-11-16-x.log.gz", 11, 16, "");   /* 6 days ago: kept */
+	touch_dated(dir, "cw-2026-11-15-x.log", 11, 15, "old\n"); /* 7 days ago: deleted */
+	touch_dated(dir, "cw-2026-10-01-x.log.gz", 10, 1, "");
+	touch_dated(dir, "other-2026-10-01-x.log", 10, 1, "not ours\n");
+	touch_dated(dir, "cw-2026-10-01-y.log", 10, 1, "other suffix\n");
+	touch(dir, "cw-2026-10-02-x.log", "written an hour ago\n"); /* old name, fresh: kept */
+	set_mtime(dir, "cw-2026-10-02-x.log", now - 3600);
+	assert_int_equal(logdir_maintain(dir, "cw-", "-x", 7, "2026-11-22", "2026-11-21", now), 0);
 	assert_true(exists(dir, "cw-2026-11-22-x.log"));
 	assert_false(exists(dir, "cw-2026-11-21-x.log"));
 	assert_true(exists(dir, "cw-2026-11-21-x.log.gz"));
@@ -358,14 +435,41 @@ static void test_maintenance(void **st)
 	assert_false(exists(dir, "cw-2026-10-01-x.log.gz"));
 	assert_true(exists(dir, "other-2026-10-01-x.log"));
 	assert_true(exists(dir, "cw-2026-10-01-y.log"));
-	snprintf(path, sizeof(path), "%s/cw-2026-11-21-x.log.gz", dir);
-	gz = gzopen(path, "rb");
-	assert_non_null(gz);
-	n = gzread(gz, buf, sizeof(buf) - 1);
-	gzclose(gz);
-	assert_int_equal(n, 10);
-	buf[n] = '\0';
-	assert_string_equal(buf, "yesterday\n");
+	assert_false(exists(dir, "cw-2026-10-02-x.log"));
+	gz_equal(dir, "cw-2026-10-02-x.log.gz", "written an hour ago\n");
+	gz_equal(dir, "cw-2026-11-21-x.log.gz", "yesterday\n");
+}
+
+/* The clock jumps 30 days forward: the day just closed is not old, only closed; older days are. */
+static void test_maintenance_clock_jump(void **st)
+{
+	char dir[128];
+	struct stat sb;
+	time_t jumped = (time_t)(noon_ms(22) / 1000) + 30 * 86400;
+
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/jump", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	touch_dated(dir, "cw-2026-11-22-x.log", 11, 22, "closed\n");
+	touch_dated(dir, "cw-2026-11-21-x.log.gz", 11, 21, "");
+	assert_int_equal(logdir_maintain(dir, "cw-", "-x", 7, "2026-12-22", "2026-11-22", jumped), 0);
+	assert_false(exists(dir, "cw-2026-11-22-x.log"));
+	gz_equal(dir, "cw-2026-11-22-x.log.gz", "closed\n");
+	assert_false(exists(dir, "cw-2026-11-21-x.log.gz")); /* 31 days old by name and by mtime */
+	/* the .gz keeps the day's mtime, so it ages from the day's last write, not from compression */
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/cw-2026-11-22-x.log.gz", dir);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mtime, noon_ms(22) / 1000);
+	}
+	/* Back in that day after the jump (clock stepped back): its new lines join the .gz, never
+	 * replace it, when it closes again. */
+	touch_dated(dir, "cw-2026-11-22-x.log", 11, 22, "again\n");
+	assert_int_equal(logdir_maintain(dir, "cw-", "-x", 7, "2026-11-23", "2026-11-22",
+					 jumped - 29 * 86400), 0);
+	gz_equal(dir, "cw-2026-11-22-x.log.gz", "closed\nagain\n");
 }
 
 int main(void)
@@ -375,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_flag_errors),    cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_alert_rules), cmocka_unit_test(test_restart_needed), cmocka_unit_test(test_output_stamped_and_day_switch),
 		cmocka_unit_test(test_output_backlog), cmocka_unit_test(test_maintenance),
+		cmocka_unit_test(test_maintenance_clock_jump),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
