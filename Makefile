@@ -50,9 +50,9 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-# include/ is -iquote: its sched.h must not shadow the C library's <sched.h>.
+# include/corewatch/ holds the structs the eBPF programs and the agent share ("corewatch/sched.h").
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
-	-Iuser -iquote include -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+	-Iuser -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 DEPFLAGS = -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 
@@ -61,6 +61,9 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/pp
 	-e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 CLANG ?= clang
+# DWARF is for debuggers; the programs need only their BTF, which -g keeps (about 10x smaller objects
+# and agent text).
+LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	-Wall -Werror -Wno-unused-function
@@ -95,6 +98,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(call say,BPF,$<)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call say,SKEL,$@)

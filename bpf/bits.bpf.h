@@ -2,7 +2,7 @@
 #ifndef COREWATCH_BITS_BPF_H
 #define COREWATCH_BITS_BPF_H
 
-#include "hist.h"
+#include "corewatch/hist.h"
 
 _Static_assert((HIST_SLOTS & (HIST_SLOTS - 1)) == 0, "HIST_SLOTS must be a power of two");
 

@@ -11,8 +11,9 @@
 #include <bpf/bpf_core_read.h>
 
 #include "bits.bpf.h"
+#include "maps.bpf.h"
 #include "compat.bpf.h"
-#include "sched.h"
+#include "corewatch/sched.h"
 
 #define TASK_RUNNING 0
 
@@ -217,7 +218,7 @@ static __always_inline int on_exit(struct task_struct *t)
 {
 	struct sched_pcpu *s = stats();
 	char comm[TASK_COMM_LEN] = {}; /* zeroed: the bytes after the NUL are part of the map key */
-	__u64 one = 1, *cnt;
+	__u64 zero = 0, *cnt;
 	__u32 tid = BPF_CORE_READ(t, pid);
 
 	/* A thread that exits while stamped (woken, never run again) must not leave its stamp to the
@@ -231,11 +232,9 @@ static __always_inline int on_exit(struct task_struct *t)
 		return 0;
 	s->short_lived++;
 	BPF_CORE_READ_STR_INTO(&comm, t, comm);
-	cnt = bpf_map_lookup_elem(&short_comms, &comm);
+	cnt = map_lookup_or_init(&short_comms, &comm, &zero);
 	if (cnt)
 		__sync_fetch_and_add(cnt, 1);
-	else if (bpf_map_update_elem(&short_comms, &comm, &one, BPF_NOEXIST) && (cnt = bpf_map_lookup_elem(&short_comms, &comm)))
-		__sync_fetch_and_add(cnt, 1); /* lost a race with another CPU adding it */
 	return 0;
 }
 

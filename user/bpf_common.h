@@ -14,7 +14,7 @@
 #include <cJSON.h>
 
 #include "collector.h"
-#include "hist.h"
+#include "corewatch/hist.h"
 
 /* Returns NULL when eBPF collectors can load here, else the reason (static string). The first call
  * that finds a reason logs it once as a warning. */

@@ -1,4 +1,4 @@
-/* col_block.c - the block I/O section ("block") from bpf/blockio.bpf.c: per device and operation,
+/* col_block.c - the block I/O section ("block") from bpf/block.bpf.c: per device and operation,
  * ops, bytes, service-time and queue-time histograms for the interval. */
 #include <errno.h>
 #include <limits.h>
@@ -10,8 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "blockio.h"
-#include "blockio.skel.h"
+#include "corewatch/block.h"
+#include "block.skel.h"
 #include "bpf_common.h"
 #include "collector.h"
 #include "log.h"
@@ -30,7 +30,7 @@ struct bio_entry {
 
 struct block_state {
 	const struct collector_env *env;
-	struct blockio_bpf *skel;
+	struct block_bpf *skel;
 	struct bpf_hook hooks[3];
 	int ncpu;
 	struct bio_entry *v;
@@ -49,7 +49,7 @@ static void block_free(void *state)
 	if (!s)
 		return;
 	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
-	blockio_bpf__destroy(s->skel);
+	block_bpf__destroy(s->skel);
 	free(s->v);
 	free(s->buf);
 	free(s->zero_max);
@@ -59,11 +59,11 @@ static void block_free(void *state)
 /* Opens the program and describes its hooks for one load attempt. */
 static int block_open(struct block_state *s)
 {
-	struct blockio_bpf *k;
+	struct block_bpf *k;
 	int nparams = 1;
 
-	blockio_bpf__destroy(s->skel);
-	s->skel = k = blockio_bpf__open_opts(bpf_open_opts());
+	block_bpf__destroy(s->skel);
+	s->skel = k = block_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return -errno;
 	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */

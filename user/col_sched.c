@@ -16,7 +16,7 @@
 #include "bpf_common.h"
 #include "collector.h"
 #include "log.h"
-#include "sched.h"
+#include "corewatch/sched.h"
 #include "sched.skel.h"
 #include "util.h"
 

@@ -1,4 +1,4 @@
-/* col_tcp.c - the TCP section ("tcp") from bpf/net.bpf.c: connection lifecycle rates and durations,
+/* col_tcp.c - the TCP section ("tcp") from bpf/tcp.bpf.c: connection lifecycle rates and durations,
  * retransmits with the peers that cause them, resets, and per-process send/receive bytes. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include "bpf_common.h"
 #include "collector.h"
 #include "log.h"
-#include "net.h"
-#include "net.skel.h"
+#include "corewatch/tcp.h"
+#include "tcp.skel.h"
 #include "util.h"
 
 #define NFIELDS (sizeof(struct net_pcpu) / sizeof(__u64))
@@ -20,7 +20,7 @@
 
 struct tcp_state {
 	const struct collector_env *env;
-	struct net_bpf *skel;
+	struct tcp_bpf *skel;
 	struct bpf_hook hooks[6];
 	__u64 *buf;                 /* ncpu x NFIELDS */
 	__u64 sum[2][NFIELDS];
@@ -42,7 +42,7 @@ static void tcp_free(void *state)
 	if (!s)
 		return;
 	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
-	net_bpf__destroy(s->skel);
+	tcp_bpf__destroy(s->skel);
 	free(s->buf);
 	free(s);
 }
@@ -50,10 +50,10 @@ static void tcp_free(void *state)
 /* Opens the program and describes its hooks for one load attempt. */
 static int tcp_open(struct tcp_state *s)
 {
-	struct net_bpf *k;
+	struct tcp_bpf *k;
 
-	net_bpf__destroy(s->skel);
-	s->skel = k = net_bpf__open_opts(bpf_open_opts());
+	tcp_bpf__destroy(s->skel);
+	s->skel = k = tcp_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return -errno;
 	struct bpf_hook hooks[] = {

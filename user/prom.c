@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-#include "hist.h"
+#include "corewatch/hist.h"
 #include "schema.h"
 #include "util.h"
 #include "version.h"

@@ -101,7 +101,7 @@ PYEOF
 run_workload "$T/raw.out" COREWATCH_BPF_FORCE_RAW_TP=1
 pycheck bpf/raw-tp "$T/raw.out" <<'PYEOF'
 import json, sys
-mets = [json.loads(l) for l in open(sys.argv[1])][1:]
+mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
 kinds = set(mets[-1]["bpf"]["programs"]["sched"]["hooks"].values())
 busy = [m for m in mets if m["cpu"]["context_switches_per_s"] > 5000]
 ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s"] - m["cpu"]["context_switches_per_s"]) / m["cpu"]["context_switches_per_s"] <= 0.01 for m in busy)
@@ -131,7 +131,7 @@ PYEOF
 run_workload "$T/plain.out" COREWATCH_BPF_FORCE_TRACEPOINT=1
 pycheck bpf/plain-tracepoint "$T/plain.out" <<'PYEOF'
 import json, sys
-mets = [json.loads(l) for l in open(sys.argv[1])][1:]
+mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
 kinds = set(mets[-1]["bpf"]["programs"]["block"]["hooks"].values())
 pairs = [(sum(b["ops_per_s"] for b in m["block"]["devices"] if b["device"] == d["device"] and b["op"] in ("read", "write")),
           d["reads_per_s"] + d["writes_per_s"]) for m in mets for d in m["disks"] if d["reads_per_s"] + d["writes_per_s"] > 200]

@@ -2,7 +2,7 @@
 #ifndef COREWATCH_SCHED_H
 #define COREWATCH_SCHED_H
 
-#include "hist.h"
+#include "corewatch/hist.h"
 
 #define TASK_COMM_LEN 16
 #define SHORT_LIVED_COMMS 1024 /* distinct comms of short-lived processes tracked per interval */

@@ -1,8 +1,8 @@
-/* net.h - shared between bpf/net.bpf.c and the agent: fixed-width structs and constants only. */
-#ifndef COREWATCH_NET_H
-#define COREWATCH_NET_H
+/* tcp.h - shared between bpf/tcp.bpf.c and the agent: fixed-width structs and constants only. */
+#ifndef COREWATCH_TCP_H
+#define COREWATCH_TCP_H
 
-#include "hist.h"
+#include "corewatch/hist.h"
 
 #define NET_SOCKS_MAX 65536 /* established connections whose start time is kept */
 #define NET_PEERS_MAX 4096  /* remote endpoints with retransmits, per interval */

@@ -10,8 +10,9 @@
 #include <bpf/bpf_endian.h>
 
 #include "bits.bpf.h"
+#include "maps.bpf.h"
 #include "compat.bpf.h"
-#include "net.h"
+#include "corewatch/tcp.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -91,7 +92,7 @@ static __always_inline int on_retransmit(const struct sock *sk)
 {
 	struct net_pcpu *s = stats();
 	struct peer_key k = {};
-	__u64 one = 1, *cnt;
+	__u64 zero = 0, *cnt;
 
 	if (!s)
 		return 0;
@@ -105,14 +106,9 @@ static __always_inline int on_retransmit(const struct sock *sk)
 		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_daddr);
 	else if (k.family == AF_INET6)
 		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	cnt = bpf_map_lookup_elem(&peers, &k);
-	if (cnt) {
+	cnt = map_lookup_or_init(&peers, &k, &zero);
+	if (cnt)
 		__sync_fetch_and_add(cnt, 1);
-	} else if (bpf_map_update_elem(&peers, &k, &one, BPF_NOEXIST)) {
-		cnt = bpf_map_lookup_elem(&peers, &k);
-		if (cnt)
-			__sync_fetch_and_add(cnt, 1);
-	}
 	return 0;
 }
 
@@ -140,8 +136,7 @@ static __always_inline int on_length(const struct sock *sk, int ret, bool tx)
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p) {
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
-		bpf_map_update_elem(&procs, &tgid, &fresh, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&procs, &tgid);
+		p = map_lookup_or_init(&procs, &tgid, &fresh);
 		if (!p)
 			return 0;
 	}

@@ -1,8 +1,8 @@
-/* blockio.h - shared between bpf/blockio.bpf.c and the agent: fixed-width structs and constants. */
-#ifndef COREWATCH_BLOCKIO_H
-#define COREWATCH_BLOCKIO_H
+/* block.h - shared between bpf/block.bpf.c and the agent: fixed-width structs and constants. */
+#ifndef COREWATCH_BLOCK_H
+#define COREWATCH_BLOCK_H
 
-#include "hist.h"
+#include "corewatch/hist.h"
 
 #define BIO_INFLIGHT_MAX 16384 /* requests tracked between insert/issue and completion */
 #define BIO_KEYS_MAX 1024      /* (device, op) pairs */

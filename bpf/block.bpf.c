@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* blockio.bpf.c - block I/O per device and operation: service time (issue -> complete), queue time
+/* block.bpf.c - block I/O per device and operation: service time (issue -> complete), queue time
  * (insert -> issue), ops and bytes, aggregated per CPU in the kernel. Requests are keyed by their
  * struct request pointer with tp_btf and raw_tp; plain tracepoints carry no pointer, so there they are
  * keyed by (device, first sector). The agent picks one variant per hook.
@@ -10,7 +10,8 @@
 #include <bpf/bpf_core_read.h>
 
 #include "bits.bpf.h"
-#include "blockio.h"
+#include "maps.bpf.h"
+#include "corewatch/block.h"
 #include "compat.bpf.h"
 
 #define REQ_OP_BITS 8
@@ -46,8 +47,9 @@ struct {
 	__type(value, struct bio_pcpu);
 } pcpu SEC(".maps");
 
-/* A zeroed value to create per-CPU entries from (too large for the BPF stack). */
+/* Zeroed values to create per-CPU entries from (bio_val is too large for the BPF stack). */
 const struct bio_val zero_val = {};
+const struct bio_max zero_max = {};
 
 static __always_inline struct bio_pcpu *stats(void)
 {
@@ -166,28 +168,17 @@ static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 o
 
 	k.dev = dev;
 	k.op = op;
-	v = bpf_map_lookup_elem(&by_dev, &k);
+	v = map_lookup_or_init(&by_dev, &k, &zero_val);
 	if (!v) {
-		/* may fail because another CPU just added it: the lookup settles it */
-		bpf_map_update_elem(&by_dev, &k, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&by_dev, &k);
-		if (!v) {
-			s->map_full++;
-			return 0;
-		}
+		s->map_full++;
+		return 0;
 	}
 	v->ops++;
 	v->bytes += nr_bytes;
 	hist_add(&v->latency, lat_us);
 	if (queued)
 		hist_add(&v->queue, queue_us);
-	m = bpf_map_lookup_elem(&maxima, &k);
-	if (!m) {
-		struct bio_max zero = {};
-
-		bpf_map_update_elem(&maxima, &k, &zero, BPF_NOEXIST);
-		m = bpf_map_lookup_elem(&maxima, &k);
-	}
+	m = map_lookup_or_init(&maxima, &k, &zero_max);
 	if (m) {
 		if (lat_us > m->latency_us)
 			m->latency_us = lat_us;
