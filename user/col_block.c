@@ -11,9 +11,10 @@
 #include <bpf/libbpf.h>
 
 #include "corewatch/block.h"
-#include "block.skel.h"
-#include "bpf_common.h"
+#include "block.skel.h" /* after the structs it names */
+#include "bpf_load.h"
 #include "collector.h"
+#include "histogram.h"
 #include "log.h"
 #include "util.h"
 
@@ -29,9 +30,8 @@ struct bio_entry {
 };
 
 struct block_state {
-	const struct collector_env *env;
+	struct bpf_base base;
 	struct block_bpf *skel;
-	struct bpf_hook hooks[3];
 	int ncpu;
 	struct bio_entry *v;
 	size_t n, cap;
@@ -48,7 +48,7 @@ static void block_free(void *state)
 
 	if (!s)
 		return;
-	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_base_stop(&s->base);
 	block_bpf__destroy(s->skel);
 	free(s->v);
 	free(s->buf);
@@ -56,16 +56,17 @@ static void block_free(void *state)
 	free(s);
 }
 
-/* Opens the program and describes its hooks for one load attempt. */
-static int block_open(struct block_state *s)
+/* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
+static struct bpf_object *block_open(struct bpf_base *b)
 {
+	struct block_state *s = (struct block_state *)b;
 	struct block_bpf *k;
 	int nparams = 1;
 
 	block_bpf__destroy(s->skel);
 	s->skel = k = block_bpf__open_opts(bpf_open_opts());
 	if (!k)
-		return -errno;
+		return NULL;
 	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
 	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
 		k->rodata->block_rq_single_arg = nparams == 1;
@@ -78,8 +79,9 @@ static int block_open(struct block_state *s)
 		{ .tp = "block_rq_insert", .btf = k->progs.insert_btf, .raw = k->progs.insert_raw,
 		  .plain = k->progs.insert_tp, .optional = true },
 	};
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	return 0;
+	memcpy(b->hooks, hooks, sizeof(hooks));
+	b->nhooks = ARRAY_SIZE(hooks);
+	return k->obj;
 }
 
 static int block_init(const struct collector_env *env, void **state)
@@ -87,27 +89,18 @@ static int block_init(const struct collector_env *env, void **state)
 	struct block_state *s;
 	int err;
 
-	if (bpf_unavailable(env))
-		return -ENOTSUP;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->env = env;
+	if ((err = bpf_base_new(env, sizeof(*s), &status, state)) < 0)
+		return err;
+	s = *state;
 	s->ncpu = bpf_ncpus();
 	s->buf = calloc((size_t)s->ncpu, sizeof(struct bio_val));
 	s->zero_max = calloc((size_t)s->ncpu, sizeof(struct bio_max));
 	if (!s->buf || !s->zero_max)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, block_free, s);
-	do {
-		if ((err = block_open(s)) < 0)
-			return bpf_program_failed(&status, "cannot open the program", err, block_free, s);
-		err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
-	} while (err == -EAGAIN);
-	if (err) {
+	if ((err = bpf_base_load(&s->base, block_open)) < 0) {
 		block_free(s);
 		return err;
 	}
-	*state = s;
 	return 0;
 }
 
@@ -119,7 +112,7 @@ static void device_name(const struct block_state *s, __u32 dev, char *out, size_
 
 	snprintf(rel, sizeof(rel), "dev/block/%u:%u", dev >> 20, dev & 0xfffff);
 	snprintf(out, len, "%u:%u", dev >> 20, dev & 0xfffff);
-	if (!path_join(path, sizeof(path), s->env->sys_root, rel))
+	if (!path_join(path, sizeof(path), s->base.env->sys_root, rel))
 		return;
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n > 0) {
@@ -211,10 +204,11 @@ static int block_sample(void *state)
 			full += pc[c].map_full;
 			inflight += pc[c].inflight;
 		}
-		status.events = events;
-		status.map_full = full;
+		bpf_status_counters(&status, events, 0, full);
 		s->inflight = inflight < 0 ? 0 : inflight;
 	}
+	bpf_status_map(&status, 0, "start", (uint64_t)s->inflight, BIO_INFLIGHT_MAX);
+	bpf_status_map(&status, 1, "by_dev", s->n, BIO_KEYS_MAX);
 	return 0;
 }
 
@@ -241,13 +235,6 @@ static void block_emit(void *state, cJSON *record, double dt)
 		hist_delta(&e->prev.queue, &e->cur.queue, &d);
 		hist_emit(jobj(o, "queue_us"), &d, e->max.queue_us);
 	}
-	status.nfill = 2;
-	status.fill[0].map = "start";
-	status.fill[0].used = (uint64_t)s->inflight;
-	status.fill[0].max = BIO_INFLIGHT_MAX;
-	status.fill[1].map = "by_dev";
-	status.fill[1].used = s->n;
-	status.fill[1].max = BIO_KEYS_MAX;
 }
 
 const struct collector_ops block_collector = {

@@ -13,11 +13,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf_common.h"
+#include "bpf_load.h"
 #include "collector.h"
-#include "log.h"
 #include "corewatch/sched.h"
-#include "sched.skel.h"
+#include "sched.skel.h" /* after the structs it names */
+#include "histogram.h"
+#include "log.h"
 #include "util.h"
 
 #define NFIELDS (sizeof(struct sched_pcpu) / sizeof(__u64))
@@ -36,12 +37,11 @@ struct comm_count {
 };
 
 struct sched_state {
-	const struct collector_env *env;
+	struct bpf_base base;
 	struct sched_bpf *skel;
 	struct bpf_link *iter;
 	struct ring_buffer *rb;
-	struct bpf_hook hooks[7];
-	size_t nhooks;
+	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, and their per-interval maxima */
@@ -73,7 +73,7 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 	const struct oom_event *e = data;
 	cJSON *body;
 
-	if (len < sizeof(*e) || e->type != EVENT_OOM_KILL || !s->env->emit_event)
+	if (len < sizeof(*e) || e->type != EVENT_OOM_KILL || !s->base.env->emit_event)
 		return 0;
 	body = cJSON_CreateObject();
 	jint(body, "pid", e->pid);
@@ -84,7 +84,7 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 	jint(body, "anon_rss_bytes", e->anon_rss_kb * 1024);
 	jint(body, "file_rss_bytes", e->file_rss_kb * 1024);
 	jint(body, "shmem_rss_bytes", e->shmem_rss_kb * 1024);
-	s->env->emit_event(s->env->emit_ctx, "oom_kill", body);
+	s->base.env->emit_event(s->base.env->emit_ctx, "oom_kill", body);
 	return 0;
 }
 
@@ -96,7 +96,7 @@ static void sched_free(void *state)
 		return;
 	ring_buffer__free(s->rb);
 	bpf_link__destroy(s->iter);
-	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_base_stop(&s->base);
 	sched_bpf__destroy(s->skel);
 	free(s->pcpu[0]);
 	free(s->pcpu[1]);
@@ -109,15 +109,17 @@ static void sched_free(void *state)
 	free(s);
 }
 
-/* Opens the program and describes its hooks for one load attempt. */
-static int sched_open(struct sched_state *s, bool task_storage)
+/* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
+static struct bpf_object *sched_open(struct bpf_base *b)
 {
+	struct sched_state *s = (struct sched_state *)b;
+	bool task_storage = s->task_storage;
 	struct sched_bpf *k;
 
 	sched_bpf__destroy(s->skel);
 	s->skel = k = sched_bpf__open_opts(bpf_open_opts());
 	if (!k)
-		return -errno;
+		return NULL;
 	k->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = k->progs.switch_btf, .raw = k->progs.switch_raw },
@@ -132,20 +134,20 @@ static int sched_open(struct sched_state *s, bool task_storage)
 	};
 	static const size_t stamp_hooks[] = { 0, 5, 6 };
 
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	s->nhooks = ARRAY_SIZE(hooks);
+	memcpy(b->hooks, hooks, sizeof(hooks));
+	b->nhooks = ARRAY_SIZE(hooks);
 	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && !bpf_program_refused(&status, "switch_si") &&
 		  kernel_btf_has_tracepoint("sched_switch", NULL) &&
 		  kernel_btf_has_member("sched_info", "last_queued") && kernel_btf_has_member("cfs_rq", "rq");
 	if (s->fast) {
 		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
-		s->hooks[0].btf = k->progs.switch_si;
+		b->hooks[0].btf = k->progs.switch_si;
 		bpf_program__set_autoload(k->progs.switch_btf, false);
 		bpf_program__set_autoload(k->progs.wakeup_btf, false);
 		bpf_program__set_autoload(k->progs.wakeup_raw, false);
 		bpf_program__set_autoload(k->progs.wakeup_new_btf, false);
 		bpf_program__set_autoload(k->progs.wakeup_new_raw, false);
-		s->nhooks -= 2; /* the wakeup hooks are last */
+		b->nhooks -= 2; /* the wakeup hooks are last */
 	} else {
 		bpf_program__set_autoload(k->progs.switch_si, false);
 		/* The stamps live in task storage (tp_btf) or a pid-keyed map (raw_tp): the switch and
@@ -153,27 +155,23 @@ static int sched_open(struct sched_state *s, bool task_storage)
 		if (!task_storage || bpf_program_refused(&status, "switch_btf") ||
 		    bpf_program_refused(&status, "wakeup_btf") || bpf_program_refused(&status, "wakeup_new_btf"))
 			for (size_t i = 0; i < ARRAY_SIZE(stamp_hooks); i++)
-				s->hooks[stamp_hooks[i]].btf = NULL;
+				b->hooks[stamp_hooks[i]].btf = NULL;
 	}
 	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
 	 * exist and creating it would fail the whole object. */
 	if (!task_storage)
 		bpf_map__set_autocreate(k->maps.queued_at, false);
-	return 0;
+	return k->obj;
 }
 
 static int sched_init(const struct collector_env *env, void **state)
 {
 	struct sched_state *s;
-	bool task_storage;
 	int err;
 
-	if (bpf_unavailable(env))
-		return -ENOTSUP;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->env = env;
+	if ((err = bpf_base_new(env, sizeof(*s), &status, state)) < 0)
+		return err;
+	s = *state;
 	s->ncpu = bpf_ncpus();
 	s->pcpu[0] = calloc((size_t)s->ncpu * NFIELDS, sizeof(__u64));
 	s->pcpu[1] = calloc((size_t)s->ncpu * NFIELDS, sizeof(__u64));
@@ -182,13 +180,8 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->short_comms = calloc(SHORT_LIVED_COMMS, sizeof(*s->short_comms));
 	if (!s->pcpu[0] || !s->pcpu[1] || !s->max_us || !s->zeros || !s->short_comms)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
-	task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
-	do {
-		if ((err = sched_open(s, task_storage)) < 0)
-			return bpf_program_failed(&status, "cannot open the program", err, sched_free, s);
-		err = bpf_program_start(&status, s->skel->obj, s->hooks, s->nhooks);
-	} while (err == -EAGAIN);
-	if (err) {
+	s->task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	if ((err = bpf_base_load(&s->base, sched_open)) < 0) {
 		sched_free(s);
 		return err;
 	}
@@ -198,7 +191,6 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb)
 		return bpf_program_failed(&status, "cannot map the event ring buffer", errno, sched_free, s);
-	*state = s;
 	return 0;
 }
 
@@ -312,11 +304,15 @@ static int sched_snapshot(void *state)
 	return 0;
 }
 
+static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t)cpu * NFIELDS; }
+#define FIELD(p, name) ((p)[offsetof(struct sched_pcpu, name) / sizeof(__u64)])
+
 /* The task iterator and the short-lived names; then the snapshot becomes current. */
 static int sched_sample(void *state)
 {
 	struct sched_state *s = state;
 	int next = !s->cur, err;
+	__u64 sum[NFIELDS];
 
 	err = read_tasks(s, next);
 	if (err)
@@ -324,11 +320,13 @@ static int sched_sample(void *state)
 	drain_short_comms(s);
 	s->t_mono[next] = mono_now();
 	s->cur = next;
+	percpu_sum(s->pcpu[next], s->ncpu, NFIELDS, sum);
+	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
+			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
+			    FIELD(sum, ringbuf_drops), FIELD(sum, map_full));
+	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS);
 	return 0;
 }
-
-static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t)cpu * NFIELDS; }
-#define FIELD(p, name) ((p)[offsetof(struct sched_pcpu, name) / sizeof(__u64)])
 
 struct top_entry {
 	const struct proc_cpu *p;
@@ -376,7 +374,7 @@ static void emit_top_cpu(struct sched_state *s, cJSON *o, double dt)
 		top[n++].p = &b[i];
 	}
 	qsort(top, n, sizeof(*top), cmp_top);
-	for (size_t i = 0; i < n && i < s->env->top_n; i++) {
+	for (size_t i = 0; i < n && i < s->base.env->top_n; i++) {
 		cJSON *e;
 
 		if (top[i].cpu_ns <= 0)
@@ -434,7 +432,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	jint(sl, "count", FIELD(sum, short_lived));
 	qsort(s->short_comms, s->nshort, sizeof(*s->short_comms), cmp_comm);
 	top = jarr(sl, "top_comms");
-	for (size_t i = 0; i < s->nshort && i < s->env->top_n; i++) {
+	for (size_t i = 0; i < s->nshort && i < s->base.env->top_n; i++) {
 		cJSON *e = cJSON_CreateObject();
 
 		jstr(e, "comm", s->short_comms[i].comm);
@@ -442,15 +440,6 @@ static void sched_emit(void *state, cJSON *record, double dt)
 		cJSON_AddItemToArray(top, e);
 	}
 	emit_top_cpu(s, o, dt);
-	/* status for the bpf section: cumulative */
-	status.events = FIELD(sum_b, switches) + FIELD(sum_b, wakeups) + FIELD(sum_b, forks) +
-			FIELD(sum_b, execs) + FIELD(sum_b, exits) + FIELD(sum_b, oom_kills);
-	status.ringbuf_drops = FIELD(sum_b, ringbuf_drops);
-	status.map_full = FIELD(sum_b, map_full);
-	status.nfill = 1;
-	status.fill[0].map = "short_comms";
-	status.fill[0].used = s->nshort;
-	status.fill[0].max = SHORT_LIVED_COMMS;
 }
 
 static int sched_event_fd(void *state)

@@ -8,20 +8,20 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf_common.h"
+#include "bpf_load.h"
 #include "collector.h"
-#include "log.h"
 #include "corewatch/tcp.h"
-#include "tcp.skel.h"
+#include "tcp.skel.h" /* after the structs it names */
+#include "histogram.h"
+#include "log.h"
 #include "util.h"
 
 #define NFIELDS (sizeof(struct net_pcpu) / sizeof(__u64))
 #define FIELD(p, name) ((p)[offsetof(struct net_pcpu, name) / sizeof(__u64)])
 
 struct tcp_state {
-	const struct collector_env *env;
+	struct bpf_base base;
 	struct tcp_bpf *skel;
-	struct bpf_hook hooks[6];
 	__u64 *buf;                 /* ncpu x NFIELDS */
 	__u64 sum[2][NFIELDS];
 	int cur;
@@ -41,21 +41,22 @@ static void tcp_free(void *state)
 
 	if (!s)
 		return;
-	bpf_program_stop(&status, s->hooks, ARRAY_SIZE(s->hooks));
+	bpf_base_stop(&s->base);
 	tcp_bpf__destroy(s->skel);
 	free(s->buf);
 	free(s);
 }
 
-/* Opens the program and describes its hooks for one load attempt. */
-static int tcp_open(struct tcp_state *s)
+/* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
+static struct bpf_object *tcp_open(struct bpf_base *b)
 {
+	struct tcp_state *s = (struct tcp_state *)b;
 	struct tcp_bpf *k;
 
 	tcp_bpf__destroy(s->skel);
 	s->skel = k = tcp_bpf__open_opts(bpf_open_opts());
 	if (!k)
-		return -errno;
+		return NULL;
 	struct bpf_hook hooks[] = {
 		{ .tp = "inet_sock_set_state", .btf = k->progs.state_btf, .raw = k->progs.state_raw },
 		{ .tp = "tcp_retransmit_skb", .btf = k->progs.retransmit_btf, .raw = k->progs.retransmit_raw },
@@ -68,8 +69,9 @@ static int tcp_open(struct tcp_state *s)
 		{ .tp = "sock_recv_length", .btf = k->progs.recv_length_btf, .raw = k->progs.recv_length_raw,
 		  .optional = true },
 	};
-	memcpy(s->hooks, hooks, sizeof(hooks));
-	return 0;
+	memcpy(b->hooks, hooks, sizeof(hooks));
+	b->nhooks = ARRAY_SIZE(hooks);
+	return k->obj;
 }
 
 static int tcp_init(const struct collector_env *env, void **state)
@@ -77,25 +79,16 @@ static int tcp_init(const struct collector_env *env, void **state)
 	struct tcp_state *s;
 	int err;
 
-	if (bpf_unavailable(env))
-		return -ENOTSUP;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->env = env;
+	if ((err = bpf_base_new(env, sizeof(*s), &status, state)) < 0)
+		return err;
+	s = *state;
 	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
 	if (!s->buf)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, tcp_free, s);
-	do {
-		if ((err = tcp_open(s)) < 0)
-			return bpf_program_failed(&status, "cannot open the program", err, tcp_free, s);
-		err = bpf_program_start(&status, s->skel->obj, s->hooks, ARRAY_SIZE(s->hooks));
-	} while (err == -EAGAIN);
-	if (err) {
+	if ((err = bpf_base_load(&s->base, tcp_open)) < 0) {
 		tcp_free(s);
 		return err;
 	}
-	*state = s;
 	return 0;
 }
 
@@ -116,12 +109,18 @@ static int tcp_sample(void *state)
 {
 	struct tcp_state *s = state;
 	int next = !s->cur;
+	const __u64 *b;
 
 	s->npeers = bpf_map_drain(bpf_map__fd(s->skel->maps.peers), sizeof(struct peer_key),
 				  sizeof(__u64), s->peer_keys, s->peer_counts, NET_PEERS_MAX);
 	s->nprocs = bpf_map_drain(bpf_map__fd(s->skel->maps.procs), sizeof(__u32),
 				  sizeof(struct proc_bytes), s->proc_keys, s->proc_vals, NET_PROCS_MAX);
 	s->cur = next;
+	b = s->sum[next];
+	bpf_status_counters(&status, FIELD(b, events), 0, FIELD(b, map_full));
+	bpf_status_map(&status, 0, "socks", (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0, NET_SOCKS_MAX);
+	bpf_status_map(&status, 1, "peers", s->npeers, NET_PEERS_MAX);
+	bpf_status_map(&status, 2, "procs", s->nprocs, NET_PROCS_MAX);
 	return 0;
 }
 
@@ -152,7 +151,7 @@ static void emit_peers(struct tcp_state *s, cJSON *o)
 
 	for (size_t i = 0; i < s->npeers; i++)
 		score[i] = (double)s->peer_counts[i];
-	k = top_indexes(score, s->npeers, idx, s->env->top_n);
+	k = top_indexes(score, s->npeers, idx, s->base.env->top_n);
 	for (size_t i = 0; i < k; i++) {
 		const struct peer_key *p = &s->peer_keys[idx[i]];
 		char addr[INET6_ADDRSTRLEN] = "?";
@@ -172,12 +171,12 @@ static void emit_procs(struct tcp_state *s, cJSON *o, double dt)
 	size_t idx[NET_PROCS_MAX], k;
 	cJSON *arr;
 
-	if (!s->hooks[4].kind && !s->hooks[5].kind)
+	if (!s->base.hooks[4].kind && !s->base.hooks[5].kind)
 		return; /* this kernel cannot tell bytes per process */
 	arr = jarr(o, "top_net");
 	for (size_t i = 0; i < s->nprocs; i++)
 		score[i] = (double)(s->proc_vals[i].tx + s->proc_vals[i].rx);
-	k = top_indexes(score, s->nprocs, idx, s->env->top_n);
+	k = top_indexes(score, s->nprocs, idx, s->base.env->top_n);
 	for (size_t i = 0; i < k; i++) {
 		const struct proc_bytes *p = &s->proc_vals[idx[i]];
 		char comm[NET_COMM_LEN + 1];
@@ -218,18 +217,6 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 	hist_emit(jobj(o, "connection_duration_ms"), &d, 0);
 	emit_peers(s, o);
 	emit_procs(s, o, dt);
-	status.events = FIELD(b, events);
-	status.map_full = FIELD(b, map_full);
-	status.nfill = 3;
-	status.fill[0].map = "socks";
-	status.fill[0].used = (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0;
-	status.fill[0].max = NET_SOCKS_MAX;
-	status.fill[1].map = "peers";
-	status.fill[1].used = s->npeers;
-	status.fill[1].max = NET_PEERS_MAX;
-	status.fill[2].map = "procs";
-	status.fill[2].used = s->nprocs;
-	status.fill[2].max = NET_PROCS_MAX;
 }
 
 const struct collector_ops tcp_collector = {

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf_common.h"
+#include "bpf_load.h"
 #include "inventory.h"
 #include "log.h"
 #include "service.h"

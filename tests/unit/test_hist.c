@@ -5,7 +5,7 @@
 #include <linux/types.h>
 
 #include "../../bpf/bits.bpf.h"
-#include "bpf_common.h"
+#include "histogram.h"
 
 static void test_log2_slot(void **st)
 {

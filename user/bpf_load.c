@@ -1,9 +1,8 @@
-/* bpf_common.c - see bpf_common.h. */
-#include "bpf_common.h"
+/* bpf_load.c - see bpf_load.h. */
+#include "bpf_load.h"
 
 #include <errno.h>
 #include <linux/capability.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include "col_bpf.h"
 #include "log.h"
 #include "util.h"
 
@@ -347,99 +347,15 @@ static int bpf_hooks_attach(struct bpf_status *st, struct bpf_hook *hooks, size_
 	return first_err;
 }
 
-void hist_delta(const struct hist *a, const struct hist *b, struct hist *out)
-{
-	for (int i = 0; i < HIST_SLOTS; i++)
-		out->slots[i] = b->slots[i] >= a->slots[i] ? b->slots[i] - a->slots[i] : 0;
-	out->count = b->count >= a->count ? b->count - a->count : 0;
-	out->sum = b->sum >= a->sum ? b->sum - a->sum : 0;
-}
-
-static double slot_low(int s) { return s == 0 ? 0.0 : ldexp(1.0, s - 1); }
-static double slot_high(int s) { return s == 0 ? 0.0 : ldexp(1.0, s) - 1.0; }
-
-double hist_quantile(const struct hist *h, double q)
-{
-	uint64_t total = 0, cum = 0;
-	double rank;
-
-	for (int i = 0; i < HIST_SLOTS; i++)
-		total += h->slots[i];
-	if (!total)
-		return 0.0;
-	rank = q * (double)total;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		if (!h->slots[i])
-			continue;
-		if ((double)(cum + h->slots[i]) >= rank) {
-			double frac = (rank - (double)cum) / (double)h->slots[i];
-
-			return slot_low(i) + frac * (slot_high(i) - slot_low(i));
-		}
-		cum += h->slots[i];
-	}
-	return slot_high(HIST_SLOTS - 1);
-}
-
-void hist_emit(cJSON *o, const struct hist *d, uint64_t max)
-{
-	static const struct { const char *name; double q; } qs[] = {
-		{ "p50", 0.50 }, { "p90", 0.90 }, { "p99", 0.99 },
-	};
-	cJSON *b;
-
-	jint(o, "count", d->count);
-	for (size_t i = 0; i < ARRAY_SIZE(qs); i++) {
-		double v = hist_quantile(d, qs[i].q);
-
-		/* a bucket's upper part may lie above the largest value actually seen */
-		jnum(o, qs[i].name, max && v > (double)max ? (double)max : v);
-	}
-	jint(o, "max", max);
-	jint(o, "sum", d->sum);
-	b = jarr(o, "buckets");
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		cJSON *e;
-
-		if (!d->slots[i])
-			continue;
-		e = cJSON_CreateObject();
-		if (i == HIST_SLOTS - 1)
-			jstr(e, "le", "+Inf");
-		else
-			jnum(e, "le", slot_high(i));
-		jint(e, "count", d->slots[i]);
-		cJSON_AddItemToArray(b, e);
-	}
-}
-
-/* ---- status registry ---- */
-
-static struct bpf_status *registry[8];
-static size_t nregistry;
-
-/* Registered once, loaded or not: the bpf section reports each program's state, errors included. */
-static void status_register(struct bpf_status *st)
-{
-	for (size_t i = 0; i < nregistry; i++)
-		if (registry[i] == st)
-			return;
-	if (nregistry < ARRAY_SIZE(registry))
-		registry[nregistry++] = st;
-}
-
 uint64_t bpf_caps_to_keep(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct saved[2], low[2];
 	__u32 zero = 0;
 	__u64 value;
-	bool loaded = false;
 	int fd, rc, err;
 
-	for (size_t i = 0; i < nregistry; i++)
-		loaded |= registry[i]->loaded;
-	if (!loaded || syscall(SYS_capget, &h, saved) != 0)
+	if (!bpf_status_any_loaded() || syscall(SYS_capget, &h, saved) != 0)
 		return 0;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cw_capprobe", sizeof(zero), sizeof(value), 1, NULL);
 	if (fd < 0)
@@ -462,16 +378,6 @@ uint64_t bpf_caps_to_keep(void)
 	return has_cap(saved, CAP_BPF) ? 1ull << CAP_BPF : 1ull << CAP_SYS_ADMIN;
 }
 
-size_t bpf_attached_count(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < nregistry; i++)
-		for (size_t k = 0; registry[i]->loaded && k < registry[i]->nhooks; k++)
-			n += registry[i]->hooks[k].link != NULL;
-	return n;
-}
-
 int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*destroy)(void *),
 		       void *state)
 {
@@ -480,7 +386,7 @@ int bpf_program_failed(struct bpf_status *st, const char *what, int err, void (*
 		destroy(state);
 	st->loaded = false;
 	st->error = what;
-	status_register(st);
+	bpf_status_register(st);
 	return -ENOTSUP;
 }
 
@@ -534,7 +440,7 @@ int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_
 	st->error = NULL;
 	st->hooks = hooks;
 	st->nhooks = n;
-	status_register(st);
+	bpf_status_register(st);
 	return 0;
 }
 
@@ -581,85 +487,35 @@ void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum)
 			sum[i] += percpu[(size_t)c * n + i];
 }
 
-/* ---- the "bpf" section ---- */
-
-struct bpf_section_state {
-	const struct collector_env *env;
-};
-
-static int bpf_section_init(const struct collector_env *env, void **state)
+int bpf_base_new(const struct collector_env *env, size_t size, struct bpf_status *st, void **state)
 {
-	struct bpf_section_state *s = calloc(1, sizeof(*s));
+	struct bpf_base *b;
 
-	if (!s)
+	if (bpf_unavailable(env))
+		return -ENOTSUP;
+	b = calloc(1, size);
+	if (!b)
 		return -ENOMEM;
-	s->env = env;
-	*state = s;
-	kernel_btf_release(); /* every eBPF collector before this one has loaded */
+	b->env = env;
+	b->st = st;
+	*state = b;
 	return 0;
 }
 
-static int bpf_section_sample(void *state)
+int bpf_base_load(struct bpf_base *b, bpf_open_fn open)
 {
-	(void)state;
-	return 0;
+	struct bpf_object *obj;
+	int err;
+
+	do {
+		if (!(obj = open(b)))
+			return bpf_program_failed(b->st, "cannot open the program", errno, NULL, NULL);
+		err = bpf_program_start(b->st, obj, b->hooks, b->nhooks);
+	} while (err == -EAGAIN);
+	return err;
 }
 
-static void bpf_section_emit(void *state, cJSON *record, double dt)
+void bpf_base_stop(struct bpf_base *b)
 {
-	struct bpf_section_state *s = state;
-	const char *why = bpf_unavailable(s->env);
-	cJSON *o = jobj(record, "bpf"), *progs;
-	uint64_t drops = 0, full = 0;
-	bool any = false;
-
-	(void)dt;
-	for (size_t i = 0; i < nregistry; i++)
-		any |= registry[i]->loaded;
-	jbool(o, "enabled", any);
-	if (!any) {
-		jstr(o, "reason", why ? why : nregistry && registry[0]->error ? registry[0]->error
-							      : "no eBPF program could be loaded");
-		return;
-	}
-	progs = jobj(o, "programs");
-	for (size_t i = 0; i < nregistry; i++) {
-		const struct bpf_status *st = registry[i];
-		cJSON *p = jobj(progs, st->name), *hooks, *fill, *left;
-
-		jbool(p, "attached", st->loaded);
-		if (!st->loaded) {
-			jstr(p, "error", st->error);
-			continue;
-		}
-		hooks = jobj(p, "hooks");
-		for (size_t h = 0; h < st->nhooks; h++)
-			jstr(hooks, st->hooks[h].tp, st->hooks[h].kind);
-		left = NULL;
-		for (size_t h = 0; h < st->nhooks; h++) {
-			if (st->hooks[h].kind)
-				continue;
-			if (!left)
-				left = jobj(p, "left_out");
-			jstr(left, st->hooks[h].tp, st->hooks[h].why ? st->hooks[h].why : "not attached");
-		}
-		jint(p, "events", st->events);
-		fill = jobj(p, "maps");
-		for (size_t m = 0; m < st->nfill; m++) {
-			cJSON *f = jobj(fill, st->fill[m].map);
-
-			jint(f, "entries", st->fill[m].used);
-			jint(f, "max_entries", st->fill[m].max);
-			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
-		}
-		drops += st->ringbuf_drops;
-		full += st->map_full;
-	}
-	jint(o, "ringbuf_drops", drops);
-	jint(o, "map_full", full);
+	bpf_program_stop(b->st, b->hooks, ARRAY_SIZE(b->hooks));
 }
-
-const struct collector_ops bpf_collector = {
-	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
-	.emit = bpf_section_emit, .free = free,
-};

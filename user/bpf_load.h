@@ -1,9 +1,10 @@
-/* bpf_common.h - what every eBPF collector shares: one availability check (BTF, privileges,
- * --no-bpf) with one warning, libbpf's messages through our logger, tp_btf-or-raw_tp hook selection,
- * histogram summaries, and the status registry the "bpf" section reports.
+/* bpf_load.h - loading the eBPF collectors' programs: one availability check (BTF, privileges,
+ * --no-bpf) with one warning, libbpf's messages through our logger, queries of the kernel's BTF,
+ * each hook's variant chosen and fallen back program by program, the state every eBPF collector
+ * starts from (struct bpf_base), and the per-CPU map helpers their samples use.
  */
-#ifndef COREWATCH_BPF_COMMON_H
-#define COREWATCH_BPF_COMMON_H
+#ifndef COREWATCH_BPF_LOAD_H
+#define COREWATCH_BPF_LOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,10 +12,9 @@
 
 #include <bpf/libbpf.h>
 #include <linux/types.h>
-#include <cJSON.h>
 
+#include "col_bpf.h"
 #include "collector.h"
-#include "corewatch/hist.h"
 
 /* Returns NULL when eBPF collectors can load here, else the reason (static string). The first call
  * that finds a reason logs it once as a warning. */
@@ -45,30 +45,6 @@ bool kernel_btf_has_member(const char *type, const char *member);
  * skeleton's load, which parses its own copy: the two never need to coexist. */
 void kernel_btf_release(void);
 
-/* Adds count, p50, p90, p99, max and the non-empty buckets ({le, count}) of delta (the unit is in the
- * name of obj, e.g. "latency_us"). */
-void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max);
-/* out = b - a, slot by slot (cumulative histograms sampled at two times). */
-void hist_delta(const struct hist *a, const struct hist *b, struct hist *out);
-/* Value below which fraction q of the samples fall, interpolated inside its log2 bucket. */
-double hist_quantile(const struct hist *h, double q);
-
-/* The status of one eBPF program, kept by its collector and reported in the "bpf" section. */
-struct bpf_status {
-	const char *name;          /* "sched", "block", "tcp" */
-	bool loaded;
-	const char *error;         /* why it is not loaded (static), or NULL */
-	struct bpf_hook *hooks;
-	size_t nhooks;
-	uint64_t events;           /* cumulative events seen by its programs */
-	uint64_t ringbuf_drops, map_full;
-	/* map fill levels: name, entries in use, capacity */
-	struct { const char *map; uint64_t used, max; } fill[4];
-	size_t nfill;
-	/* programs the kernel refused (to load or to attach): never selected again */
-	char refused[16][32];
-	size_t nrefused;
-};
 /* True when the kernel refused the program named prog in an earlier attempt. */
 bool bpf_program_refused(const struct bpf_status *st, const char *prog);
 /* Selects each hook's variant, drops the parsed kernel BTF, loads obj, attaches the hooks and marks st
@@ -101,8 +77,27 @@ const struct bpf_object_open_opts *bpf_open_opts(void);
  * 0 as well when no eBPF collector is loaded. */
 uint64_t bpf_caps_to_keep(void);
 
-/* eBPF programs attached now, over every collector (for the service status line). */
-size_t bpf_attached_count(void);
+/* The first member of every eBPF collector's state, as struct col_base is of the /proc ones. */
+#define BPF_HOOKS_MAX 8
+struct bpf_base {
+	const struct collector_env *env;
+	struct bpf_status *st;
+	struct bpf_hook hooks[BPF_HOOKS_MAX];
+	size_t nhooks;
+};
+/* Opens the collector's skeleton afresh (destroying the one of an earlier attempt) and describes its
+ * hooks in b->hooks[0..b->nhooks). Returns its object, or NULL with errno set. */
+typedef struct bpf_object *(*bpf_open_fn)(struct bpf_base *b);
+
+/* Allocates a zeroed state of size bytes (first member: struct bpf_base) into *state, for status st.
+ * Returns 0; -ENOTSUP (nothing allocated) when eBPF collectors cannot load here; -ENOMEM. */
+int bpf_base_new(const struct collector_env *env, size_t size, struct bpf_status *st, void **state);
+/* Opens with open, loads and attaches, opening again while the kernel refuses one hook's variant
+ * and another is left. Returns 0, or -ENOTSUP after logging why (recorded in the status). */
+int bpf_base_load(struct bpf_base *b, bpf_open_fn open);
+/* Detaches the hooks; the program is no longer loaded. The caller destroys its skeleton, then frees
+ * the state. */
+void bpf_base_stop(struct bpf_base *b);
 
 /* Number of possible CPUs (libbpf's view), cached. */
 int bpf_ncpus(void);

@@ -1,0 +1,137 @@
+/* col_bpf.c - see col_bpf.h. */
+#include "col_bpf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bpf_load.h"
+#include "collector.h"
+#include "util.h"
+
+static struct bpf_status *registry[8];
+static size_t nregistry;
+
+void bpf_status_register(struct bpf_status *st)
+{
+	for (size_t i = 0; i < nregistry; i++)
+		if (registry[i] == st)
+			return;
+	if (nregistry < ARRAY_SIZE(registry))
+		registry[nregistry++] = st;
+}
+
+void bpf_status_counters(struct bpf_status *st, uint64_t events, uint64_t ringbuf_drops, uint64_t map_full)
+{
+	st->events = events;
+	st->ringbuf_drops = ringbuf_drops;
+	st->map_full = map_full;
+}
+
+void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max)
+{
+	if (i >= BPF_STATUS_MAPS)
+		return;
+	st->fill[i].map = name;
+	st->fill[i].used = used;
+	st->fill[i].max = max;
+	if (st->nfill <= i)
+		st->nfill = i + 1;
+}
+
+bool bpf_status_any_loaded(void)
+{
+	for (size_t i = 0; i < nregistry; i++)
+		if (registry[i]->loaded)
+			return true;
+	return false;
+}
+
+size_t bpf_attached_count(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nregistry; i++)
+		for (size_t k = 0; registry[i]->loaded && k < registry[i]->nhooks; k++)
+			n += registry[i]->hooks[k].link != NULL;
+	return n;
+}
+
+
+struct bpf_section_state {
+	const struct collector_env *env;
+};
+
+static int bpf_section_init(const struct collector_env *env, void **state)
+{
+	struct bpf_section_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	*state = s;
+	kernel_btf_release(); /* every eBPF collector before this one has loaded */
+	return 0;
+}
+
+static int bpf_section_sample(void *state)
+{
+	(void)state;
+	return 0;
+}
+
+static void bpf_section_emit(void *state, cJSON *record, double dt)
+{
+	struct bpf_section_state *s = state;
+	const char *why = bpf_unavailable(s->env);
+	cJSON *o = jobj(record, "bpf"), *progs;
+	uint64_t drops = 0, full = 0;
+	bool any = bpf_status_any_loaded();
+
+	(void)dt;
+	jbool(o, "enabled", any);
+	if (!any) {
+		jstr(o, "reason", why ? why : nregistry && registry[0]->error ? registry[0]->error
+							      : "no eBPF program could be loaded");
+		return;
+	}
+	progs = jobj(o, "programs");
+	for (size_t i = 0; i < nregistry; i++) {
+		const struct bpf_status *st = registry[i];
+		cJSON *p = jobj(progs, st->name), *hooks, *fill, *left;
+
+		jbool(p, "attached", st->loaded);
+		if (!st->loaded) {
+			jstr(p, "error", st->error);
+			continue;
+		}
+		hooks = jobj(p, "hooks");
+		for (size_t h = 0; h < st->nhooks; h++)
+			jstr(hooks, st->hooks[h].tp, st->hooks[h].kind);
+		left = NULL;
+		for (size_t h = 0; h < st->nhooks; h++) {
+			if (st->hooks[h].kind)
+				continue;
+			if (!left)
+				left = jobj(p, "left_out");
+			jstr(left, st->hooks[h].tp, st->hooks[h].why ? st->hooks[h].why : "not attached");
+		}
+		jint(p, "events", st->events);
+		fill = jobj(p, "maps");
+		for (size_t m = 0; m < st->nfill; m++) {
+			cJSON *f = jobj(fill, st->fill[m].map);
+
+			jint(f, "entries", st->fill[m].used);
+			jint(f, "max_entries", st->fill[m].max);
+			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
+		}
+		drops += st->ringbuf_drops;
+		full += st->map_full;
+	}
+	jint(o, "ringbuf_drops", drops);
+	jint(o, "map_full", full);
+}
+
+const struct collector_ops bpf_collector = {
+	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
+	.emit = bpf_section_emit, .free = free,
+};

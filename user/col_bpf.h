@@ -1,0 +1,45 @@
+/* col_bpf.h - the "bpf" section: the status of each eBPF program (attached, hooks and the variant
+ * each got, events, maps and their fill), kept by its collector through this API and reported by the
+ * bpf collector. Collectors update their status when they sample; every sample of an interval runs
+ * before any emit, so the section always reports the interval's own figures, whatever the order of
+ * collectors in the record. */
+#ifndef COREWATCH_COL_BPF_H
+#define COREWATCH_COL_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_hook;
+
+#define BPF_STATUS_MAPS 4
+
+/* The status of one eBPF program, owned (static) by its collector. */
+struct bpf_status {
+	const char *name;          /* "sched", "block", "tcp" */
+	bool loaded;
+	const char *error;         /* why it is not loaded (static), or NULL */
+	struct bpf_hook *hooks;
+	size_t nhooks;
+	uint64_t events;           /* cumulative events seen by its programs */
+	uint64_t ringbuf_drops, map_full;
+	/* map fill levels: name, entries in use, capacity */
+	struct { const char *map; uint64_t used, max; } fill[BPF_STATUS_MAPS];
+	size_t nfill;
+	/* programs the kernel refused (to load or to attach): never selected again */
+	char refused[16][32];
+	size_t nrefused;
+};
+
+/* Makes st part of the bpf section (once; loaded or not, so errors are reported too). */
+void bpf_status_register(struct bpf_status *st);
+/* Sets st's cumulative counters, at each sample. */
+void bpf_status_counters(struct bpf_status *st, uint64_t events, uint64_t ringbuf_drops, uint64_t map_full);
+/* Sets the fill level of st's map number i (i < BPF_STATUS_MAPS; name static), at each sample. */
+void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max);
+/* True when any registered program is loaded. */
+bool bpf_status_any_loaded(void);
+/* eBPF programs attached now, over every collector (for the service status line). */
+size_t bpf_attached_count(void);
+
+#endif
