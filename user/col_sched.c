@@ -59,14 +59,6 @@ struct sched_state {
 
 static struct bpf_status status = { .name = "sched" };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int on_ring_event(void *ctx, void *data, size_t len)
 {
 	struct sched_state *s = ctx;
@@ -295,7 +287,7 @@ static int sched_snapshot(void *state)
 	__u32 zero = 0;
 
 	/* Processes starting from now on and gone by the next sample are short-lived. */
-	s->skel->bss->interval_start_ns = (__u64)(mono_now() * 1e9);
+	s->skel->bss->interval_start_ns = (__u64)(clock_s(CLOCK_MONOTONIC) * 1e9);
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->pcpu[!s->cur]) != 0)
 		return -errno;
 	if (bpf_map_lookup_elem(max_fd, &zero, s->max_us) != 0)
@@ -318,7 +310,7 @@ static int sched_sample(void *state)
 	if (err)
 		return err;
 	drain_short_comms(s);
-	s->t_mono[next] = mono_now();
+	s->t_mono[next] = clock_s(CLOCK_MONOTONIC);
 	s->cur = next;
 	percpu_sum(s->pcpu[next], s->ncpu, NFIELDS, sum);
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ static int to_journal = -1; /* -1: not looked at yet */
 void log_set_level(enum log_level lvl) { max_level = lvl; }
 enum log_level log_get_level(void) { return max_level; }
 
-int log_stderr_is_journal(void)
+/* Whether JOURNAL_STREAM ("DEV:INODE", decimal) matches fstat() of stderr. Returns 1 or 0. */
+static int log_stderr_is_journal(void)
 {
 	const char *js = getenv("JOURNAL_STREAM");
 	uintmax_t dev, ino;
@@ -83,7 +85,6 @@ static void emit(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 		fprintf(stderr, "%scorewatch: %s: %s\n", pfx, level_word[lvl], body);
 }
 
-void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) { emit(lvl, 0, fmt, ap); }
 
 #define DEFINE_LOG(fn, lvl, with_errno)                                  \
 	void fn(const char *fmt, ...)                                    \
@@ -102,23 +103,4 @@ DEFINE_LOG(log_info, LOG_LVL_INFO, 0)
 DEFINE_LOG(log_debug, LOG_LVL_DEBUG, 0)
 DEFINE_LOG(log_errorx, LOG_LVL_ERROR, 0)
 
-void fatal(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
 
-	va_start(ap, fmt);
-	emit(LOG_LVL_ERROR, saved, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	emit(LOG_LVL_ERROR, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}

@@ -24,14 +24,6 @@
 #define SCHEMA_VERSION 1
 #define NOTIFY_GRACE_MS 2000 /* at exit, for alert deliveries still queued or in flight */
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void apply_log_level(const struct options *o)
 {
 	log_set_level(o->verbose ? LOG_LVL_DEBUG : o->quiet ? LOG_LVL_WARN : LOG_LVL_INFO);
@@ -121,7 +113,7 @@ static void sample_all(struct monitor *m)
 
 		err[i] = 0;
 		if (s->active && s->ops->snapshot) {
-			t[i] = mono_now();
+			t[i] = clock_s(CLOCK_MONOTONIC);
 			err[i] = s->ops->snapshot(s->state);
 		}
 	}
@@ -132,7 +124,7 @@ static void sample_all(struct monitor *m)
 		if (!s->active)
 			continue;
 		if (!s->ops->snapshot)
-			t[i] = mono_now();
+			t[i] = clock_s(CLOCK_MONOTONIC);
 		if (!e && s->ops->sample)
 			e = s->ops->sample(s->state);
 		if (e == 0) {

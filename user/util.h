@@ -68,6 +68,8 @@ void format_rfc3339_ms(int64_t epoch_ms, char *buf, size_t len);
 
 /* clock_gettime(clock) in milliseconds (CLOCK_REALTIME: epoch ms; CLOCK_MONOTONIC: for intervals). */
 int64_t clock_ms(clockid_t clock);
+/* The same in seconds, with nanoseconds kept (rates over short spans). */
+double clock_s(clockid_t clock);
 
 /* Adds fd to the epoll set epfd for reading (data.fd = fd). Returns epoll_ctl's result. */
 int epoll_watch(int epfd, int fd);
