@@ -146,8 +146,10 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 		 * wakeup programs must agree, so they leave tp_btf together. */
 		if (!task_storage || bpf_program_refused(&status, "switch_btf") ||
 		    bpf_program_refused(&status, "wakeup_btf") || bpf_program_refused(&status, "wakeup_new_btf"))
-			for (size_t i = 0; i < ARRAY_SIZE(stamp_hooks); i++)
+			for (size_t i = 0; i < ARRAY_SIZE(stamp_hooks); i++) {
+				bpf_program__set_autoload(b->hooks[stamp_hooks[i]].btf, false);
 				b->hooks[stamp_hooks[i]].btf = NULL;
+			}
 	}
 	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
 	 * exist and creating it would fail the whole object. */
@@ -208,16 +210,9 @@ static int read_tasks(struct sched_state *s, int slot)
 	for (;;) {
 		ssize_t n;
 
-		if ((s->tasks_cap - s->ntasks < 64) || !s->tasks) {
-			size_t ncap = s->tasks_cap ? s->tasks_cap * 2 : 1024;
-			struct task_sample *nt = realloc(s->tasks, ncap * sizeof(*nt));
-
-			if (!nt) {
-				close(fd);
-				return -ENOMEM;
-			}
-			s->tasks = nt;
-			s->tasks_cap = ncap;
+		if (array_reserve(&s->tasks, &s->tasks_cap, s->ntasks + 64, sizeof(*s->tasks), 1024) < 0) {
+			close(fd);
+			return -ENOMEM;
 		}
 		n = read(fd, (char *)s->tasks + bytes, (s->tasks_cap * sizeof(*s->tasks)) - bytes);
 		if (n < 0) {
@@ -241,15 +236,9 @@ static int read_tasks(struct sched_state *s, int slot)
 
 		if (s->nprocs[slot] == 0 || s->procs[slot][s->nprocs[slot] - 1].tgid != t->tgid ||
 		    s->procs[slot][s->nprocs[slot] - 1].start_ns != t->leader_start_ns) {
-			if (s->nprocs[slot] == s->cap[slot]) {
-				size_t ncap = s->cap[slot] ? s->cap[slot] * 2 : 512;
-				struct proc_cpu *np = realloc(s->procs[slot], ncap * sizeof(*np));
-
-				if (!np)
-					return -ENOMEM;
-				s->procs[slot] = np;
-				s->cap[slot] = ncap;
-			}
+			if (array_reserve(&s->procs[slot], &s->cap[slot], s->nprocs[slot] + 1,
+					  sizeof(*s->procs[slot]), 512) < 0)
+				return -ENOMEM;
 			p = &s->procs[slot][s->nprocs[slot]++];
 			memset(p, 0, sizeof(*p));
 			p->tgid = t->tgid;
