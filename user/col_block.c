@@ -135,15 +135,8 @@ static struct bio_entry *entry_for(struct block_state *s, const struct bio_key *
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].key.dev == k->dev && s->v[i].key.op == k->op)
 			return &s->v[i];
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct bio_entry *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16) < 0)
+		return NULL;
 	e = &s->v[s->n++];
 	memset(e, 0, sizeof(*e));
 	e->key = *k;

@@ -24,15 +24,8 @@ static void parse_times(const char *p, struct cpu_times *t)
 
 static int push_core(struct cpu_stat *st, unsigned id, const char *p)
 {
-	if (st->ncores == st->cap) {
-		size_t ncap = st->cap ? st->cap * 2 : 16;
-		struct cpu_core *nc = realloc(st->cores, ncap * sizeof(*nc));
-
-		if (!nc)
-			return -ENOMEM;
-		st->cores = nc;
-		st->cap = ncap;
-	}
+	if (array_reserve(&st->cores, &st->cap, st->ncores + 1, sizeof(*st->cores), 16) < 0)
+		return -ENOMEM;
 	st->cores[st->ncores].id = id;
 	parse_times(p, &st->cores[st->ncores].t);
 	st->ncores++;

@@ -109,15 +109,8 @@ static int filesystems_sample(void *state)
 		const char *nl = strchr(line, '\n');
 		struct fs_entry *e;
 
-		if (s->n == s->cap) {
-			size_t ncap = s->cap ? s->cap * 2 : 16;
-			struct fs_entry *nv = realloc(s->v, ncap * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			s->v = nv;
-			s->cap = ncap;
-		}
+		if (array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16) < 0)
+			return -ENOMEM;
 		e = &s->v[s->n];
 		/* A bind mount repeats its device: the first mount of a device stands for all. */
 		if (mount_parse_line(line, &e->m) == 0 && fstype_is_local_storage(e->m.fstype) &&

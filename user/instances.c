@@ -35,15 +35,8 @@ struct inst *inst_update(struct inst_table *t, const char *name, uint64_t ident,
 		memcpy(in->prev, in->cur, sizeof(in->prev));
 		in->have_prev = in->ident == ident;
 	} else {
-		if (t->n == t->cap) {
-			size_t ncap = t->cap ? t->cap * 2 : 16;
-			struct inst *nv = realloc(t->v, ncap * sizeof(*nv));
-
-			if (!nv)
-				return NULL;
-			t->v = nv;
-			t->cap = ncap;
-		}
+		if (array_reserve(&t->v, &t->cap, t->n + 1, sizeof(*t->v), 16) < 0)
+			return NULL;
 		in = &t->v[t->n++];
 		memset(in, 0, sizeof(*in));
 		snprintf(in->name, sizeof(in->name), "%s", name);

@@ -179,15 +179,11 @@ static int set_value(struct options *o, const struct opt_spec *sp, const char *v
 	}
 	case T_LIST: {
 		struct strlist *l = field(o, sp);
-		char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
 
-		if (!nv || !(nv[l->n] = strdup(val))) {
-			if (nv)
-				l->v = nv;
+		if (array_reserve(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 4) < 0 || !(l->v[l->n] = strdup(val))) {
 			snprintf(why, len, "out of memory");
 			return -1;
 		}
-		l->v = nv;
 		l->n++;
 		return 0;
 	}
@@ -499,7 +495,7 @@ static void strlist_free(struct strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 void options_free(struct options *o)

@@ -17,7 +17,7 @@ enum out_format { FORMAT_JSON, FORMAT_STAMPED };
 /* A repeatable option's values, in the order given (config file first, then flags). */
 struct strlist {
 	char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 struct options {

@@ -294,19 +294,9 @@ static int append(struct output *out, const char *json, size_t len, int64_t epoc
 		return -1;
 	}
 	make_room(out, need);
-	if (out->blen + need > out->bcap) {
-		size_t ncap = out->bcap ? out->bcap : 8192;
-		char *nb;
-
-		while (ncap < out->blen + need)
-			ncap *= 2;
-		nb = realloc(out->backlog, ncap);
-		if (!nb) {
-			out->ctr->records_dropped++;
-			return -1;
-		}
-		out->backlog = nb;
-		out->bcap = ncap;
+	if (array_reserve(&out->backlog, &out->bcap, out->blen + need, 1, 8192) < 0) {
+		out->ctr->records_dropped++;
+		return -1;
 	}
 	memcpy(out->backlog + out->blen, stamp, slen);
 	memcpy(out->backlog + out->blen + slen, json, len);

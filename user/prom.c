@@ -61,16 +61,9 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		{
-			size_t nc = (b->cap + (size_t)n + 1) * 2;
-			char *np = realloc(b->p, nc);
-
-			if (!np) {
-				b->oom = true;
-				return;
-			}
-			b->p = np;
-			b->cap = nc;
+		if (array_reserve(&b->p, &b->cap, b->len + (size_t)n + 1, 1, 4096) < 0) {
+			b->oom = true;
+			return;
 		}
 	}
 }
@@ -91,10 +84,10 @@ struct family {
 
 struct prom {
 	struct series *s;
-	size_t ns;
+	size_t ns, scap;
 	/* per render */
 	struct family *f;
-	size_t nf;
+	size_t nf, fcap;
 	bool observing;
 	bool oom;
 };
@@ -144,12 +137,10 @@ static struct family *family(struct prom *p, const char *name, const char *type,
 	for (size_t i = 0; i < p->nf; i++)
 		if (strcmp(p->f[i].name, name) == 0)
 			return &p->f[i];
-	nf = realloc(p->f, (p->nf + 1) * sizeof(*nf));
-	if (!nf) {
+	if (array_reserve(&p->f, &p->fcap, p->nf + 1, sizeof(*p->f), 64) < 0) {
 		p->oom = true;
 		return NULL;
 	}
-	p->f = nf;
 	nf = &p->f[p->nf];
 	memset(nf, 0, sizeof(*nf));
 	nf->name = strdup(name);
@@ -216,9 +207,8 @@ static struct series *series(struct prom *p, const char *key, bool create)
 	for (size_t i = 0; i < p->ns; i++)
 		if (strcmp(p->s[i].key, key) == 0)
 			return &p->s[i];
-	if (!create || p->ns == MAX_SERIES || !(ns = realloc(p->s, (p->ns + 1) * sizeof(*ns))))
+	if (!create || p->ns == MAX_SERIES || array_reserve(&p->s, &p->scap, p->ns + 1, sizeof(*p->s), 64) < 0)
 		return NULL;
-	p->s = ns;
 	ns = &p->s[p->ns];
 	memset(ns, 0, sizeof(*ns));
 	if (!(ns->key = strdup(key)))
@@ -421,7 +411,7 @@ char *prom_render(struct prom *p, const cJSON *record, size_t *len)
 	}
 	free(p->f);
 	p->f = NULL;
-	p->nf = 0;
+	p->nf = p->fcap = 0;
 	if (out.oom || p->oom) {
 		free(out.p);
 		return NULL;

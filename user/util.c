@@ -190,16 +190,9 @@ int fbuf_read(struct fbuf *b, const char *root, const char *rel)
 		ssize_t n;
 
 		/* /proc files report size 0, so grow on demand; keep room for the NUL. */
-		if (b->cap - b->len < 4096 + 1) {
-			size_t ncap = b->cap ? b->cap * 2 : 16384;
-			char *nd = realloc(b->data, ncap);
-
-			if (!nd) {
-				err = -ENOMEM;
-				break;
-			}
-			b->data = nd;
-			b->cap = ncap;
+		if (array_reserve(&b->data, &b->cap, b->len + 4096 + 1, 1, 16384) < 0) {
+			err = -ENOMEM;
+			break;
 		}
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
 		if (n < 0) {
@@ -310,6 +303,27 @@ int64_t clock_ms(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int array_reserve(void *arrp, size_t *cap, size_t need, size_t size, size_t min)
+{
+	size_t ncap = *cap ? *cap : (min ? min : 1);
+	void *old, *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	memcpy(&old, arrp, sizeof(old));
+	nv = realloc(old, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(arrp, &nv, sizeof(nv));
+	*cap = ncap;
+	return 0;
 }
 
 double clock_s(clockid_t clock)

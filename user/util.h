@@ -68,6 +68,10 @@ void format_rfc3339_ms(int64_t epoch_ms, char *buf, size_t len);
 
 /* clock_gettime(clock) in milliseconds (CLOCK_REALTIME: epoch ms; CLOCK_MONOTONIC: for intervals). */
 int64_t clock_ms(clockid_t clock);
+/* Makes room for need elements of size bytes in the growable array *arrp (the address of a T *),
+ * doubling its capacity *cap, starting from min. Returns 0, or -ENOMEM with the array untouched. */
+int array_reserve(void *arrp, size_t *cap, size_t need, size_t size, size_t min);
+
 /* The same in seconds, with nanoseconds kept (rates over short spans). */
 double clock_s(clockid_t clock);
 
