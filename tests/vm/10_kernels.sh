@@ -2,7 +2,9 @@
 # 10_kernels.sh - the kernel matrix: boots corewatch with a workload under each Debian -cloud kernel
 # series it supports (5.10, 6.1, 6.12, newest backports) in a qemu guest, and checks each guest's
 # records against the kernel's own counters (/proc/stat, /proc/diskstats, /proc/net/snmp rates in
-# the same records). One PASS/FAIL line per check, named vm/<uname -r>/<check>.
+# the same records). Then run-queue latency of two more instances (sched_info and wakeup_stamp) on an
+# idle-heavy and a busy pingpong against the processes' run_delay and libbpf-tools runqlat.
+# One PASS/FAIL line per check, named vm/<uname -r>/<check>.
 #   VM_KERNELS="5.10 6.1"  only these series (of: 5.10 6.1 6.12 7.x)
 #   VM_KEEP=DIR            keep each guest's outputs (records, corewatch -v stderr, console) in DIR/<kernel>
 #   COREWATCH_VM_CACHE     download cache (default /var/cache/corewatch-vm); BUILD: build directory
@@ -13,7 +15,7 @@ TOOLS="$(dirname "$COREWATCH")/tests"
 VMB="$BUILD/vm"
 START=$SECONDS
 BUDGET=${VM_BUDGET:-440}          # tests/run kills the script at 480 s
-VM_TIMEOUT=${VM_TIMEOUT:-150}     # one guest: boot + 17 records take about 30 s under TCG
+VM_TIMEOUT=${VM_TIMEOUT:-150}     # one guest: boot, 17 records, run-queue phases: 50-75 s under TCG
 N=17
 
 # series | suites | ABI regex (the newest match is taken)

@@ -83,8 +83,8 @@ def main():
             bad = ", ".join(c for c, ok in s["checks"].items() if not ok)
             out.append(f"- {s['kernel']} fails: {bad}.")
         if any(s["series"] == "5.10" for s in failing):
-            out += ["", "The agent is being fixed for 5.10 (sched refused with EINVAL, tcp section missing with EPERM",
-                    "every sample, block `devices: []` while I/O runs); the matrix reports what it does there today."]
+            out += ["", "On 5.10 the kernel refuses the sched program of the wakeup_stamp method (forced with",
+                    "`COREWATCH_BPF_FORCE_RAW_TP=1`) with EINVAL: those records have no sched section."]
     print("\n".join(out))
 
 
