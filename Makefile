@@ -41,7 +41,8 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	rsyslog:/usr/sbin/rsyslogd groff-base:/usr/bin/groff man-db:/usr/bin/man \
 	systemd:/usr/bin/systemd-analyze \
 	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
-	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime
+	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
+	libbpf-tools:/usr/sbin/runqlat
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd

@@ -7,7 +7,8 @@ import json, sys
 CHECKS = [("boot", "boot"), ("sched-attached", "sched"), ("block-attached", "block"), ("tcp-attached", "tcp"),
           ("context-switches-match-proc-stat-3pct", "ctx switches"),
           ("block-ops-match-diskstats-3pct", "block ops"),
-          ("tcp-active-opens-match-snmp-3pct", "TCP opens"), ("runqueue-histogram", "run queue")]
+          ("tcp-active-opens-match-snmp-3pct", "TCP opens"), ("runqueue-histogram", "run queue"),
+          ("runqueue-sched_info-method-reported", "rq sched_info"), ("runqueue-wakeup_stamp-method-reported", "rq wakeup_stamp")]
 RATIOS = [("context-switches-match-proc-stat-3pct", "sched vs /proc/stat ctxt"),
           ("block-ops-match-diskstats-3pct", "block vs /proc/diskstats"),
           ("tcp-active-opens-match-snmp-3pct", "tcp vs /proc/net/snmp ActiveOpens")]
@@ -49,6 +50,28 @@ def main():
         out.append(f"| {s['kernel']} | " + " | ".join(
             ratios(s["ratios"].get(k)) + " (" + ratios(s.get("ratios_edge", {}).get(k)).replace("no record inside", "-") + ")"
             for k, _ in RATIOS) + " |")
+    out += ["", "## Run-queue latency against the kernel and runqlat", "",
+            "Two more instances at 2 s, side by side: `sched_info` (the default) and `wakeup_stamp`",
+            "(`COREWATCH_BPF_FORCE_RAW_TP=1`), over an idle-heavy (`pingpong 0`) and a busy (`pingpong 2`)",
+            "workload after the 1 s phase. run_delay: the histogram sum of the one record covering a",
+            "1.2 s pingpong / the kernel's run_delay of its processes (check: within 10%; in brackets every",
+            "task's run_delay over the pingpong's life, /proc/schedstat, not checked). runqlat: samples per",
+            "context switch over its 6 s window (check: within 10%) and the p50/p99 log2 buckets",
+            "(check: within one), corewatch / runqlat.", "",
+            "| kernel | workload | method | sum / run_delay | us (all tasks) | samples per switch | p50 bucket | p99 bucket | checks |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for s in sums:
+        for load, ms in sorted((s.get("runqueue_oracles") or {}).items()):
+            for method, f in sorted(ms.items()):
+                keys = [k for k in s["checks"] if k.startswith(f"runqueue-{load}-{method}-")]
+                bad = [k[len(f"runqueue-{load}-{method}-"):] for k in keys if not s["checks"][k]]
+                fmt = lambda a, b: "-" if a is None and b is None else f"{a} / {b}"
+                out.append(f"| {s['kernel']} | {load} | {method} | {f.get('sum_ratio', '-')} | "
+                           f"{f.get('sum_us', '-')} / {f.get('run_delay_us', '-')} ({f.get('all_tasks_run_delay_us', '-')}) | "
+                           f"{fmt(f.get('samples_per_switch'), f.get('runqlat_samples_per_switch'))} | "
+                           f"{fmt(f.get('p50_bucket'), f.get('runqlat_p50_bucket'))} | "
+                           f"{fmt(f.get('p99_bucket'), f.get('runqlat_p99_bucket'))} | "
+                           + ("pass" if keys and not bad else "**FAIL**: " + ", ".join(bad) if keys else "not run") + " |")
     left = [(s["kernel"], p, ", ".join(v)) for s in sums for p, v in sorted(s.get("left_out", {}).items()) if v]
     if left:
         out += ["", "Optional tracepoints the kernel does not have (left out by the agent, not a failure):", ""]
@@ -60,8 +83,8 @@ def main():
             bad = ", ".join(c for c, ok in s["checks"].items() if not ok)
             out.append(f"- {s['kernel']} fails: {bad}.")
         if any(s["series"] == "5.10" for s in failing):
-            out += ["", "The agent is being fixed for 5.10 (sched refused with EINVAL, tcp section missing with EPERM",
-                    "every sample, block `devices: []` while I/O runs); the matrix reports what it does there today."]
+            out += ["", "On 5.10 the kernel refuses the sched program of the wakeup_stamp method (forced with",
+                    "`COREWATCH_BPF_FORCE_RAW_TP=1`) with EINVAL: those records have no sched section."]
     print("\n".join(out))
 
 
