@@ -1,0 +1,310 @@
+#!/bin/bash
+# guest.sh PHASE DIR - the checks of tests/vm/20_systemd.sh, run inside the Debian 12 guest as root by
+# the image's corewatch-vmtest driver, from the payload disk mounted at DIR.
+#   phase 1 (first boot): install `make install`'s staged tree, run the README's service commands,
+#     then check the unit against the real systemd: READY, STATUS, capabilities, eBPF programs,
+#     watchdog, reload (good and broken config), stop, a broken config at start, journal priorities.
+#   phase 2 (second boot): the enabled unit came up by itself.
+# Results: one "PASS systemd/NAME" or "FAIL systemd/NAME: why" line per check in DIR/out/results-PHASE;
+# measured facts as "key: value" lines in DIR/out/facts-PHASE; records and journals beside them.
+# Every wait is bounded; the driver also kills this script after a few minutes.
+set -u
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+phase=$1
+P=$2
+O="$P/out"
+mkdir -p "$O"
+R="$O/results-$phase"
+F="$O/facts-$phase"
+: >"$R"
+: >"$F"
+U=corewatch
+CONF=/etc/corewatch/corewatch.conf
+LOGDIR=/var/log/corewatch
+export SYSTEMD_PAGER= SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
+# Whatever stops this script, the second boot finds the config it started with.
+trap '[ -f "$O/conf.orig" ] && cp -p "$O/conf.orig" "$CONF"' EXIT
+
+oneline() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-700; }
+pass() { echo "PASS systemd/$1" >>"$R"; echo "vmtest: PASS $1"; }
+fail() { echo "FAIL systemd/$1: $(oneline "$2")" >>"$R"; echo "vmtest: FAIL $1: $(oneline "$2")"; }
+# expect NAME WHY-IF-NOT CMD...: PASS when CMD succeeds.
+expect() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
+fact() { echo "$1: $(oneline "$2")" >>"$F"; echo "vmtest: fact $1: $2"; }
+prop() { systemctl show -p "$1" --value "$U"; }
+now_ms() { date +%s%3N; }
+# waitfor SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
+waitfor() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+# A mark in the journal: the current second (--after-cursor was seen to miss lines of the unit here).
+cursor() { date +%s; }
+# unit_journal MARK [journalctl options]: the unit's journal (systemd's lines and the agent's) since MARK.
+unit_journal() {
+	local c=$1
+	shift
+	journalctl -q --no-pager -o cat -u "$U" --since="@$c" "$@" 2>/dev/null
+}
+records() { cat "$LOGDIR"/*.log 2>/dev/null; }
+n_records() { records | jq -c "select(.type == \"$1\")" 2>/dev/null | wc -l; }
+# metrics_times: the epoch second of every metrics record, in order.
+metrics_times() { records | jq -r 'select(.type == "metrics") | .time | sub("\\.[0-9]+Z$"; "Z") | fromdate' 2>/dev/null; }
+has_metrics() { [ "$(n_records metrics)" -ge "$1" ]; }
+# The kernel's view of what process PID holds: one line per eBPF file descriptor from
+# /proc/PID/fdinfo, "link PROG_ID LINK_TYPE" or "prog PROG_ID PROG_TYPE" (one awk: forks are slow
+# under TCG). Hooks are links other than bpf_iter ones (which the agent reads from).
+bpf_fds_of() {
+	awk 'function out() { if (lt != "") print "link", id, lt; else if (pt != "" && id != "") print "prog", id, pt }
+	     FNR == 1 { if (NR > 1) out(); lt = pt = id = "" }
+	     /^link_type:/ { lt = $2 } /^prog_type:/ { pt = $2 } /^prog_id:/ { id = $2 }
+	     END { if (NR > 0) out() }' /proc/"$1"/fdinfo/* 2>/dev/null
+}
+# bpf_progs IDS...: bpftool's JSON of those program ids.
+bpf_progs() { bpftool -j prog show | jq -c --arg ids " $* " '[.[] | select(.id as $i | $ids | contains(" \($i) "))]'; }
+is_active() { [ "$(systemctl is-active "$U")" = active ]; }
+mainpid() { prop MainPID; }
+# new_metrics_after T N: N metrics records newer than epoch second T exist.
+new_metrics_after() { [ "$(metrics_times | awk -v t="$1" '$1 > t' | wc -l)" -ge "$2" ]; }
+# last_gap: seconds between the last two metrics records.
+last_gap() { metrics_times | tail -2 | awk 'NR == 1 { a = $1 } NR == 2 { print $1 - a }'; }
+save_journals() {
+	journalctl -b --no-pager -o short-monotonic >"$O/journal-$phase.txt" 2>&1
+	journalctl -b --no-pager -o short-monotonic -u "$U" >"$O/journal-unit-$phase.txt" 2>&1
+	journalctl -b --no-pager -o json -u "$U" >"$O/journal-unit-$phase.json" 2>&1
+}
+
+fact kernel "$(uname -r)"
+fact systemd "$(systemctl --version | head -1)"
+
+if [ "$phase" = 2 ]; then
+	# ---- second boot: nothing done by hand, the unit was enabled in the first ----
+	expect second-boot-enabled "is-enabled: $(systemctl is-enabled "$U" 2>&1)" \
+		test "$(systemctl is-enabled "$U" 2>&1)" = enabled
+	waitfor 30 is_active
+	started=$(journalctl -b -q --no-pager -o cat -u "$U" | grep -c '^Started corewatch')
+	if is_active && [ "$(prop NRestarts)" = 0 ] && [ "$started" = 1 ] &&
+		[[ "$(prop StatusText)" == "sampling every 1s, "* ]]; then
+		pass second-boot-starts-by-itself
+	else
+		fail second-boot-starts-by-itself "state $(systemctl is-active "$U"), NRestarts $(prop NRestarts), 'Started' lines $started, status '$(prop StatusText)'"
+	fi
+	before=$(cat "$O/inventory-count-1" 2>/dev/null || echo 0)
+	waitfor 20 has_metrics "$(($(cat "$O/metrics-count-1" 2>/dev/null || echo 0) + 2))"
+	now=$(n_records inventory)
+	expect second-boot-writes-records "inventory records: $before after boot 1, $now now" test "$now" -gt "$before"
+	fact boot2-ready-ms "$((($(prop ActiveEnterTimestampMonotonic) - $(prop InactiveExitTimestampMonotonic)) / 1000))"
+	mkdir -p "$O/logs-2"
+	cp -a "$LOGDIR"/. "$O/logs-2/" 2>/dev/null
+	save_journals
+	exit 0
+fi
+
+# ---- install: the staged tree of `make install DESTDIR=... ` (default PREFIX), as a package would ----
+if tar -C "$P/stage" -cf - . | tar -C / -xf - --no-overwrite-dir &&
+	[ -x /usr/local/sbin/corewatch ] && grep -q '^ExecStart=/usr/local/sbin/corewatch ' /usr/local/lib/systemd/system/corewatch.service; then
+	pass install-staged-tree
+else
+	fail install-staged-tree "no /usr/local/sbin/corewatch or unit ExecStart mismatch"
+fi
+fact conf-mode "$(stat -c '%a %U:%G' "$CONF")"
+
+# ---- exactly the README's "Install as a service" commands ----
+out=$(corewatch --check-config --quiet 2>&1)
+rc=$?
+expect readme-check-config "exit $rc: $out" test "$rc" = 0 -a -z "$out"
+t0=$(now_ms)
+out=$(timeout 90 sh -c 'systemctl daemon-reload && systemctl enable --now corewatch' 2>&1)
+rc=$?
+t1=$(now_ms)
+expect readme-enable-now "exit $rc: $out" test "$rc" = 0
+fact enable-now-ms "$((t1 - t0))"
+status=$(systemctl status --no-pager -l "$U" 2>&1)
+rc=$?
+printf '%s\n' "$status" >"$O/systemctl-status.txt"
+fact systemctl-status-status-line "$(printf '%s\n' "$status" | grep 'Status:')"
+expect is-active "is-active: $(systemctl is-active "$U")" is_active
+text=$(prop StatusText)
+fact status-text "$text"
+# STATUS= as the agent sends it: the interval, its attached programs, no drops, no alerts.
+nprog=$(printf '%s' "$text" | sed -n 's/^sampling every 1s, \([0-9]*\) bpf programs, 0 dropped, 0 alerts firing$/\1/p')
+if [ -n "$nprog" ] && [ "$nprog" -gt 0 ] && [ "$rc" = 0 ] && printf '%s\n' "$status" | grep -qF "Status: \"$text\""; then
+	pass status-text
+else
+	fail status-text "StatusText '$text', systemctl status exit $rc"
+fi
+ready_ms=$((($(prop ActiveEnterTimestampMonotonic) - $(prop ExecMainStartTimestampMonotonic)) / 1000))
+fact ready-ms-after-exec "$ready_ms"
+fact ready-ms-after-start-job "$((($(prop ActiveEnterTimestampMonotonic) - $(prop InactiveExitTimestampMonotonic)) / 1000))"
+expect enabled "is-enabled: $(systemctl is-enabled "$U" 2>&1)" test "$(systemctl is-enabled "$U" 2>&1)" = enabled
+
+# ---- the main process under the unit's hardening ----
+pid=$(mainpid)
+caps=$(awk '/^CapEff/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+fact caps "$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' "/proc/$pid/status" 2>/dev/null | tr -s '\t\n' '  ')"
+# CAP_DAC_READ_SEARCH is bit 2: nothing else may stay effective once the programs are attached.
+expect capeff-dac-read-search-only "CapEff of MainPID $pid is '$caps'" test "$caps" = 0000000000000004
+
+waitfor 20 has_metrics 3
+fds=$(bpf_fds_of "$pid")
+fact bpf-links "$(printf '%s\n' "$fds" | awk '$1 == "link" { print $2 ":" $3 }' | sort -nu | paste -sd' ')"
+ids=$(printf '%s\n' "$fds" | awk '$1 == "link" && $3 != "iter" { print $2 }' | sort -nu | paste -sd' ')
+bpftool -j prog show >"$O/bpftool-prog-running.json" 2>&1
+# The programs behind those links, as the kernel lists them (bpftool prog show).
+nbpftool=$(bpf_progs $ids | jq 'length')
+last=$(records | jq -c 'select(.type == "metrics")' | tail -1)
+nhooks=$(printf '%s' "$last" | jq '[.bpf.programs[] | (.hooks // {}) | to_entries[] | select(.value != null)] | length')
+allatt=$(printf '%s' "$last" | jq '[.bpf.programs[] | .attached] | all')
+fact bpf-record "$(printf '%s' "$last" | jq -c '.bpf.programs | map_values({attached, error, hooks})')"
+fact bpf-bpftool "$(bpf_progs $ids | jq -c 'map("\(.id):\(.type):\(.name)")')"
+# Three views of one fact: what the agent says in STATUS=, what its record says, what the kernel holds.
+if [ "$allatt" = true ] && [ -n "$nprog" ] && [ "$nhooks" = "$nprog" ] && [ "$nbpftool" = "$nprog" ]; then
+	pass "bpf-programs-attached ($nprog)"
+else
+	fail bpf-programs-attached "STATUS says ${nprog:-?}, the record's attached hooks $nhooks (all attached: $allatt), bpftool shows $nbpftool programs behind the links of pid $pid ($ids)"
+fi
+
+# ---- systemctl reload with a good config: succeeds, the new interval is in effect ----
+cp -p "$CONF" "$O/conf.orig"
+sed -i 's/^interval = .*/interval = 2s/' "$CONF"
+c=$(cursor)
+out=$(timeout 30 systemctl reload "$U" 2>&1)
+rc=$?
+t=$(date +%s)
+waitfor 10 new_metrics_after "$t" 2
+gap=$(last_gap)
+text=$(prop StatusText)
+if [ "$rc" = 0 ] && [ "$(mainpid)" = "$pid" ] && [[ "$text" == "sampling every 2s, "* ]] && [ "$gap" = 2 ]; then
+	pass reload-good-config
+else
+	fail reload-good-config "reload exit $rc ($out), MainPID $pid -> $(mainpid), status '$text', last record gap ${gap:-?} s"
+fi
+
+# ---- systemctl reload with a broken config: the job fails with the reason, the old config runs on ----
+sed -i 's/^interval = .*/interval = banana/' "$CONF"
+c_bad=$(cursor)
+out=$(timeout 30 systemctl reload "$U" 2>&1)
+rc=$?
+fact reload-broken-systemctl-says "exit $rc: $out"
+t=$(date +%s)
+waitfor 10 new_metrics_after "$t" 2
+gap=$(last_gap)
+j=$(unit_journal "$c_bad")
+printf '%s\n' "$j" >"$O/journal-reload-broken.txt"
+if [ "$rc" != 0 ] && printf '%s\n' "$j" | grep -q "corewatch.conf:[0-9]*: interval: 'banana' is not a duration"; then
+	pass reload-broken-config-fails-with-reason
+else
+	fail reload-broken-config-fails-with-reason "reload exit $rc ($out); journal: $(printf '%s' "$j" | tail -4)"
+fi
+text=$(prop StatusText)
+if is_active && [ "$(mainpid)" = "$pid" ] && [[ "$text" == "sampling every 2s, "* ]] && [ "$gap" = 2 ]; then
+	pass reload-broken-config-keeps-running-config
+else
+	fail reload-broken-config-keeps-running-config "state $(systemctl is-active "$U"), MainPID $pid -> $(mainpid), status '$text', last record gap ${gap:-?} s"
+fi
+cp -p "$O/conf.orig" "$CONF"
+out=$(timeout 30 systemctl reload "$U" 2>&1) || fail reload-restore "$out"
+
+# ---- watchdog: a stopped main loop is killed and restarted ----
+# The shipped WatchdogSec=30s, not a lowered drop-in: a drop-in costs a daemon-reload and a restart,
+# which under TCG take about as long as the 30 s themselves.
+pid=$(mainpid)
+nr=$(prop NRestarts)
+fact watchdog-usec "$(prop WatchdogUSec)"
+c=$(cursor)
+kill -STOP "$pid"
+t0=$(now_ms)
+restarted() { local p; p=$(mainpid); [ "$p" != "$pid" ] && [ "$p" != 0 ] && is_active; }
+waitfor 75 restarted
+t1=$(now_ms)
+j=$(unit_journal "$c")
+printf '%s\n' "$j" >"$O/journal-watchdog.txt"
+if restarted && [ "$(prop NRestarts)" = "$((nr + 1))" ] && printf '%s\n' "$j" | grep -q "Failed with result 'watchdog'"; then
+	pass watchdog-restarts-stopped-agent
+	fact watchdog-restart-ms "$((t1 - t0)) after SIGSTOP (WatchdogSec=30s, RestartSec=5s, READY)"
+else
+	fail watchdog-restarts-stopped-agent "MainPID $pid -> $(mainpid), NRestarts $nr -> $(prop NRestarts) after $((t1 - t0)) ms; journal: $(printf '%s' "$j" | tail -5)"
+fi
+kill -CONT "$pid" 2>/dev/null
+
+# ---- systemctl stop: a clean exit, no program of the agent left in the kernel ----
+waitfor 20 is_active
+pid=$(mainpid)
+ids=$(bpf_fds_of "$pid" | awk '{ print $2 }' | sort -nu | paste -sd' ')
+names=$(bpf_progs $ids | jq -r '.[].name' | sort -u | paste -sd' ')
+fact bpf-held-before-stop "ids $ids; names $names"
+t0=$(now_ms)
+out=$(timeout 30 systemctl stop "$U" 2>&1)
+rc=$?
+fact stop-ms "$(($(now_ms) - t0))"
+bpftool -j prog show >"$O/bpftool-prog-stopped.json" 2>&1
+# Left over: a program with one of those ids, or one of those names. jq must have read the list.
+left=$(jq -r --arg ids " $ids " --arg names " $names " \
+	'.[] | select(.id as $i | .name as $n | ($ids | contains(" \($i) ")) or ($names | contains(" \($n) "))) | "\(.id):\(.name)"' \
+	"$O/bpftool-prog-stopped.json")
+jrc=$?
+left=$(printf '%s' "$left" | paste -sd' ')
+if [ "$rc" = 0 ] && [ $jrc = 0 ] && [ -n "$ids" ] && [ -n "$names" ] && [ -z "$left" ] &&
+	[ "$(prop ActiveState)" = inactive ] && [ "$(prop Result)" = success ]; then
+	pass stop-unloads-programs
+else
+	fail stop-unloads-programs "stop exit $rc ($out), held before: '$ids' ($names), left: '$left' (jq $jrc), state $(prop ActiveState)/$(prop Result)"
+fi
+
+# ---- log files as the unit creates them (facts: who can read them) ----
+fact logdir-mode "$(stat -c '%a %U:%G' "$LOGDIR")"
+fact logfile-modes "$(stat -c '%a %U:%G %n' "$LOGDIR"/* | paste -sd';')"
+
+# ---- a broken config at start: the start fails with the reason, and it is not retried forever ----
+sed -i 's/^interval = .*/interval = banana/' "$CONF"
+c_start=$(cursor)
+out=$(timeout 60 systemctl start "$U" 2>&1)
+rc=$?
+fact start-broken-systemctl-says "exit $rc: $out"
+# RestartSec=5s: a unit that restarts forever is never "failed" for long; one that gives up stays so.
+is_failed() { [ "$(prop ActiveState)" = failed ]; }
+waitfor 45 is_failed
+sleep 7
+j=$(unit_journal "$c_start")
+printf '%s\n' "$j" >"$O/journal-start-broken.txt"
+# Attempts: runs of the ExecStartPre check.
+starts=$(printf '%s\n' "$j" | grep -c 'Control process exited, code=exited, status=2')
+fact start-broken-state "$(prop ActiveState)/$(prop SubState), result $(prop Result), $starts attempts; $(printf '%s\n' "$j" | grep -m1 'repeated too quickly')"
+# The start limit counts in fixed 30 s windows of 3 starts: 6 tries at most, then failed for good.
+if [ "$rc" != 0 ] && is_failed && [ "$starts" -ge 1 ] && [ "$starts" -le 6 ] &&
+	printf '%s\n' "$j" | grep -q "'banana' is not a duration"; then
+	pass start-broken-config-fails-and-gives-up
+else
+	fail start-broken-config-fails-and-gives-up "start exit $rc, state $(prop ActiveState)/$(prop SubState) result $(prop Result), $starts start attempts (NRestarts $(prop NRestarts)); journal: $(printf '%s' "$j" | tail -3)"
+fi
+timeout 30 systemctl stop "$U" >/dev/null 2>&1
+
+# ---- the journal's priorities: a rejected config is a warning or an error, not info ----
+# The agent's own lines are the ones that name the reason; systemd's lines about the unit never do.
+jw=$(unit_journal "$c_bad" -p warning)
+printf '%s\n' "$jw" >"$O/journal-warning.txt"
+prio=$(unit_journal "$c_bad" -o json | jq -r 'select(.MESSAGE | type == "string" and test("banana")) | .PRIORITY' | sort -u | paste -sd,)
+fact rejected-config-priorities "$prio"
+if printf '%s\n' "$jw" | grep -q "'banana' is not a duration"; then
+	pass journal-warning-shows-rejected-config
+else
+	fail journal-warning-shows-rejected-config "journalctl -u corewatch -p warning has no line with the reason; the agent's lines about it have PRIORITY ${prio:-none}"
+fi
+
+# ---- leave it as the README would: good config, enabled, for the second boot ----
+cp -p "$O/conf.orig" "$CONF"
+systemctl reset-failed "$U" 2>/dev/null
+n_records inventory >"$O/inventory-count-1"
+n_records metrics >"$O/metrics-count-1"
+mkdir -p "$O/logs-1"
+cp -a "$LOGDIR"/. "$O/logs-1/" 2>/dev/null
+save_journals
+exit 0
