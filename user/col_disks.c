@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "collector.h"
-#include "instances.h"
+#include "devstats.h"
 #include "util.h"
 
 #define SECTOR_BYTES 512 /* diskstats always counts 512-byte sectors, whatever the device's size */
@@ -40,7 +40,7 @@ int diskstats_parse_line(const char *line, struct diskstat_line *out)
 
 struct disks_state {
 	struct col_base base;
-	struct inst_table t;
+	struct devstats t;
 	bool have_sys_block;
 };
 
@@ -91,7 +91,7 @@ static int disks_sample(void *state)
 
 	if (err)
 		return err;
-	inst_begin(&s->t);
+	devstats_begin(&s->t);
 	for (line = s->base.buf.data; line && *line; idx++) {
 		const char *nl = strchr(line, '\n');
 		struct diskstat_line l;
@@ -99,7 +99,7 @@ static int disks_sample(void *state)
 		if (diskstats_parse_line(line, &l) == 0) {
 			uint64_t ident = (uint64_t)l.major << 32 | l.minor;
 			bool created;
-			struct inst *in = inst_update(&s->t, l.name, ident, l.f, DS_NFIELDS, idx, &created);
+			struct devstat *in = devstats_update(&s->t, l.name, ident, l.f, DS_NFIELDS, idx, &created);
 
 			if (!in)
 				return -ENOMEM;
@@ -109,7 +109,7 @@ static int disks_sample(void *state)
 		}
 		line = nl ? nl + 1 : NULL;
 	}
-	inst_end(&s->t);
+	devstats_end(&s->t);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ static void disks_emit(void *state, cJSON *record, double dt)
 	cJSON *arr = jarr(record, "disks");
 
 	for (size_t i = 0; i < s->t.n; i++) {
-		const struct inst *d = &s->t.v[i];
+		const struct devstat *d = &s->t.v[i];
 		double ios;
 		cJSON *o;
 
@@ -127,15 +127,15 @@ static void disks_emit(void *state, cJSON *record, double dt)
 			continue;
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, o);
-		ios = inst_delta(d, DS_RD_IOS) + inst_delta(d, DS_WR_IOS);
+		ios = devstats_delta(d, DS_RD_IOS) + devstats_delta(d, DS_WR_IOS);
 		jstr(o, "device", d->name);
-		jnum(o, "reads_per_s", safe_div(inst_delta(d, DS_RD_IOS), dt));
-		jnum(o, "writes_per_s", safe_div(inst_delta(d, DS_WR_IOS), dt));
-		jnum(o, "read_bytes_per_s", safe_div(inst_delta(d, DS_RD_SECTORS) * SECTOR_BYTES, dt));
-		jnum(o, "write_bytes_per_s", safe_div(inst_delta(d, DS_WR_SECTORS) * SECTOR_BYTES, dt));
-		jnum(o, "util_pct", pct(inst_delta(d, DS_IO_MS), dt * 1000.0));
-		jnum(o, "await_ms", safe_div(inst_delta(d, DS_RD_MS) + inst_delta(d, DS_WR_MS), ios));
-		jnum(o, "avg_queue_depth", safe_div(inst_delta(d, DS_WEIGHTED_MS), dt * 1000.0));
+		jnum(o, "reads_per_s", safe_div(devstats_delta(d, DS_RD_IOS), dt));
+		jnum(o, "writes_per_s", safe_div(devstats_delta(d, DS_WR_IOS), dt));
+		jnum(o, "read_bytes_per_s", safe_div(devstats_delta(d, DS_RD_SECTORS) * SECTOR_BYTES, dt));
+		jnum(o, "write_bytes_per_s", safe_div(devstats_delta(d, DS_WR_SECTORS) * SECTOR_BYTES, dt));
+		jnum(o, "util_pct", pct(devstats_delta(d, DS_IO_MS), dt * 1000.0));
+		jnum(o, "await_ms", safe_div(devstats_delta(d, DS_RD_MS) + devstats_delta(d, DS_WR_MS), ios));
+		jnum(o, "avg_queue_depth", safe_div(devstats_delta(d, DS_WEIGHTED_MS), dt * 1000.0));
 		jint(o, "in_flight", d->cur[DS_IN_FLIGHT]);
 	}
 }
@@ -144,7 +144,7 @@ static void disks_free(void *state)
 {
 	struct disks_state *s = state;
 
-	inst_free(&s->t);
+	devstats_free(&s->t);
 	col_base_free(s);
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "instances.h"
+#include "devstats.h"
 
 /* Fields of a diskstats line after "major minor name", in kernel order (Documentation/admin-guide/
  * iostats.rst). Later kernels append discard and flush fields, which are not read here. */
@@ -13,7 +13,7 @@ enum ds_field { DS_RD_IOS, DS_RD_MERGES, DS_RD_SECTORS, DS_RD_MS, DS_WR_IOS, DS_
 
 struct diskstat_line {
 	unsigned major, minor;
-	char name[INST_NAME_MAX];
+	char name[DEVSTAT_NAME_MAX];
 	uint64_t f[DS_NFIELDS];
 };
 

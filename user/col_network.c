@@ -9,7 +9,7 @@
 #include "collector.h"
 #include "util.h"
 
-int netdev_parse_line(const char *line, char name[INST_NAME_MAX], uint64_t vals[ND_NFIELDS])
+int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t vals[ND_NFIELDS])
 {
 	const char *p = line, *colon;
 	size_t n;
@@ -20,7 +20,7 @@ int netdev_parse_line(const char *line, char name[INST_NAME_MAX], uint64_t vals[
 	if (!colon || (strchr(p, '\n') && strchr(p, '\n') < colon) || colon == p)
 		return -EINVAL;
 	n = (size_t)(colon - p);
-	if (n >= INST_NAME_MAX || memchr(p, '|', n))
+	if (n >= DEVSTAT_NAME_MAX || memchr(p, '|', n))
 		return -EINVAL;
 	memcpy(name, p, n);
 	name[n] = '\0';
@@ -92,7 +92,7 @@ struct proto_snap {
 
 struct network_state {
 	struct col_base base;
-	struct inst_table ifaces;
+	struct devstats ifaces;
 	struct proto_snap snap[2];
 	int cur;
 };
@@ -110,18 +110,18 @@ static int read_ifaces(struct network_state *s)
 
 	if (err)
 		return err;
-	inst_begin(&s->ifaces);
+	devstats_begin(&s->ifaces);
 	for (line = s->base.buf.data; line && *line; line = next_line(line)) {
-		char name[INST_NAME_MAX];
+		char name[DEVSTAT_NAME_MAX];
 		uint64_t v[ND_NFIELDS];
 		bool created;
 
 		if (netdev_parse_line(line, name, v) < 0)
 			continue;
-		if (!inst_update(&s->ifaces, name, 0, v, ND_NFIELDS, idx++, &created))
+		if (!devstats_update(&s->ifaces, name, 0, v, ND_NFIELDS, idx++, &created))
 			return -ENOMEM;
 	}
-	inst_end(&s->ifaces);
+	devstats_end(&s->ifaces);
 	return 0;
 }
 
@@ -165,7 +165,7 @@ static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
 	cJSON *arr = jarr(net, "interfaces");
 
 	for (size_t i = 0; i < s->ifaces.n; i++) {
-		const struct inst *in = &s->ifaces.v[i];
+		const struct devstat *in = &s->ifaces.v[i];
 		cJSON *o;
 
 		if (!in->have_prev)
@@ -174,7 +174,7 @@ static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
 		cJSON_AddItemToArray(arr, o);
 		jstr(o, "name", in->name);
 		for (size_t r = 0; r < ARRAY_SIZE(rates); r++)
-			jnum(o, rates[r].name, safe_div(inst_delta(in, rates[r].f), dt));
+			jnum(o, rates[r].name, safe_div(devstats_delta(in, rates[r].f), dt));
 	}
 }
 
@@ -212,7 +212,7 @@ static void network_free(void *state)
 {
 	struct network_state *s = state;
 
-	inst_free(&s->ifaces);
+	devstats_free(&s->ifaces);
 	col_base_free(s);
 }
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "instances.h"
+#include "devstats.h"
 
 /* The 16 counters of a /proc/net/dev line, in kernel order. */
 enum netdev_field { ND_RX_BYTES, ND_RX_PACKETS, ND_RX_ERRS, ND_RX_DROP, ND_RX_FIFO, ND_RX_FRAME,
@@ -13,7 +13,7 @@ enum netdev_field { ND_RX_BYTES, ND_RX_PACKETS, ND_RX_ERRS, ND_RX_DROP, ND_RX_FI
 		    ND_TX_DROP, ND_TX_FIFO, ND_TX_COLLS, ND_TX_CARRIER, ND_TX_COMPRESSED, ND_NFIELDS };
 
 /* Parses one "  eth0: 123 ..." line (header lines return -EINVAL). */
-int netdev_parse_line(const char *line, char name[INST_NAME_MAX], uint64_t vals[ND_NFIELDS]);
+int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t vals[ND_NFIELDS]);
 
 /* Looks up keys in the "Proto: names" / "Proto: values" line pairs of /proc/net/snmp or netstat.
  * Keys not found read 0. Returns how many keys were found. */

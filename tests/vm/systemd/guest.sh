@@ -154,6 +154,11 @@ fact caps "$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):'
 expect capeff-dac-read-search-only "CapEff of MainPID $pid is '$caps'" test "$caps" = 0000000000000004
 
 waitfor 20 has_metrics 3
+# Debian's /var/log convention, for shippers in group adm: the directory 0750 and each file 0640,
+# both group adm (the unit's Group=adm).
+logs="$(stat -c '%a %U:%G' /var/log/corewatch) $(stat -c '%a %U:%G' /var/log/corewatch/*.log | sort -u | paste -sd' ')"
+fact log-modes "$logs"
+expect log-dir-and-files-group-adm "log directory and files: $logs" test "$logs" = "750 root:adm 640 root:adm"
 fds=$(bpf_fds_of "$pid")
 fact bpf-links "$(printf '%s\n' "$fds" | awk '$1 == "link" { print $2 ":" $3 }' | sort -nu | paste -sd' ')"
 ids=$(printf '%s\n' "$fds" | awk '$1 == "link" && $3 != "iter" { print $2 }' | sort -nu | paste -sd' ')

@@ -1,5 +1,5 @@
-/* instances.c - see instances.h. */
-#include "instances.h"
+/* devstats.c - see devstats.h. */
+#include "devstats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +7,13 @@
 
 #include "util.h"
 
-void inst_begin(struct inst_table *t)
+void devstats_begin(struct devstats *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		t->v[i].seen = false;
 }
 
-static struct inst *find(struct inst_table *t, const char *name, size_t hint)
+static struct devstat *find(struct devstats *t, const char *name, size_t hint)
 {
 	if (hint < t->n && strcmp(t->v[hint].name, name) == 0)
 		return &t->v[hint];
@@ -23,13 +23,13 @@ static struct inst *find(struct inst_table *t, const char *name, size_t hint)
 	return NULL;
 }
 
-struct inst *inst_update(struct inst_table *t, const char *name, uint64_t ident, const uint64_t *vals,
+struct devstat *devstats_update(struct devstats *t, const char *name, uint64_t ident, const uint64_t *vals,
 			 size_t nvals, size_t hint, bool *created)
 {
-	struct inst *in = find(t, name, hint);
+	struct devstat *in = find(t, name, hint);
 
-	if (nvals > INST_MAX_FIELDS)
-		nvals = INST_MAX_FIELDS;
+	if (nvals > DEVSTAT_FIELDS)
+		nvals = DEVSTAT_FIELDS;
 	*created = false;
 	if (in) {
 		memcpy(in->prev, in->cur, sizeof(in->prev));
@@ -49,7 +49,7 @@ struct inst *inst_update(struct inst_table *t, const char *name, uint64_t ident,
 	return in;
 }
 
-void inst_end(struct inst_table *t)
+void devstats_end(struct devstats *t)
 {
 	size_t kept = 0;
 
@@ -59,12 +59,12 @@ void inst_end(struct inst_table *t)
 	t->n = kept;
 }
 
-double inst_delta(const struct inst *in, size_t f)
+double devstats_delta(const struct devstat *in, size_t f)
 {
 	return (double)counter_delta(in->prev[f], in->cur[f]);
 }
 
-void inst_free(struct inst_table *t)
+void devstats_free(struct devstats *t)
 {
 	free(t->v);
 	memset(t, 0, sizeof(*t));
