@@ -18,7 +18,8 @@
 #include "bpf_load.h"
 #include "inventory.h"
 #include "log.h"
-#include "service.h"
+#include "privs.h"
+#include "sdnotify.h"
 #include "util.h"
 
 #define SCHEMA_VERSION 1
@@ -248,7 +249,7 @@ static void update_status(struct monitor *m)
 	if (strcmp(st, m->status) == 0)
 		return;
 	snprintf(m->status, sizeof(m->status), "%s", st);
-	service_notify("STATUS=%s", st);
+	sd_notify_send("STATUS=%s", st);
 }
 
 /* Samples every collector and writes the record for the interval that just ended. */
@@ -308,7 +309,7 @@ static void reload_config(struct monitor *m)
 	const char *restart;
 
 	log_info("SIGHUP: re-reading the configuration");
-	service_notify("RELOADING=1");
+	sd_notify_send("RELOADING=1");
 	output_reopen(&m->out);
 	refresh_host(m);
 	if (options_load(&nopt, m->argc, m->argv, err, sizeof(err)) < 0) {
@@ -342,7 +343,7 @@ static void reload(struct monitor *m)
 	reload_config(m);
 	m->status[0] = '\0';
 	update_status(m);
-	service_notify("READY=1");
+	sd_notify_send("READY=1");
 }
 
 static void on_signal(struct monitor *m)
@@ -401,7 +402,7 @@ static void on_collector_event(struct monitor *m, int fd)
 /* systemd's watchdog: pinged from this loop at half its period, so a stuck loop stops the pings. */
 static int start_watchdog(struct monitor *m)
 {
-	uint64_t usec = service_watchdog_usec() / 2;
+	uint64_t usec = sd_watchdog_usec() / 2;
 	struct itimerspec its = { 0 };
 
 	if (!usec)
@@ -411,7 +412,7 @@ static int start_watchdog(struct monitor *m)
 	m->wdfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (m->wdfd < 0 || timerfd_settime(m->wdfd, 0, &its, NULL) < 0 || epoll_watch(m->epfd, m->wdfd) < 0)
 		return -1;
-	service_notify("WATCHDOG=1");
+	sd_notify_send("WATCHDOG=1");
 	return 0;
 }
 
@@ -420,7 +421,7 @@ static void on_watchdog(struct monitor *m)
 	uint64_t x;
 
 	if (read(m->wdfd, &x, sizeof(x)) == sizeof(x))
-		service_notify("WATCHDOG=1");
+		sd_notify_send("WATCHDOG=1");
 }
 
 int monitor_run(struct monitor *m)
@@ -455,12 +456,12 @@ int monitor_run(struct monitor *m)
 		return 1;
 	}
 	/* Loaded, attached, first sample taken: what needed privileges is done. */
-	if (service_drop_capabilities(bpf_caps_to_keep()) < 0)
+	if (privs_drop(bpf_caps_to_keep()) < 0)
 		log_warn("cannot drop capabilities");
 	if (start_watchdog(m) < 0)
 		log_warn("cannot start the watchdog timer");
 	update_status(m);
-	service_notify("READY=1\nMAINPID=%d", (int)getpid());
+	sd_notify_send("READY=1\nMAINPID=%d", (int)getpid());
 	while (!m->stop) {
 		struct epoll_event ev[8];
 		int n = epoll_wait(m->epfd, ev, 8, -1);
@@ -486,7 +487,7 @@ int monitor_run(struct monitor *m)
 				on_collector_event(m, ev[i].data.fd);
 		}
 	}
-	service_notify("STOPPING=1");
+	sd_notify_send("STOPPING=1");
 	return 0;
 }
 

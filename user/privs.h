@@ -1,0 +1,14 @@
+/* privs.h - giving up, once the eBPF programs are loaded, the capabilities only loading needed. */
+#ifndef COREWATCH_PRIVS_H
+#define COREWATCH_PRIVS_H
+
+#include <stdint.h>
+
+/* Drops every capability but CAP_DAC_READ_SEARCH (statvfs of mount points under private directories)
+ * and those in keep (a mask of 1 << CAP_x: what reading loaded maps still needs on this kernel) from
+ * the effective, permitted and inheritable sets, and every one but CAP_DAC_READ_SEARCH from the
+ * ambient and bounding sets, so that neither the agent nor a hook it runs can load programs or
+ * regain privileges. Returns 0 (also when there was nothing to drop), or -errno. */
+int privs_drop(uint64_t keep);
+
+#endif
