@@ -8,6 +8,8 @@
  * The engine is fed whole records (tests feed synthetic ones) and calls back with one alert body per
  * state change: firing after the condition held for `for`, resolved when the value crosses back past
  * `clear` or the instance disappears. It knows nothing of output or delivery.
+ *
+ * Rules are alert_rule.c, the engine alert_engine.c; the engine sees rules only through this header.
  */
 #ifndef COREWATCH_ALERT_H
 #define COREWATCH_ALERT_H
@@ -49,6 +51,8 @@ struct alert_rules {
 	size_t n;
 };
 
+/* ---- rules (alert_rule.c) ---- */
+
 /* Parses and schema-checks one rule. Returns 0 and fills *r (free with alert_rule_free), or -1 with
  * "column N: reason" in why. */
 int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t whylen);
@@ -65,7 +69,7 @@ const char *alert_severity_name(enum alert_severity s);
 /* The rule as one JSON object (for --check-config); caller deletes. */
 cJSON *alert_rule_json(const struct alert_rule *r);
 
-/* ---- the engine ---- */
+/* ---- the engine (alert_engine.c) ---- */
 
 struct alert_engine;
 
