@@ -20,6 +20,16 @@
 
 enum inst_state { ST_PENDING, ST_FIRING };
 
+/* Why an alert record is sent: REASON_NONE for a firing one, else why it resolved. */
+enum reason { REASON_NONE, REASON_CLEARED, REASON_ABSENT, REASON_RULE_CHANGED };
+
+/* The record's "reason" of each resolve reason. */
+static const char *const reason_names[] = {
+	[REASON_CLEARED] = "cleared",          /* the value is back past the clear value */
+	[REASON_ABSENT] = "absent",            /* the metric or instance is no longer reported */
+	[REASON_RULE_CHANGED] = "rule_changed", /* SIGHUP changed or removed the rule */
+};
+
 struct label {
 	const char *key;
 	char value[96];
@@ -134,7 +144,8 @@ static void subject(const struct alert_rule *r, const struct instance *in, char 
 	}
 }
 
-static void message(const struct rule_state *rs, const struct instance *in, const char *reason,
+/* The record's "message": the alert in words. */
+static void message(const struct rule_state *rs, const struct instance *in, enum reason reason,
 		    char *buf, size_t len)
 {
 	const struct alert_rule *r = &rs->rule;
@@ -151,32 +162,40 @@ static void message(const struct rule_state *rs, const struct instance *in, cons
 		strcpy(dur, " for ");
 		format_duration_ms(r->for_ms, dur + 5, sizeof(dur) - 5);
 	}
-	if (reason && strcmp(reason, "absent") == 0)
-		snprintf(buf, len, "resolved: %s is no longer reported (last %s%s)", subj, val, unit);
-	else if (reason && strcmp(reason, "rule_changed") == 0)
-		snprintf(buf, len, "resolved: the rule %s was changed or removed (%s was %s%s)", r->name,
-			 subj, val, unit);
-	else if (reason)
-		snprintf(buf, len, "resolved: %s is %s%s%s (clears at %s%s)", subj, val, unit,
-			 fs ? " full" : "", clr, unit);
-	else
+	switch (reason) {
+	case REASON_NONE:
 		snprintf(buf, len, "%s is %s%s%s (threshold %s%s%s%s%s)", subj, val, unit,
 			 fs ? " full" : "", op, *op ? " " : "", thr, unit, dur);
+		break;
+	case REASON_CLEARED:
+		snprintf(buf, len, "resolved: %s is %s%s%s (clears at %s%s)", subj, val, unit,
+			 fs ? " full" : "", clr, unit);
+		break;
+	case REASON_ABSENT:
+		snprintf(buf, len, "resolved: %s is no longer reported (last %s%s)", subj, val, unit);
+		break;
+	case REASON_RULE_CHANGED:
+		snprintf(buf, len, "resolved: the rule %s was changed or removed (%s was %s%s)", r->name,
+			 subj, val, unit);
+		break;
+	}
 }
 
+/* One alert body to the callback: firing (REASON_NONE) or resolved for reason. */
 static void send_alert(struct alert_engine *e, struct rule_state *rs, struct instance *in,
-		       const char *reason, int64_t now_ms)
+		       enum reason reason, int64_t now_ms)
 {
 	const struct alert_rule *r = &rs->rule;
+	bool resolved = reason != REASON_NONE;
 	cJSON *a = cJSON_CreateObject(), *labels;
 	char buf[512], ts[40];
 
 	if (!a)
 		return;
 	jstr(a, "name", r->name);
-	jstr(a, "state", reason ? "resolved" : "firing");
-	if (reason)
-		jstr(a, "reason", reason);
+	jstr(a, "state", resolved ? "resolved" : "firing");
+	if (resolved)
+		jstr(a, "reason", reason_names[reason]);
 	jstr(a, "severity", alert_severity_name(r->severity));
 	jstr(a, "metric", r->metric);
 	labels = jobj(a, "labels");
@@ -189,7 +208,7 @@ static void send_alert(struct alert_engine *e, struct rule_state *rs, struct ins
 	jnum(a, "for_s", (double)r->for_ms / 1000.0);
 	format_rfc3339_ms(in->since_ms, ts, sizeof(ts));
 	jstr(a, "started_at", ts);
-	if (reason)
+	if (resolved)
 		jnum(a, "duration_s", (double)(now_ms - in->since_ms) / 1000.0);
 	message(rs, in, reason, buf, sizeof(buf));
 	jstr(a, "message", buf);
@@ -273,16 +292,16 @@ static void observe(struct alert_engine *e, struct rule_state *rs, const struct 
 		}
 		if (now_ms - in->since_ms >= (int64_t)r->for_ms) {
 			in->state = ST_FIRING;
-			send_alert(e, rs, in, NULL, now_ms);
+			send_alert(e, rs, in, REASON_NONE, now_ms);
 		}
 		return;
 	}
 	/* Firing: hysteresis - it resolves once the value is past the clear value. */
 	if (!compare(v, r->op, r->clear)) {
-		send_alert(e, rs, in, "cleared", now_ms);
+		send_alert(e, rs, in, REASON_CLEARED, now_ms);
 		drop_instance(rs, (size_t)(in - rs->inst));
 	} else if (e->repeat_ms && now_ms - in->sent_ms >= (int64_t)e->repeat_ms) {
-		send_alert(e, rs, in, NULL, now_ms);
+		send_alert(e, rs, in, REASON_NONE, now_ms);
 	}
 }
 
@@ -352,7 +371,7 @@ void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_
 			if (rs->inst[k].gen == e->gen)
 				continue;
 			if (rs->inst[k].state == ST_FIRING)
-				send_alert(e, rs, &rs->inst[k], "absent", now_ms);
+				send_alert(e, rs, &rs->inst[k], REASON_ABSENT, now_ms);
 			drop_instance(rs, k);
 		}
 	}
@@ -426,7 +445,7 @@ int alert_engine_set_rules(struct alert_engine *e, const struct alert_rules *rul
 		} else {
 			for (size_t k = 0; k < old->n; k++)
 				if (old->inst[k].state == ST_FIRING)
-					send_alert(e, old, &old->inst[k], "rule_changed", now_ms);
+					send_alert(e, old, &old->inst[k], REASON_RULE_CHANGED, now_ms);
 		}
 		free_rule_state(old);
 	}
