@@ -282,6 +282,21 @@ fail_v:
 	}
 }
 
+/* Appends name to the ", "-separated list in buf, *n long so far. Returns false once buf is full (it
+ * then ends in "..."). */
+static bool list_add(char *buf, size_t len, size_t *n, const char *name)
+{
+	int w = snprintf(buf + *n, len - *n, "%s%s", *n ? ", " : "", name);
+
+	if (w < 0 || (size_t)w >= len - *n) {
+		if (len > 4)
+			strcpy(buf + len - 4, "...");
+		return false;
+	}
+	*n += (size_t)w;
+	return true;
+}
+
 /* Lists the names of an object schema's properties, for "has no field" errors. */
 static void list_fields(const cJSON *obj, char *buf, size_t len)
 {
@@ -289,23 +304,26 @@ static void list_fields(const cJSON *obj, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(obj, "properties")) {
-		int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", p->string);
-
-		if (w < 0 || (size_t)w >= len - n) {
-			if (len > 4)
-				strcpy(buf + len - 4, "...");
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(obj, "properties"))
+		if (!list_add(buf, len, &n, p->string))
 			return;
-		}
-		n += (size_t)w;
-	}
+}
+
+/* Lists schema_label_keys, for "has no label" errors. */
+static void list_label_keys(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; schema_label_keys[i] && list_add(buf, len, &n, schema_label_keys[i]); i++)
+		;
 }
 
 /* Checks every segment against the metrics schema and marks the arrays. */
 static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_pos)
 {
 	const cJSON *node = schema_metrics();
-	char fields[300];
+	char fields[300], labels[128];
 
 	if (!node)
 		return lex_err(lx, 0, "out of memory");
@@ -332,14 +350,16 @@ static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_
 				return lex_err(lx, seg_pos[i], "histogram buckets are not alertable; use "
 					       "count, p50, p90, p99 or max of the histogram");
 			sg->array = true;
-			for (size_t k = 0; k < sg->nsel; k++)
-				if (!is_label_key(sg->sel[k].key) ||
-				    !cJSON_GetObjectItemCaseSensitive(iprops, sg->sel[k].key))
-					return lex_err(lx, seg_pos[i], "'%.*s' instances have no label '%s' "
-						       "(labels: mount, device, name, cpu, op, comm, pid, "
-						       "address, port, where the instance has them)",
-						       (int)(seg_pos[i] - seg_pos[0] + strlen(sg->name)),
-						       lx->s + seg_pos[0], sg->sel[k].key);
+			for (size_t k = 0; k < sg->nsel; k++) {
+				if (is_label_key(sg->sel[k].key) &&
+				    cJSON_GetObjectItemCaseSensitive(iprops, sg->sel[k].key))
+					continue;
+				list_label_keys(labels, sizeof(labels));
+				return lex_err(lx, seg_pos[i], "'%.*s' instances have no label '%s' "
+					       "(labels: %s, where the instance has them)",
+					       (int)(seg_pos[i] - seg_pos[0] + strlen(sg->name)),
+					       lx->s + seg_pos[0], sg->sel[k].key, labels);
+			}
 			node = item;
 			t = schema_type(item);
 		} else {
