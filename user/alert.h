@@ -73,9 +73,9 @@ cJSON *alert_rule_json(const struct alert_rule *r);
 
 struct alert_engine;
 
-/* Receives one alert body (name, state, labels, value...; no record header). Ownership passes to
- * the callee. */
-typedef void (*alert_emit_fn)(void *ctx, cJSON *alert);
+/* Receives one alert body (name, state, labels, value...; no record header) and the time it belongs
+ * to: the now_ms of the feed or rule change that caused it. Ownership of alert passes to the callee. */
+typedef void (*alert_emit_fn)(void *ctx, cJSON *alert, int64_t now_ms);
 
 /* Builds an engine for a copy of rules. repeat_ms re-sends a still-firing alert that often (0: never).
  * Returns NULL when out of memory. */

@@ -212,7 +212,7 @@ static void send_alert(struct alert_engine *e, struct rule_state *rs, struct ins
 		jnum(a, "duration_s", (double)(now_ms - in->since_ms) / 1000.0);
 	message(rs, in, reason, buf, sizeof(buf));
 	jstr(a, "message", buf);
-	e->emit(e->ctx, a);
+	e->emit(e->ctx, a, now_ms);
 	in->sent_ms = now_ms;
 }
 
