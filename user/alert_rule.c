@@ -73,16 +73,15 @@ static char *take_ident(struct lex *lx)
 	return strndup(lx->s + start, lx->pos - start);
 }
 
-/* A whitespace-delimited word at lx->pos (advanced past it), or NULL at the end. */
-static char *take_word(struct lex *lx)
+/* The next whitespace-delimited word (lx->pos advanced past it; *start receives its column): a fresh
+ * string, or NULL at the end. */
+static char *take_word(struct lex *lx, size_t *start)
 {
-	size_t start;
-
 	skip_ws(lx);
-	start = lx->pos;
+	*start = lx->pos;
 	while (lx->s[lx->pos] && lx->s[lx->pos] != ' ' && lx->s[lx->pos] != '\t')
 		lx->pos++;
-	return lx->pos > start ? strndup(lx->s + start, lx->pos - start) : NULL;
+	return lx->pos > *start ? strndup(lx->s + *start, lx->pos - *start) : NULL;
 }
 
 static int parse_selectors(struct lex *lx, struct alert_segment *sg)
@@ -176,109 +175,105 @@ static int parse_metric(struct lex *lx, struct alert_rule *r, size_t *seg_pos, s
 	return r->metric ? 0 : lex_err(lx, start, "out of memory");
 }
 
+/* OP: the longest of op_names that the text starts with (">=" rather than ">"). */
 static int parse_op(struct lex *lx, enum alert_op *op)
 {
-	static const char *const ops2[] = { ">=", "<=", "==", "!=" };
-	static const enum alert_op vals2[] = { OP_GE, OP_LE, OP_EQ, OP_NE };
-	const char *p;
+	size_t best = 0;
 
 	skip_ws(lx);
-	p = lx->s + lx->pos;
-	for (int i = 0; i < 4; i++)
-		if (strncmp(p, ops2[i], 2) == 0) {
-			*op = vals2[i];
-			lx->pos += 2;
-			return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(op_names); i++) {
+		size_t len = strlen(op_names[i]);
+
+		if (len > best && strncmp(lx->s + lx->pos, op_names[i], len) == 0) {
+			*op = (enum alert_op)i;
+			best = len;
 		}
-	if (*p == '>' || *p == '<') {
-		*op = *p == '>' ? OP_GT : OP_LT;
-		lx->pos++;
-		return 0;
 	}
-	return lex_err(lx, lx->pos, "expected an operator (> >= < <= == !=) after the metric");
+	if (!best)
+		return lex_err(lx, lx->pos, "expected an operator (> >= < <= == !=) after the metric");
+	lx->pos += best;
+	return 0;
 }
 
+/* The next word as a finite number; what names it in errors. */
 static int parse_number_word(struct lex *lx, const char *what, double *out)
 {
 	size_t p;
-	char *w;
+	char *w = take_word(lx, &p);
 	int rc;
 
-	skip_ws(lx);
-	p = lx->pos;
-	w = take_word(lx);
 	if (!w)
 		return lex_err(lx, p, "expected %s", what);
 	rc = parse_double(w, out);
 	if (rc < 0 || !isfinite(*out))
-		lex_err(lx, p, "'%s' is not a number (%s)", w, what);
+		rc = lex_err(lx, p, "'%s' is not a number (%s)", w, what);
 	free(w);
-	return rc < 0 || !isfinite(*out) ? -1 : 0;
+	return rc;
 }
 
+/* The word after 'for': a duration up to 7 days. */
+static int parse_for(struct lex *lx, uint64_t *for_ms)
+{
+	size_t p;
+	char *v = take_word(lx, &p);
+	int rc = 0;
+
+	if (!v)
+		return lex_err(lx, p, "expected a duration after 'for' (30s, 5m)");
+	if (parse_duration_ms(v, for_ms) < 0 || *for_ms > 7 * 86400000ull)
+		rc = lex_err(lx, p, "'%s' is not a duration up to 7 days (30s, 5m, 1h)", v);
+	free(v);
+	return rc;
+}
+
+/* The word after 'severity': one of sev_names. */
+static int parse_severity(struct lex *lx, enum alert_severity *sev)
+{
+	size_t p, i;
+	char *v = take_word(lx, &p);
+	int rc = 0;
+
+	if (!v)
+		return lex_err(lx, p, "expected info, warning or critical");
+	for (i = 0; i < ARRAY_SIZE(sev_names) && strcmp(v, sev_names[i]) != 0; i++)
+		;
+	if (i < ARRAY_SIZE(sev_names))
+		*sev = (enum alert_severity)i;
+	else
+		rc = lex_err(lx, p, "severity '%s' is not info, warning or critical", v);
+	free(v);
+	return rc;
+}
+
+/* [for D] [clear V] [severity S], in any order, each at most once. */
 static int parse_clauses(struct lex *lx, struct alert_rule *r, bool *has_clear)
 {
 	bool seen_for = false, seen_sev = false;
 
 	for (;;) {
-		size_t p, vp;
-		char *w, *v;
+		size_t p;
+		char *w = take_word(lx, &p);
+		int rc;
 
-		skip_ws(lx);
-		p = lx->pos;
-		w = take_word(lx);
 		if (!w)
 			return 0;
 		if (strcmp(w, "clear") == 0 && !*has_clear) {
-			free(w);
-			if (parse_number_word(lx, "the clear value", &r->clear) < 0)
-				return -1;
 			*has_clear = true;
-			continue;
+			rc = parse_number_word(lx, "the clear value", &r->clear);
+		} else if (strcmp(w, "for") == 0 && !seen_for) {
+			seen_for = true;
+			rc = parse_for(lx, &r->for_ms);
+		} else if (strcmp(w, "severity") == 0 && !seen_sev) {
+			seen_sev = true;
+			rc = parse_severity(lx, &r->severity);
+		} else if (!strcmp(w, "for") || !strcmp(w, "clear") || !strcmp(w, "severity")) {
+			rc = lex_err(lx, p, "'%s' given twice", w);
+		} else {
+			rc = lex_err(lx, p, "unexpected '%s' (expected for, clear or severity)", w);
 		}
-		if ((strcmp(w, "for") == 0 && !seen_for) || (strcmp(w, "severity") == 0 && !seen_sev)) {
-			bool is_for = w[0] == 'f';
-
-			skip_ws(lx);
-			vp = lx->pos;
-			v = take_word(lx);
-			if (!v) {
-				free(w);
-				return lex_err(lx, vp, is_for ? "expected a duration after 'for' (30s, 5m)"
-							   : "expected info, warning or critical");
-			}
-			if (is_for) {
-				seen_for = true;
-				if (parse_duration_ms(v, &r->for_ms) < 0 || r->for_ms > 7 * 86400000ull) {
-					lex_err(lx, vp, "'%s' is not a duration up to 7 days (30s, 5m, 1h)", v);
-					goto fail_v;
-				}
-			} else {
-				int i;
-
-				seen_sev = true;
-				for (i = 0; i < 3 && strcmp(v, sev_names[i]) != 0; i++)
-					;
-				if (i == 3) {
-					lex_err(lx, vp, "severity '%s' is not info, warning or critical", v);
-					goto fail_v;
-				}
-				r->severity = (enum alert_severity)i;
-			}
-			free(v);
-			free(w);
-			continue;
-fail_v:
-			free(v);
-			free(w);
-			return -1;
-		}
-		if (!strcmp(w, "for") || !strcmp(w, "clear") || !strcmp(w, "severity"))
-			lex_err(lx, p, "'%s' given twice", w);
-		else
-			lex_err(lx, p, "unexpected '%s' (expected for, clear or severity)", w);
 		free(w);
-		return -1;
+		if (rc < 0)
+			return -1;
 	}
 }
 
@@ -383,22 +378,23 @@ static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_
 	return 0;
 }
 
+/* clear defaults to the threshold; given, it must lie on the side the alert resolves to. */
 static int check_clear(struct lex *lx, struct alert_rule *r, bool has_clear, size_t pos)
 {
+	bool up;
+
 	if (!has_clear) {
 		r->clear = r->threshold;
 		return 0;
 	}
 	if (r->op == OP_EQ || r->op == OP_NE)
 		return lex_err(lx, pos, "'clear' applies only to > >= < <=");
-	if ((r->op == OP_GT || r->op == OP_GE) && r->clear > r->threshold)
-		return lex_err(lx, pos, "clear %g is above the threshold %g: with '%s' the alert resolves "
-			       "when the value falls back to the clear value", r->clear, r->threshold,
-			       op_names[r->op]);
-	if ((r->op == OP_LT || r->op == OP_LE) && r->clear < r->threshold)
-		return lex_err(lx, pos, "clear %g is below the threshold %g: with '%s' the alert resolves "
-			       "when the value rises back to the clear value", r->clear, r->threshold,
-			       op_names[r->op]);
+	/* > and >= fire going up and resolve coming down: clear sits at or below the threshold. */
+	up = r->op == OP_GT || r->op == OP_GE;
+	if (up ? r->clear > r->threshold : r->clear < r->threshold)
+		return lex_err(lx, pos, "clear %g is %s the threshold %g: with '%s' the alert resolves "
+			       "when the value %s back to the clear value", r->clear, up ? "above" : "below",
+			       r->threshold, op_names[r->op], up ? "falls" : "rises");
 	return 0;
 }
 
