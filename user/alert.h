@@ -56,13 +56,17 @@ struct alert_rules {
 /* Parses and schema-checks one rule. Returns 0 and fills *r (free with alert_rule_free), or -1 with
  * "column N: reason" in why. */
 int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t whylen);
+/* Frees what r holds and zeroes it (r itself is the caller's); a zeroed rule is fine. */
 void alert_rule_free(struct alert_rule *r);
 
 /* Appends a copy of r to the list, refusing a second rule of the same name. Returns 0, or -1 with the
  * reason in why. The list owns r's contents afterwards (r is zeroed) on success only. */
 int alert_rules_add(struct alert_rules *l, struct alert_rule *r, char *why, size_t whylen);
+/* Frees every rule and the array; l is left empty and reusable. */
 void alert_rules_free(struct alert_rules *l);
 
+/* The text of an operator (">=") and of a severity ("warning"), as rules and records spell them;
+ * static strings. */
 const char *alert_op_name(enum alert_op op);
 const char *alert_severity_name(enum alert_severity s);
 
@@ -83,12 +87,14 @@ struct alert_engine *alert_engine_new(const struct alert_rules *rules, uint64_t 
 				      alert_emit_fn emit, void *ctx);
 /* Evaluates every rule on one metrics record taken at now_ms (epoch milliseconds). */
 void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_ms);
-/* Switches to a new rule set (SIGHUP). A rule kept with the same text keeps its state; firing alerts of
- * a rule removed or changed are resolved with reason "rule_changed". */
+/* Switches to a copy of a new rule set (SIGHUP). A rule kept with the same text keeps its state; firing
+ * alerts of a rule removed or changed are resolved at now_ms with reason "rule_changed". Returns 0, or
+ * -1 when out of memory (the running rules and their state are kept). */
 int alert_engine_set_rules(struct alert_engine *e, const struct alert_rules *rules, uint64_t repeat_ms,
 			   int64_t now_ms);
 /* Alerts pending or firing now (for status lines and tests). */
 size_t alert_engine_active(const struct alert_engine *e, size_t *firing);
+/* Frees the engine and its state, sending nothing; NULL is fine. */
 void alert_engine_free(struct alert_engine *e);
 
 #endif

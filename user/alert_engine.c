@@ -411,13 +411,11 @@ struct alert_engine *alert_engine_new(const struct alert_rules *rules, uint64_t 
 		return NULL;
 	e->emit = emit;
 	e->ctx = ctx;
-	e->repeat_ms = repeat_ms;
-	e->r = states_for(rules);
-	if (!e->r) {
+	/* From no rules at all: nothing to carry over or resolve, so now_ms does not matter. */
+	if (alert_engine_set_rules(e, rules, repeat_ms, 0) < 0) {
 		free(e);
 		return NULL;
 	}
-	e->n = rules->n;
 	return e;
 }
 
