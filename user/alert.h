@@ -8,6 +8,8 @@
  * The engine is fed whole records (tests feed synthetic ones) and calls back with one alert body per
  * state change: firing after the condition held for `for`, resolved when the value crosses back past
  * `clear` or the instance disappears. It knows nothing of output or delivery.
+ *
+ * Rules are alert_rule.c, the engine alert_engine.c; the engine sees rules only through this header.
  */
 #ifndef COREWATCH_ALERT_H
 #define COREWATCH_ALERT_H
@@ -49,29 +51,35 @@ struct alert_rules {
 	size_t n;
 };
 
+/* ---- rules (alert_rule.c) ---- */
+
 /* Parses and schema-checks one rule. Returns 0 and fills *r (free with alert_rule_free), or -1 with
  * "column N: reason" in why. */
 int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t whylen);
+/* Frees what r holds and zeroes it (r itself is the caller's); a zeroed rule is fine. */
 void alert_rule_free(struct alert_rule *r);
 
 /* Appends a copy of r to the list, refusing a second rule of the same name. Returns 0, or -1 with the
  * reason in why. The list owns r's contents afterwards (r is zeroed) on success only. */
 int alert_rules_add(struct alert_rules *l, struct alert_rule *r, char *why, size_t whylen);
+/* Frees every rule and the array; l is left empty and reusable. */
 void alert_rules_free(struct alert_rules *l);
 
+/* The text of an operator (">=") and of a severity ("warning"), as rules and records spell them;
+ * static strings. */
 const char *alert_op_name(enum alert_op op);
 const char *alert_severity_name(enum alert_severity s);
 
 /* The rule as one JSON object (for --check-config); caller deletes. */
 cJSON *alert_rule_json(const struct alert_rule *r);
 
-/* ---- the engine ---- */
+/* ---- the engine (alert_engine.c) ---- */
 
 struct alert_engine;
 
-/* Receives one alert body (name, state, labels, value...; no record header). Ownership passes to
- * the callee. */
-typedef void (*alert_emit_fn)(void *ctx, cJSON *alert);
+/* Receives one alert body (name, state, labels, value...; no record header) and the time it belongs
+ * to: the now_ms of the feed or rule change that caused it. Ownership of alert passes to the callee. */
+typedef void (*alert_emit_fn)(void *ctx, cJSON *alert, int64_t now_ms);
 
 /* Builds an engine for a copy of rules. repeat_ms re-sends a still-firing alert that often (0: never).
  * Returns NULL when out of memory. */
@@ -79,12 +87,14 @@ struct alert_engine *alert_engine_new(const struct alert_rules *rules, uint64_t 
 				      alert_emit_fn emit, void *ctx);
 /* Evaluates every rule on one metrics record taken at now_ms (epoch milliseconds). */
 void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_ms);
-/* Switches to a new rule set (SIGHUP). A rule kept with the same text keeps its state; firing alerts of
- * a rule removed or changed are resolved with reason "rule_changed". */
+/* Switches to a copy of a new rule set (SIGHUP). A rule kept with the same text keeps its state; firing
+ * alerts of a rule removed or changed are resolved at now_ms with reason "rule_changed". Returns 0, or
+ * -1 when out of memory (the running rules and their state are kept). */
 int alert_engine_set_rules(struct alert_engine *e, const struct alert_rules *rules, uint64_t repeat_ms,
 			   int64_t now_ms);
 /* Alerts pending or firing now (for status lines and tests). */
 size_t alert_engine_active(const struct alert_engine *e, size_t *firing);
+/* Frees the engine and its state, sending nothing; NULL is fine. */
 void alert_engine_free(struct alert_engine *e);
 
 #endif

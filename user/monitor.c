@@ -31,7 +31,7 @@ static void apply_log_level(const struct options *o)
 }
 
 static void emit_event(void *ctx, const char *event, cJSON *body);
-static void emit_alert(void *ctx, cJSON *body);
+static void emit_alert(void *ctx, cJSON *body, int64_t now_ms);
 
 static void set_env(struct monitor *m)
 {
@@ -195,13 +195,13 @@ static void append_fields(cJSON *r, cJSON *body)
 }
 
 /* An alert state change from the engine: a record in the output, then to every delivery target. */
-static void emit_alert(void *ctx, cJSON *body)
+static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 {
 	struct monitor *m = ctx;
-	cJSON *r = record_header(m, "alert", m->tick_ms);
+	cJSON *r = record_header(m, "alert", now_ms);
 
 	append_fields(r, body);
-	write_json(m, r, m->tick_ms);
+	write_json(m, r, now_ms);
 	if (r)
 		notify_send(m->notify, r);
 	cJSON_Delete(r);
@@ -271,7 +271,6 @@ static void tick(struct monitor *m)
 	if (r) {
 		size_t firing;
 
-		m->tick_ms = now;
 		alert_engine_feed(m->alerts, r, now);
 		alert_engine_active(m->alerts, &firing);
 		m->ctr.alerts_firing = firing;
@@ -329,8 +328,8 @@ static void reload_config(struct monitor *m)
 	bool new_interval = nopt.interval_ms != m->opt.interval_ms;
 	options_free(&m->opt);
 	m->opt = nopt;
-	m->tick_ms = clock_ms(CLOCK_REALTIME);
-	if (alert_engine_set_rules(m->alerts, &m->opt.rules, m->opt.alert_repeat_ms, m->tick_ms) < 0)
+	if (alert_engine_set_rules(m->alerts, &m->opt.rules, m->opt.alert_repeat_ms,
+				   clock_ms(CLOCK_REALTIME)) < 0)
 		log_warnx("out of memory: the alert rules were not replaced");
 	set_env(m);
 	apply_log_level(&m->opt);

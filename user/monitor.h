@@ -38,7 +38,6 @@ struct monitor {
 	struct alert_engine *alerts;
 	struct notifier *notify;
 	struct http *http;
-	int64_t tick_ms;         /* wall-clock time of the record being evaluated */
 	char host[256];
 	int epfd, tfd, sfd;
 	int wdfd;                /* systemd watchdog timer, or -1 */

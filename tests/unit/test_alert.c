@@ -135,8 +135,9 @@ struct sink {
 	cJSON *got; /* array of alert bodies */
 };
 
-static void collect(void *ctx, cJSON *a)
+static void collect(void *ctx, cJSON *a, int64_t now_ms)
 {
+	(void)now_ms;
 	cJSON_AddItemToArray(((struct sink *)ctx)->got, a);
 }
 
