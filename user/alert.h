@@ -31,7 +31,7 @@ struct alert_segment {
 	char *name;
 	bool array;                      /* the schema says this field is an array of instances */
 	struct alert_selector *sel;      /* only on array segments */
-	size_t nsel;
+	size_t nsel, selcap;
 };
 
 struct alert_rule {
@@ -39,7 +39,7 @@ struct alert_rule {
 	char *text;                      /* the rule as written */
 	char *metric;                    /* the METRIC part as written, selectors included */
 	struct alert_segment *seg;
-	size_t nseg;
+	size_t nseg, segcap;
 	enum alert_op op;
 	double threshold, clear;         /* clear == threshold unless given */
 	uint64_t for_ms;
@@ -48,7 +48,7 @@ struct alert_rule {
 
 struct alert_rules {
 	struct alert_rule *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* ---- rules (alert_rule.c) ---- */

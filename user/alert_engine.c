@@ -236,15 +236,8 @@ static struct instance *add_instance(struct rule_state *rs, const char *key, con
 		rs->overflow_warned = true;
 		return NULL;
 	}
-	if (rs->n == rs->cap) {
-		size_t nc = rs->cap ? rs->cap * 2 : 4;
-		struct instance *nv = realloc(rs->inst, nc * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		rs->inst = nv;
-		rs->cap = nc;
-	}
+	if (array_reserve(&rs->inst, &rs->cap, rs->n + 1, sizeof(*rs->inst), 4) < 0)
+		return NULL;
 	in = &rs->inst[rs->n];
 	memset(in, 0, sizeof(*in));
 	in->key = strdup(key);

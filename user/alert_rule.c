@@ -88,7 +88,6 @@ static int parse_selectors(struct lex *lx, struct alert_segment *sg)
 {
 	lx->pos++; /* '{' */
 	for (;;) {
-		struct alert_selector *ns;
 		size_t kpos = lx->pos, vstart;
 		char *key = take_ident(lx), *val;
 
@@ -116,17 +115,13 @@ static int parse_selectors(struct lex *lx, struct alert_segment *sg)
 				lx->pos++;
 			val = strndup(lx->s + vstart, lx->pos - vstart);
 		}
-		ns = realloc(sg->sel, (sg->nsel + 1) * sizeof(*ns));
-		if (!val || !*val || !ns) {
+		if (!val || !*val || array_reserve(&sg->sel, &sg->selcap, sg->nsel + 1, sizeof(*sg->sel), 2) < 0) {
 			bool empty = val && !*val;
 
-			if (ns)
-				sg->sel = ns;
 			free(key);
 			free(val);
 			return lex_err(lx, vstart, empty ? "empty selector value" : "out of memory");
 		}
-		sg->sel = ns;
 		sg->sel[sg->nsel++] = (struct alert_selector){ key, val };
 		if (lx->s[lx->pos] == ',') {
 			lx->pos++;
@@ -146,7 +141,6 @@ static int parse_metric(struct lex *lx, struct alert_rule *r, size_t *seg_pos, s
 	size_t start = lx->pos;
 
 	for (;;) {
-		struct alert_segment *ns;
 		size_t p = lx->pos;
 		char *name = take_ident(lx);
 
@@ -157,12 +151,10 @@ static int parse_metric(struct lex *lx, struct alert_rule *r, size_t *seg_pos, s
 			free(name);
 			return lex_err(lx, p, "metric path too deep");
 		}
-		ns = realloc(r->seg, (r->nseg + 1) * sizeof(*ns));
-		if (!ns) {
+		if (array_reserve(&r->seg, &r->segcap, r->nseg + 1, sizeof(*r->seg), 4) < 0) {
 			free(name);
 			return lex_err(lx, p, "out of memory");
 		}
-		r->seg = ns;
 		seg_pos[r->nseg] = p;
 		r->seg[r->nseg++] = (struct alert_segment){ .name = name };
 		if (lx->s[lx->pos] == '{' && parse_selectors(lx, &r->seg[r->nseg - 1]) < 0)
@@ -460,19 +452,15 @@ void alert_rule_free(struct alert_rule *r)
 
 int alert_rules_add(struct alert_rules *l, struct alert_rule *r, char *why, size_t whylen)
 {
-	struct alert_rule *nv;
-
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].name, r->name) == 0) {
 			snprintf(why, whylen, "a rule named '%s' is already defined", r->name);
 			return -1;
 		}
-	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
-	if (!nv) {
+	if (array_reserve(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 4) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	l->v = nv;
 	l->v[l->n++] = *r;
 	memset(r, 0, sizeof(*r));
 	return 0;
@@ -484,7 +472,7 @@ void alert_rules_free(struct alert_rules *l)
 		alert_rule_free(&l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 cJSON *alert_rule_json(const struct alert_rule *r)
