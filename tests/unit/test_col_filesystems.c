@@ -1,13 +1,9 @@
-/* filesystems (mount filtering and df arithmetic), pressure, inventory and users. */
+/* filesystems collector (col_filesystems.c): mount filtering, escapes and df arithmetic. */
 #include "testlib.h"
 
 #include <errno.h>
-#include <unistd.h>
-#include <utmpx.h>
 
 #include "col_filesystems.h"
-#include "col_pressure.h"
-#include "inventory.h"
 
 /* A fake statvfs: 4 KiB blocks, 1000 blocks, 300 free of which 250 available to users (50 reserved);
  * 100 inodes with 25 free. Records which paths were asked for. */
@@ -88,133 +84,11 @@ static void test_filesystems_hotplug(void **st)
 	cJSON_Delete(r);
 }
 
-static void test_pressure_vm2(void **st)
-{
-	struct collector_env env = { 0 };
-	cJSON *r = run_fixture(&pressure_collector, &env, "vm2", 1.0);
-
-	(void)st;
-	assert_num(r, "pressure.io.some.avg60_pct", 0.42);
-	assert_num(r, "pressure.io.some.avg300_pct", 0.39);
-	assert_num(r, "pressure.io.some.stall_us", 2511779 - 2478794);
-	assert_num(r, "pressure.io.full.stall_us", 2415253 - 2382731);
-	assert_non_null(jpath(r, "pressure.cpu.some"));
-	assert_null(jpath(r, "pressure.irq")); /* this kernel has no irq pressure file */
-	cJSON_Delete(r);
-}
-
-/* hotplug: a pre-5.13 kernel (cpu has only "some") with no io file. */
-static void test_pressure_partial(void **st)
-{
-	struct collector_env env = { 0 };
-	cJSON *r = run_fixture(&pressure_collector, &env, "hotplug", 1.0);
-
-	(void)st;
-	assert_num(r, "pressure.cpu.some.avg10_pct", 1.5);
-	assert_num(r, "pressure.cpu.some.stall_us", 250000);
-	assert_null(jpath(r, "pressure.cpu.full"));
-	assert_num(r, "pressure.memory.full.avg10_pct", 0.25);
-	assert_num(r, "pressure.memory.full.stall_us", 100);
-	assert_null(jpath(r, "pressure.io"));
-	cJSON_Delete(r);
-}
-
-/* big64 has no /proc/pressure: the collector reports itself unavailable (no section at all). */
-static void test_pressure_absent(void **st)
-{
-	struct collector_env env = { .proc_root = FIXTURES "/big64/t0/proc" };
-	void *state = NULL;
-
-	(void)st;
-	assert_int_equal(pressure_collector.init(&env, &state), -ENOTSUP);
-	assert_null(state);
-}
-
-static void test_psi_parse(void **st)
-{
-	struct psi p;
-
-	(void)st;
-	assert_int_equal(psi_parse("some avg10=x avg60=0 avg300=0 total=1\n", &p), -EINVAL);
-	assert_int_equal(psi_parse("", &p), -EINVAL);
-}
-
-static void test_cpuinfo(void **st)
-{
-	struct fbuf b = { 0 };
-	struct cpu_counts c;
-
-	(void)st;
-	assert_int_equal(fbuf_read(&b, FIXTURES "/big64/t0/proc", "cpuinfo"), 0);
-	cpuinfo_parse(b.data, &c);
-	assert_int_equal(c.logical, 64);
-	assert_int_equal(c.physical, 32); /* 2 packages x 16 cores, 2 threads each */
-	assert_string_equal(c.model, "AMD EPYC 7302 16-Core Processor");
-	assert_int_equal(fbuf_read(&b, FIXTURES "/hotplug/t0/proc", "cpuinfo"), 0);
-	cpuinfo_parse(b.data, &c);
-	assert_int_equal(c.logical, 4);
-	assert_int_equal(c.physical, 4); /* no topology lines: physical = logical */
-	fbuf_free(&b);
-}
-
-static void test_inventory(void **st)
-{
-	struct collector_env env = { .proc_root = FIXTURES "/big64/t0/proc" };
-	const char *names[] = { "cpu", "pressure" };
-	bool active[] = { true, false };
-	cJSON *r = cJSON_CreateObject();
-
-	(void)st;
-	inventory_fill(r, &env, names, active, 2);
-	assert_num(r, "logical_cores", 64);
-	assert_num(r, "physical_cores", 32);
-	assert_num(r, "memory_total_bytes", 536870912.0 * 1024);
-	assert_str(r, "boot_time", "2026-09-21T14:13:20.000Z"); /* btime 1790000000 */
-	assert_true(cJSON_IsTrue(jpath(r, "collectors.cpu")));
-	assert_true(cJSON_IsFalse(jpath(r, "collectors.pressure")));
-	cJSON_Delete(r);
-}
-
-/* Writes a utmp file with 3 sessions of 2 users plus a dead entry and a boot record. */
-static void test_users(void **st)
-{
-	char path[] = "/tmp/corewatch-utmp-XXXXXX";
-	struct utmpx u;
-	int fd = mkstemp(path);
-	const struct { short type; const char *user; const char *line; } rows[] = {
-		{ BOOT_TIME, "reboot", "~" },   { USER_PROCESS, "alice", "pts/0" },
-		{ USER_PROCESS, "bob", "pts/1" }, { USER_PROCESS, "alice", "pts/2" },
-		{ DEAD_PROCESS, "carol", "pts/3" },
-	};
-	struct collector_env env = { .utmp_path = path };
-	cJSON *r;
-
-	(void)st;
-	assert_true(fd >= 0);
-	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-		memset(&u, 0, sizeof(u));
-		u.ut_type = rows[i].type;
-		u.ut_pid = 100 + (pid_t)i;
-		strncpy(u.ut_user, rows[i].user, sizeof(u.ut_user));
-		strncpy(u.ut_line, rows[i].line, sizeof(u.ut_line));
-		assert_int_equal(write(fd, &u, sizeof(u)), sizeof(u));
-	}
-	close(fd);
-	r = run_fixture(&users_collector, &env, "vm2", 1.0);
-	assert_num(r, "users.logged_in", 3);
-	assert_num(r, "users.distinct", 2);
-	cJSON_Delete(r);
-	unlink(path);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filesystems_big64), cmocka_unit_test(test_mount_escapes),
-		cmocka_unit_test(test_filesystems_hotplug), cmocka_unit_test(test_pressure_vm2),
-		cmocka_unit_test(test_pressure_partial),  cmocka_unit_test(test_pressure_absent),
-		cmocka_unit_test(test_psi_parse),         cmocka_unit_test(test_cpuinfo),
-		cmocka_unit_test(test_inventory),         cmocka_unit_test(test_users),
+		cmocka_unit_test(test_filesystems_hotplug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
