@@ -98,4 +98,38 @@ static inline int jsize(cJSON *root, const char *path)
 	return it ? cJSON_GetArraySize(it) : -1;
 }
 
+/* The element of array arr whose string member key equals name ("device": "vda"). NULL if none. */
+static inline cJSON *find_named(cJSON *arr, const char *key, const char *name)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, arr) {
+		cJSON *n = cJSON_GetObjectItemCaseSensitive(it, key);
+
+		if (n && cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* A scratch directory for a test binary: tmpdir_setup makes it, tmpdir_teardown removes it and all it
+ * holds. Pass them as cmocka_run_group_tests' group setup and teardown. */
+static char tmpdir[64];
+
+static inline int tmpdir_setup(void **st)
+{
+	(void)st;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/corewatch-unit-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static inline int tmpdir_teardown(void **st)
+{
+	char cmd[128];
+
+	(void)st;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif

@@ -1,9 +1,8 @@
-/* memory, load/uptime and processes collectors. */
+/* memory collector (col_memory.c). */
 #include "testlib.h"
 
 #include <errno.h>
 
-#include "col_load.h"
 #include "col_memory.h"
 
 static void test_memory_vm2(void **st)
@@ -51,38 +50,6 @@ static void test_memory_no_available(void **st)
 	cJSON_Delete(r);
 }
 
-static void test_load(void **st)
-{
-	struct collector_env env = { 0 };
-	cJSON *r = run_fixture(&load_collector, &env, "big64", 1.0);
-	struct loadavg l;
-
-	(void)st;
-	assert_num(r, "uptime_s", 8640000.55);
-	assert_num(r, "load.load1", 12.5);
-	assert_num(r, "load.load5", 10.25);
-	assert_num(r, "load.load15", 8);
-	assert_num(r, "load.runnable", 17);
-	assert_num(r, "load.threads", 2048);
-	cJSON_Delete(r);
-	assert_int_equal(loadavg_parse("0.1 0.2 x 1/2 3", &l), -EINVAL);
-	assert_int_equal(loadavg_parse("0.1 0.2 0.3 12 3", &l), -EINVAL);
-	assert_int_equal(loadavg_parse("0.1 0.2 -0.3 1/2 3", &l), -EINVAL);
-}
-
-static void test_processes(void **st)
-{
-	struct collector_env env = { 0 };
-	cJSON *r = run_fixture(&processes_collector, &env, "big64", 1.0);
-
-	(void)st;
-	/* big64's proc has pid entries 1, 42 and 4242 beside self, net, pressure...; threads from
-	 * loadavg's 17/2048 */
-	assert_num(r, "processes.total", 3);
-	assert_num(r, "processes.threads", 2048);
-	cJSON_Delete(r);
-}
-
 static void test_memory_missing_total(void **st)
 {
 	struct meminfo m;
@@ -94,9 +61,8 @@ static void test_memory_missing_total(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_memory_vm2),  cmocka_unit_test(test_memory_big64),
-		cmocka_unit_test(test_memory_no_available), cmocka_unit_test(test_load),
-		cmocka_unit_test(test_processes),   cmocka_unit_test(test_memory_missing_total),
+		cmocka_unit_test(test_memory_vm2), cmocka_unit_test(test_memory_big64),
+		cmocka_unit_test(test_memory_no_available), cmocka_unit_test(test_memory_missing_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,66 @@
+/* pressure collector (col_pressure.c): PSI averages and stall deltas, partial and absent files. */
+#include "testlib.h"
+
+#include <errno.h>
+
+#include "col_pressure.h"
+
+static void test_pressure_vm2(void **st)
+{
+	struct collector_env env = { 0 };
+	cJSON *r = run_fixture(&pressure_collector, &env, "vm2", 1.0);
+
+	(void)st;
+	assert_num(r, "pressure.io.some.avg60_pct", 0.42);
+	assert_num(r, "pressure.io.some.avg300_pct", 0.39);
+	assert_num(r, "pressure.io.some.stall_us", 2511779 - 2478794);
+	assert_num(r, "pressure.io.full.stall_us", 2415253 - 2382731);
+	assert_non_null(jpath(r, "pressure.cpu.some"));
+	assert_null(jpath(r, "pressure.irq")); /* this kernel has no irq pressure file */
+	cJSON_Delete(r);
+}
+
+/* hotplug: a pre-5.13 kernel (cpu has only "some") with no io file. */
+static void test_pressure_partial(void **st)
+{
+	struct collector_env env = { 0 };
+	cJSON *r = run_fixture(&pressure_collector, &env, "hotplug", 1.0);
+
+	(void)st;
+	assert_num(r, "pressure.cpu.some.avg10_pct", 1.5);
+	assert_num(r, "pressure.cpu.some.stall_us", 250000);
+	assert_null(jpath(r, "pressure.cpu.full"));
+	assert_num(r, "pressure.memory.full.avg10_pct", 0.25);
+	assert_num(r, "pressure.memory.full.stall_us", 100);
+	assert_null(jpath(r, "pressure.io"));
+	cJSON_Delete(r);
+}
+
+/* big64 has no /proc/pressure: the collector reports itself unavailable (no section at all). */
+static void test_pressure_absent(void **st)
+{
+	struct collector_env env = { .proc_root = FIXTURES "/big64/t0/proc" };
+	void *state = NULL;
+
+	(void)st;
+	assert_int_equal(pressure_collector.init(&env, &state), -ENOTSUP);
+	assert_null(state);
+}
+
+static void test_psi_parse(void **st)
+{
+	struct psi p;
+
+	(void)st;
+	assert_int_equal(psi_parse("some avg10=x avg60=0 avg300=0 total=1\n", &p), -EINVAL);
+	assert_int_equal(psi_parse("", &p), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pressure_vm2), cmocka_unit_test(test_pressure_partial),
+		cmocka_unit_test(test_pressure_absent), cmocka_unit_test(test_psi_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
