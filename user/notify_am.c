@@ -51,14 +51,13 @@ static void am_free(void *conf)
 
 static int am_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
-	static const char *const http[] = { "http", "https", NULL };
 	struct am_conf *a;
 	size_t l;
 
 	*conf = NULL;
 	if (!o->alertmanager)
 		return 0;
-	if (notify_http_check_url("alertmanager", o->alertmanager, http, err, errlen) < 0)
+	if (notify_http_check_url("alertmanager", o->alertmanager, true, err, errlen) < 0)
 		return -1;
 	l = strlen(o->alertmanager);
 	if (!(a = calloc(1, sizeof(*a))) || !(a->url = malloc(l + sizeof(AM_PATH))) ||

@@ -48,22 +48,31 @@ struct email_conf {
 
 /* ---- settings ---- */
 
-int notify_http_check_url(const char *flag, const char *url, const char *const *schemes, char *err,
-			  size_t errlen)
+int notify_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen)
 {
+	static const char *const schemes[2][3] = { { "smtp", "smtps", NULL }, { "http", "https", NULL } };
 	CURLU *u = curl_url();
 	char *scheme = NULL;
 	bool ok = false;
 
 	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-		for (int i = 0; schemes[i]; i++)
-			ok |= strcmp(scheme, schemes[i]) == 0;
+		for (int i = 0; schemes[http][i]; i++)
+			ok |= strcmp(scheme, schemes[http][i]) == 0;
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	if (!ok)
-		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, url, schemes[0]);
+		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, url, schemes[http][0]);
 	return ok ? 0 : -1;
+}
+
+/* Wipes and frees a string holding a secret (NULL is fine). */
+static void secret_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
 }
 
 /* "Name: value" with a token name. */
@@ -113,20 +122,18 @@ static int webhook_headers_file(struct webhook_conf *w, const char *path, char *
 		} else
 			w->hdrs = curl_slist_append(w->hdrs, line);
 	}
-	explicit_bzero(text, strlen(text));
-	free(text);
+	secret_free(text);
 	return rc;
 }
 
 static int webhook_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
-	static const char *const http[] = { "http", "https", NULL };
 	struct webhook_conf *w;
 
 	*conf = NULL;
 	if (!o->alert_webhook)
 		return 0;
-	if (notify_http_check_url("alert-webhook", o->alert_webhook, http, err, errlen) < 0)
+	if (notify_http_check_url("alert-webhook", o->alert_webhook, true, err, errlen) < 0)
 		return -1;
 	if (!(w = calloc(1, sizeof(*w))) || !(w->url = strdup(o->alert_webhook))) {
 		snprintf(err, errlen, "out of memory");
@@ -160,10 +167,7 @@ static void email_free(void *conf)
 	free(m->url);
 	free(m->from);
 	free(m->user);
-	if (m->pass) {
-		explicit_bzero(m->pass, strlen(m->pass));
-		free(m->pass);
-	}
+	secret_free(m->pass);
 	curl_slist_free_all(m->rcpt);
 	free(m->to);
 	free(m);
@@ -193,21 +197,19 @@ static int email_credentials(struct email_conf *m, const char *path, char *err, 
 			rc = -1;
 		}
 	}
-	explicit_bzero(text, strlen(text));
-	free(text);
+	secret_free(text);
 	return rc;
 }
 
 static int email_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
-	static const char *const smtp[] = { "smtp", "smtps", NULL };
 	struct email_conf *m;
 	size_t tolen = 1;
 
 	*conf = NULL;
 	if (!o->alert_email.n)
 		return 0;
-	if (notify_http_check_url("smtp-url", o->smtp_url, smtp, err, errlen) < 0)
+	if (notify_http_check_url("smtp-url", o->smtp_url, false, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < o->alert_email.n; i++) {
 		const char *a = o->alert_email.v[i];

@@ -101,10 +101,9 @@ char *notify_labels(const cJSON *r);
 
 /* ---- notify_http.c: the libcurl multi handle on the notifier's epoll set ---- */
 
-/* Checks that url parses and has one of schemes (NULL-terminated, the first named in the reason).
- * Returns 0, or -1 with "--flag: ..." in err. */
-int notify_http_check_url(const char *flag, const char *url, const char *const *schemes, char *err,
-			  size_t errlen);
+/* Checks that url parses with scheme http(s) (http) or smtp(s) (!http), the only protocols its
+ * transfers allow. Returns 0, or -1 with "--flag: ..." in err. */
+int notify_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen);
 /* ops->open of a libcurl target: sets up the shared multi handle on first use. Returns 0 or -1. */
 int notify_http_attach(struct target *t, char *err, size_t errlen);
 /* Starts POSTing j->rec as JSON to url with headers hdrs (both stay the caller's and must outlive
