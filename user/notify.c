@@ -22,6 +22,7 @@
 static const struct notify_ops *const transports[] = {
 	&notify_exec_ops, &notify_webhook_ops, &notify_am_ops, &notify_email_ops,
 };
+_Static_assert(ARRAY_SIZE(transports) <= NOTIFY_TARGETS_MAX, "a target per transport");
 
 const char *notify_str(const cJSON *o, const char *k)
 {

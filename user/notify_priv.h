@@ -15,6 +15,7 @@
 
 #define NOTIFY_QUEUE_MAX 256       /* deliveries waiting per target; the oldest is dropped beyond */
 #define NOTIFY_RUNNING_MAX 4       /* attempts in flight per target, at most */
+#define NOTIFY_TARGETS_MAX 4       /* one per transport */
 
 struct target;
 struct curl_loop;
@@ -79,7 +80,7 @@ struct notifier {
 	uint64_t timeout_ms;       /* for one attempt */
 	int epfd, tfd;
 	struct curl_loop *curl;    /* notify_http.c's, shared by its targets; NULL without them */
-	struct target t[4];
+	struct target t[NOTIFY_TARGETS_MAX];
 	size_t nt;
 };
 
