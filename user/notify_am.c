@@ -61,7 +61,7 @@ static int am_setup(const struct options *o, void **conf, char *err, size_t errl
 		return -1;
 	l = strlen(o->alertmanager);
 	if (!(a = calloc(1, sizeof(*a))) || !(a->url = malloc(l + sizeof(AM_PATH))) ||
-	    !(a->hdrs = curl_slist_append(NULL, "Content-Type: application/json"))) {
+	    !(a->hdrs = curl_slist_append(NULL, NOTIFY_HTTP_JSON))) {
 		snprintf(err, errlen, "out of memory");
 		am_free(a);
 		return -1;

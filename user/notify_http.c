@@ -139,7 +139,7 @@ static int webhook_setup(const struct options *o, void **conf, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	w->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	w->hdrs = curl_slist_append(NULL, NOTIFY_HTTP_JSON);
 	for (size_t i = 0; i < o->alert_webhook_header.n; i++) {
 		if (!header_ok(o->alert_webhook_header.v[i])) {
 			snprintf(err, errlen, "--alert-webhook-header: '%s' is not 'Name: value'",

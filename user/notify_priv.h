@@ -107,6 +107,7 @@ char *notify_labels(const cJSON *r);
 int notify_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen);
 /* ops->open of a libcurl target: sets up the shared multi handle on first use. Returns 0 or -1. */
 int notify_http_attach(struct target *t, char *err, size_t errlen);
+#define NOTIFY_HTTP_JSON "Content-Type: application/json"  /* the header every POST carries */
 /* Starts POSTing j->rec as JSON to url with headers hdrs (both stay the caller's and must outlive
  * the attempt). Returns NULL, or why not with nothing left in j->priv. */
 const char *notify_http_post(struct job *j, const char *url, const struct curl_slist *hdrs);
