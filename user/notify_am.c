@@ -23,7 +23,7 @@ struct am_conf {
 	char *url;                 /* of the alerts endpoint */
 	struct curl_slist *hdrs;
 	struct am_alert *active;   /* firing, for the re-posts */
-	size_t nactive;
+	size_t nactive, cap;
 	int64_t next_resend;       /* monotonic ms */
 };
 
@@ -125,9 +125,9 @@ static void am_track(struct am_conf *a, const cJSON *r, bool firing)
 		am_forget(a, i);
 	if (!firing || a->nactive == AM_ACTIVE_MAX)
 		return;
-	if (!(nv = realloc(a->active, (a->nactive + 1) * sizeof(*nv))))
+	if (array_reserve(&a->active, &a->cap, a->nactive + 1, sizeof(*a->active), 16) < 0)
 		return;
-	a->active = nv;
+	nv = a->active;
 	nv[a->nactive].key = strdup(key);
 	nv[a->nactive].rec = cJSON_Duplicate(r, 1);
 	if (nv[a->nactive].key && nv[a->nactive].rec)
