@@ -4,7 +4,7 @@
 #include "http.h"
 #include "log.h"
 #include "monitor.h"
-#include "notify.h"
+#include "deliver.h"
 #include "options.h"
 #include "output.h"
 #include "version.h"
@@ -31,7 +31,7 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	if (opt.check_config) {
-		rc = output_check(&opt, err, sizeof(err)) < 0 || notify_check(&opt, err, sizeof(err)) < 0 ||
+		rc = output_check(&opt, err, sizeof(err)) < 0 || deliver_check(&opt, err, sizeof(err)) < 0 ||
 			     http_check(&opt, err, sizeof(err)) < 0
 			     ? EXIT_CONFIG
 			     : 0;

@@ -23,7 +23,7 @@
 #include "util.h"
 
 #define SCHEMA_VERSION 1
-#define NOTIFY_GRACE_MS 2000 /* at exit, for alert deliveries still queued or in flight */
+#define DELIVER_GRACE_MS 2000 /* at exit, for alert deliveries still queued or in flight */
 
 static void apply_log_level(const struct options *o)
 {
@@ -67,7 +67,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	set_env(m);
 	refresh_host(m);
 	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0 ||
-	    notify_open(&m->notify, &m->opt, m->host, &m->ctr, err, errlen) < 0 ||
+	    deliver_open(&m->deliver, &m->opt, m->host, &m->ctr, err, errlen) < 0 ||
 	    http_open(&m->http, &m->opt, err, errlen) < 0)
 		return -1;
 	m->alerts = alert_engine_new(&m->opt.rules, m->opt.alert_repeat_ms, emit_alert, m);
@@ -203,7 +203,7 @@ static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 	append_fields(r, body);
 	write_json(m, r, now_ms);
 	if (r)
-		notify_send(m->notify, r);
+		deliver_send(m->deliver, r);
 	cJSON_Delete(r);
 }
 
@@ -364,7 +364,7 @@ static void on_signal(struct monitor *m)
 			pid_t pid;
 
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				if (!notify_child_exited(m->notify, pid, status))
+				if (!deliver_child_exited(m->deliver, pid, status))
 					output_child_exited(&m->out, pid, status);
 			break;
 		}
@@ -441,7 +441,7 @@ int monitor_run(struct monitor *m)
 		log_warn("cannot set up the event loop");
 		return 1;
 	}
-	if (m->notify && epoll_watch(m->epfd, notify_fd(m->notify)) < 0)
+	if (m->deliver && epoll_watch(m->epfd, deliver_fd(m->deliver)) < 0)
 		log_warn("cannot poll alert deliveries");
 	if (m->http && epoll_watch(m->epfd, http_fd(m->http)) < 0)
 		log_warn("cannot poll the --listen endpoint");
@@ -480,8 +480,8 @@ int monitor_run(struct monitor *m)
 				on_watchdog(m);
 			else if (m->http && ev[i].data.fd == http_fd(m->http))
 				http_on_event(m->http);
-			else if (m->notify && ev[i].data.fd == notify_fd(m->notify))
-				notify_on_event(m->notify);
+			else if (m->deliver && ev[i].data.fd == deliver_fd(m->deliver))
+				deliver_on_event(m->deliver);
 			else
 				on_collector_event(m, ev[i].data.fd);
 		}
@@ -497,7 +497,7 @@ void monitor_stop(struct monitor *m)
 			m->slots[i].ops->free(m->slots[i].state);
 	free(m->slots);
 	alert_engine_free(m->alerts);
-	notify_close(m->notify, NOTIFY_GRACE_MS);
+	deliver_close(m->deliver, DELIVER_GRACE_MS);
 	http_close(m->http);
 	output_close(&m->out);
 	options_free(&m->opt);

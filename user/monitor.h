@@ -12,7 +12,7 @@
 #include "alert.h"
 #include "collector.h"
 #include "http.h"
-#include "notify.h"
+#include "deliver.h"
 #include "options.h"
 #include "output.h"
 
@@ -36,7 +36,7 @@ struct monitor {
 	size_t nslots;
 	struct output out;
 	struct alert_engine *alerts;
-	struct notifier *notify;
+	struct deliverer *deliver;
 	struct http *http;
 	char host[256];
 	int epfd, tfd, sfd;

@@ -1,6 +1,6 @@
-/* notify_am.c - the --alertmanager transport: alerts in Alertmanager's v2 format POSTed through
- * notify_http.c, and every firing alert re-posted each minute, as Prometheus does. */
-#include "notify_priv.h"
+/* deliver_am.c - the --alertmanager transport: alerts in Alertmanager's v2 format POSTed through
+ * deliver_http.c, and every firing alert re-posted each minute, as Prometheus does. */
+#include "deliver_priv.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -57,11 +57,11 @@ static int am_setup(const struct options *o, void **conf, char *err, size_t errl
 	*conf = NULL;
 	if (!o->alertmanager)
 		return 0;
-	if (notify_http_check_url("alertmanager", o->alertmanager, true, err, errlen) < 0)
+	if (deliver_http_check_url("alertmanager", o->alertmanager, true, err, errlen) < 0)
 		return -1;
 	l = strlen(o->alertmanager);
 	if (!(a = calloc(1, sizeof(*a))) || !(a->url = malloc(l + sizeof(AM_PATH))) ||
-	    !(a->hdrs = curl_slist_append(NULL, NOTIFY_HTTP_JSON))) {
+	    !(a->hdrs = curl_slist_append(NULL, DELIVER_HTTP_JSON))) {
 		snprintf(err, errlen, "out of memory");
 		am_free(a);
 		return -1;
@@ -76,7 +76,7 @@ static int am_open(struct target *t, char *err, size_t errlen)
 {
 	struct am_conf *a = t->conf;
 
-	if (notify_http_attach(t, err, errlen) < 0)
+	if (deliver_http_attach(t, err, errlen) < 0)
 		return -1;
 	a->next_resend = clock_ms(CLOCK_MONOTONIC) + AM_RESEND_MS;
 	return 0;
@@ -88,24 +88,24 @@ static cJSON *am_alert(const char *host, const cJSON *r, bool firing)
 	cJSON *a = cJSON_CreateObject(), *lb = jobj(a, "labels"), *an = jobj(a, "annotations"), *it;
 	char ends[40], desc[700];
 
-	jstr(lb, "alertname", notify_str(r, "name"));
+	jstr(lb, "alertname", deliver_str(r, "name"));
 	jstr(lb, "instance", host);
-	jstr(lb, "severity", notify_str(r, "severity"));
+	jstr(lb, "severity", deliver_str(r, "severity"));
 	jstr(lb, "job", "corewatch");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "labels"))
 		if (cJSON_IsString(it) && !cJSON_GetObjectItemCaseSensitive(lb, it->string))
 			jstr(lb, it->string, it->valuestring);
-	jstr(an, "summary", notify_str(r, "message"));
-	snprintf(desc, sizeof(desc), "%s %s %.15g (value %.15g) on %s", notify_str(r, "metric"),
-		 notify_str(r, "op"), notify_num(r, "threshold"), notify_num(r, "value"), host);
+	jstr(an, "summary", deliver_str(r, "message"));
+	snprintf(desc, sizeof(desc), "%s %s %.15g (value %.15g) on %s", deliver_str(r, "metric"),
+		 deliver_str(r, "op"), deliver_num(r, "threshold"), deliver_num(r, "value"), host);
 	jstr(an, "description", desc);
-	jstr(a, "startsAt", notify_str(r, "started_at"));
+	jstr(a, "startsAt", deliver_str(r, "started_at"));
 	if (firing) {
 		format_rfc3339_ms(clock_ms(CLOCK_REALTIME) + 4 * AM_RESEND_MS, ends, sizeof(ends));
 		jstr(a, "endsAt", ends);
 	} else {
 		/* The record's own time: never before startsAt (time() runs on a coarser clock). */
-		jstr(a, "endsAt", notify_str(r, "time"));
+		jstr(a, "endsAt", deliver_str(r, "time"));
 	}
 	return a;
 }
@@ -113,11 +113,11 @@ static cJSON *am_alert(const char *host, const cJSON *r, bool firing)
 /* Keeps a firing alert's latest record for the re-posts; forgets a resolved one. */
 static void am_track(struct am_conf *a, const cJSON *r, bool firing)
 {
-	char key[600], *labels = notify_labels(r);
+	char key[600], *labels = deliver_labels(r);
 	struct am_alert *nv;
 	size_t i;
 
-	snprintf(key, sizeof(key), "%s%s", notify_str(r, "name"), labels ? labels : "");
+	snprintf(key, sizeof(key), "%s%s", deliver_str(r, "name"), labels ? labels : "");
 	free(labels);
 	for (i = 0; i < a->nactive && strcmp(a->active[i].key, key) != 0; i++)
 		;
@@ -137,7 +137,7 @@ static void am_track(struct am_conf *a, const cJSON *r, bool firing)
 /* What Alertmanager gets for r: an array of the one alert. */
 static cJSON *am_payload(struct target *t, const cJSON *r)
 {
-	bool firing = strcmp(notify_str(r, "state"), "firing") == 0;
+	bool firing = strcmp(deliver_str(r, "state"), "firing") == 0;
 	cJSON *arr = cJSON_CreateArray();
 
 	cJSON_AddItemToArray(arr, am_alert(t->n->host, r, firing));
@@ -159,7 +159,7 @@ static void am_resend(struct target *t, int64_t now)
 	arr = cJSON_CreateArray();
 	for (size_t i = 0; i < a->nactive; i++)
 		cJSON_AddItemToArray(arr, am_alert(t->n->host, a->active[i].rec, true));
-	notify_enqueue(t, arr);
+	deliver_enqueue(t, arr);
 }
 
 static int64_t am_next_resend(const struct target *t)
@@ -173,10 +173,10 @@ static const char *am_start(struct job *j)
 {
 	struct am_conf *a = j->t->conf;
 
-	return notify_http_post(j, a->url, a->hdrs);
+	return deliver_http_post(j, a->url, a->hdrs);
 }
 
-const struct notify_ops notify_am_ops = {
+const struct deliver_ops deliver_am_ops = {
 	.name = "alertmanager",
 	.max_running = 1,
 	.setup = am_setup,
@@ -186,5 +186,5 @@ const struct notify_ops notify_am_ops = {
 	.tick = am_resend,
 	.next_tick = am_next_resend,
 	.start = am_start,
-	.abort = notify_http_abort,
+	.abort = deliver_http_abort,
 };

@@ -1,7 +1,7 @@
-/* notify.h - delivery of alert records to hooks: a program (exec), a webhook, Alertmanager, email.
+/* deliver.h - delivery of alert records to hooks: a program (exec), a webhook, Alertmanager, email.
  *
- * Never blocks the caller: notify_send() only queues. Work happens when the loop sees notify_fd()
- * readable and calls notify_on_event() (HTTP and SMTP through libcurl's multi interface on a private
+ * Never blocks the caller: deliver_send() only queues. Work happens when the loop sees deliver_fd()
+ * readable and calls deliver_on_event() (HTTP and SMTP through libcurl's multi interface on a private
  * epoll set; programs through posix_spawn, reaped via the loop's SIGCHLD). Each target has a bounded
  * queue; a failed delivery is logged once per failing spell, counted in the agent section and retried
  * with exponential backoff, then dropped (counted) after MAX_ATTEMPTS.
@@ -18,24 +18,24 @@
 #include "collector.h"
 #include "options.h"
 
-struct notifier;
+struct deliverer;
 
 /* Checks the delivery settings (URLs, program, secret files) without starting anything. Returns 0,
  * or -1 with a one-line reason naming the flag in err (exit 2). */
-int notify_check(const struct options *o, char *err, size_t errlen);
+int deliver_check(const struct options *o, char *err, size_t errlen);
 
 /* Checks, then prepares the targets. *out is NULL when no target is configured. Returns 0, or -1
  * with a reason in err. host names the instance in Alertmanager labels and emails; it is copied. */
-int notify_open(struct notifier **out, const struct options *o, const char *host,
+int deliver_open(struct deliverer **out, const struct options *o, const char *host,
 		struct agent_counters *ctr, char *err, size_t errlen);
 /* Queues one alert record (type "alert") for every target; r stays the caller's. */
-void notify_send(struct notifier *n, const cJSON *r);
+void deliver_send(struct deliverer *n, const cJSON *r);
 /* The descriptor the loop polls, and what to call when it is readable. */
-int notify_fd(const struct notifier *n);
-void notify_on_event(struct notifier *n);
+int deliver_fd(const struct deliverer *n);
+void deliver_on_event(struct deliverer *n);
 /* A child exited (from the loop's SIGCHLD). Returns true when it was one of our hooks. */
-bool notify_child_exited(struct notifier *n, pid_t pid, int status);
+bool deliver_child_exited(struct deliverer *n, pid_t pid, int status);
 /* Gives queued deliveries up to grace_ms to finish, then stops the rest and frees everything. */
-void notify_close(struct notifier *n, unsigned grace_ms);
+void deliver_close(struct deliverer *n, unsigned grace_ms);
 
 #endif

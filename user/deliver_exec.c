@@ -1,6 +1,6 @@
-/* notify_exec.c - the --alert-exec transport: the program, the record on its stdin and in
+/* deliver_exec.c - the --alert-exec transport: the program, the record on its stdin and in
  * COREWATCH_ALERT_* variables, its output kept for the log, killed after --alert-timeout. */
-#include "notify_priv.h"
+#include "deliver_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,14 +81,14 @@ static char **hook_env(const cJSON *r, char ***owned, size_t *nowned)
 	*owned = NULL;
 	*nowned = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		add_env(owned, nowned, fields[i][0], notify_str(r, fields[i][1]));
+		add_env(owned, nowned, fields[i][0], deliver_str(r, fields[i][1]));
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
 		char buf[40];
 
-		snprintf(buf, sizeof(buf), "%.15g", notify_num(r, nums[i][1]));
+		snprintf(buf, sizeof(buf), "%.15g", deliver_num(r, nums[i][1]));
 		add_env(owned, nowned, nums[i][0], buf);
 	}
-	labels = notify_labels(r);
+	labels = deliver_labels(r);
 	add_env(owned, nowned, "LABELS", labels ? labels : "{}");
 	free(labels);
 	env = calloc(nenv + *nowned + 1, sizeof(*env));
@@ -112,7 +112,7 @@ static void run_free(struct exec_run *x)
 /* Starts the hook program. Returns NULL on success, or why it could not start. */
 static const char *exec_start(struct job *j)
 {
-	struct notifier *n = j->t->n;
+	struct deliverer *n = j->t->n;
 	const char *path = j->t->conf;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
@@ -248,7 +248,7 @@ static bool exec_exited(struct job *j, pid_t pid, int status)
 			 x->out[0] ? ": " : "", x->out);
 	run_free(x);
 	j->priv = NULL;
-	notify_job_done(j, why[0] ? why : NULL);
+	deliver_job_done(j, why[0] ? why : NULL);
 	return true;
 }
 
@@ -274,9 +274,9 @@ static void exec_abort(struct job *j)
 	j->priv = NULL;
 }
 
-const struct notify_ops notify_exec_ops = {
+const struct deliver_ops deliver_exec_ops = {
 	.name = "alert-exec",
-	.max_running = NOTIFY_RUNNING_MAX, /* hook programs running at once */
+	.max_running = DELIVER_RUNNING_MAX, /* hook programs running at once */
 	.setup = exec_setup,
 	.conf_free = free,
 	.start = exec_start,

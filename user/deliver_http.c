@@ -1,7 +1,7 @@
-/* notify_http.c - the libcurl transport: one multi handle on the notifier's epoll set, shared by the
+/* deliver_http.c - the libcurl transport: one multi handle on the deliverer's epoll set, shared by the
  * --alert-webhook target (an HTTP POST of the record), the --alert-email target (plain text over
- * SMTP, STARTTLS when offered) and Alertmanager (notify_am.c, through notify_http_post()). */
-#include "notify_priv.h"
+ * SMTP, STARTTLS when offered) and Alertmanager (deliver_am.c, through deliver_http_post()). */
+#include "deliver_priv.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -48,7 +48,7 @@ struct email_conf {
 
 /* ---- settings ---- */
 
-int notify_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen)
+int deliver_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen)
 {
 	static const char *const schemes[2][3] = { { "smtp", "smtps", NULL }, { "http", "https", NULL } };
 	CURLU *u = curl_url();
@@ -133,13 +133,13 @@ static int webhook_setup(const struct options *o, void **conf, char *err, size_t
 	*conf = NULL;
 	if (!o->alert_webhook)
 		return 0;
-	if (notify_http_check_url("alert-webhook", o->alert_webhook, true, err, errlen) < 0)
+	if (deliver_http_check_url("alert-webhook", o->alert_webhook, true, err, errlen) < 0)
 		return -1;
 	if (!(w = calloc(1, sizeof(*w))) || !(w->url = strdup(o->alert_webhook))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	w->hdrs = curl_slist_append(NULL, NOTIFY_HTTP_JSON);
+	w->hdrs = curl_slist_append(NULL, DELIVER_HTTP_JSON);
 	for (size_t i = 0; i < o->alert_webhook_header.n; i++) {
 		if (!header_ok(o->alert_webhook_header.v[i])) {
 			snprintf(err, errlen, "--alert-webhook-header: '%s' is not 'Name: value'",
@@ -209,7 +209,7 @@ static int email_setup(const struct options *o, void **conf, char *err, size_t e
 	*conf = NULL;
 	if (!o->alert_email.n)
 		return 0;
-	if (notify_http_check_url("smtp-url", o->smtp_url, false, err, errlen) < 0)
+	if (deliver_http_check_url("smtp-url", o->smtp_url, false, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < o->alert_email.n; i++) {
 		const char *a = o->alert_email.v[i];
@@ -319,7 +319,7 @@ static const char *transfer_start(struct transfer *x, const char *why)
 	return NULL;
 }
 
-const char *notify_http_post(struct job *j, const char *url, const struct curl_slist *hdrs)
+const char *deliver_http_post(struct job *j, const char *url, const struct curl_slist *hdrs)
 {
 	struct transfer *x = transfer_new(j, true);
 
@@ -336,7 +336,7 @@ const char *notify_http_post(struct job *j, const char *url, const struct curl_s
 	return transfer_start(x, NULL);
 }
 
-void notify_http_abort(struct job *j)
+void deliver_http_abort(struct job *j)
 {
 	transfer_free(j->priv);
 	j->priv = NULL;
@@ -346,15 +346,15 @@ static const char *webhook_start(struct job *j)
 {
 	struct webhook_conf *w = j->t->conf;
 
-	return notify_http_post(j, w->url, w->hdrs);
+	return deliver_http_post(j, w->url, w->hdrs);
 }
 
 static char *mail_text(struct email_conf *m, const char *host, const cJSON *r)
 {
-	char date[64], *labels = notify_labels(r), *text = NULL;
+	char date[64], *labels = deliver_labels(r), *text = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	bool firing = strcmp(notify_str(r, "state"), "firing") == 0;
+	bool firing = strcmp(deliver_str(r, "state"), "firing") == 0;
 	int len;
 
 	gmtime_r(&now, &tm);
@@ -369,13 +369,13 @@ static char *mail_text(struct email_conf *m, const char *host, const cJSON *r)
 		       "Alert:     %s (%s)\r\nState:     %s%s%s\r\nHost:      %s\r\nMetric:    %s %s\r\n"
 		       "Value:     %.15g\r\nThreshold: %s %.15g\r\nStarted:   %s\r\nTime:      %s\r\n\r\n"
 		       "-- \r\ncorewatch\r\n",
-		       date, m->from, m->to, firing ? "FIRING" : "RESOLVED", notify_str(r, "severity"),
-		       notify_str(r, "name"), host, (long long)now, (int)getpid(), ++m->seq, host,
-		       notify_str(r, "message"), notify_str(r, "name"), notify_str(r, "severity"),
-		       notify_str(r, "state"), firing ? "" : ", ", notify_str(r, "reason"), host,
-		       notify_str(r, "metric"), labels ? labels : "{}", notify_num(r, "value"),
-		       notify_str(r, "op"), notify_num(r, "threshold"), notify_str(r, "started_at"),
-		       notify_str(r, "time"));
+		       date, m->from, m->to, firing ? "FIRING" : "RESOLVED", deliver_str(r, "severity"),
+		       deliver_str(r, "name"), host, (long long)now, (int)getpid(), ++m->seq, host,
+		       deliver_str(r, "message"), deliver_str(r, "name"), deliver_str(r, "severity"),
+		       deliver_str(r, "state"), firing ? "" : ", ", deliver_str(r, "reason"), host,
+		       deliver_str(r, "metric"), labels ? labels : "{}", deliver_num(r, "value"),
+		       deliver_str(r, "op"), deliver_num(r, "threshold"), deliver_str(r, "started_at"),
+		       deliver_str(r, "time"));
 	free(labels);
 	return len < 0 ? NULL : text;
 }
@@ -428,7 +428,7 @@ static void transfer_done(struct transfer *x, CURLcode res)
 		why[0] = '\0';
 	transfer_free(x);
 	j->priv = NULL;
-	notify_job_done(j, why[0] ? why : NULL);
+	deliver_job_done(j, why[0] ? why : NULL);
 }
 
 /* ---- the multi handle ---- */
@@ -459,9 +459,9 @@ static int on_curl_timer(CURLM *m, long timeout_ms, void *user)
 	return 0;
 }
 
-int notify_http_attach(struct target *t, char *err, size_t errlen)
+int deliver_http_attach(struct target *t, char *err, size_t errlen)
 {
-	struct notifier *n = t->n;
+	struct deliverer *n = t->n;
 	struct curl_loop *c;
 
 	if (n->curl)
@@ -482,7 +482,7 @@ int notify_http_attach(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
-void notify_http_on_socket(struct notifier *n, int fd, uint32_t events)
+void deliver_http_on_socket(struct deliverer *n, int fd, uint32_t events)
 {
 	int running;
 
@@ -495,7 +495,7 @@ void notify_http_on_socket(struct notifier *n, int fd, uint32_t events)
 				 &running);
 }
 
-void notify_http_timeout(struct notifier *n, int64_t now)
+void deliver_http_timeout(struct deliverer *n, int64_t now)
 {
 	int running;
 
@@ -505,7 +505,7 @@ void notify_http_timeout(struct notifier *n, int64_t now)
 	curl_multi_socket_action(n->curl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 }
 
-void notify_http_collect(struct notifier *n)
+void deliver_http_collect(struct deliverer *n)
 {
 	CURLMsg *msg;
 	int left;
@@ -521,12 +521,12 @@ void notify_http_collect(struct notifier *n)
 	}
 }
 
-int64_t notify_http_due(const struct notifier *n)
+int64_t deliver_http_due(const struct deliverer *n)
 {
 	return n->curl ? n->curl->deadline : 0;
 }
 
-void notify_http_close(struct notifier *n)
+void deliver_http_close(struct deliverer *n)
 {
 	if (!n->curl)
 		return;
@@ -538,22 +538,22 @@ void notify_http_close(struct notifier *n)
 	n->curl = NULL;
 }
 
-const struct notify_ops notify_webhook_ops = {
+const struct deliver_ops deliver_webhook_ops = {
 	.name = "alert-webhook",
 	.max_running = 1,
 	.setup = webhook_setup,
 	.conf_free = webhook_free,
-	.open = notify_http_attach,
+	.open = deliver_http_attach,
 	.start = webhook_start,
-	.abort = notify_http_abort,
+	.abort = deliver_http_abort,
 };
 
-const struct notify_ops notify_email_ops = {
+const struct deliver_ops deliver_email_ops = {
 	.name = "alert-email",
 	.max_running = 1,
 	.setup = email_setup,
 	.conf_free = email_free,
-	.open = notify_http_attach,
+	.open = deliver_http_attach,
 	.start = email_start,
-	.abort = notify_http_abort,
+	.abort = deliver_http_abort,
 };

@@ -1,21 +1,21 @@
-/* notify_priv.h - what the delivery core (notify.c) and its transports share; not for other modules.
+/* deliver_priv.h - what the delivery core (deliver.c) and its transports share; not for other modules.
  *
  * The core owns the targets, their bounded queues, retries with backoff and the private epoll loop.
- * A transport is a table of operations (struct notify_ops): it parses its settings into a target's
+ * A transport is a table of operations (struct deliver_ops): it parses its settings into a target's
  * conf, turns a queued job into an attempt (its own state in job->priv) and reports the attempt's end
- * through notify_job_done(). Transports: notify_exec.c (a program), notify_http.c (the libcurl multi
- * handle; webhook and email), notify_am.c (Alertmanager, over notify_http.c).
+ * through deliver_job_done(). Transports: deliver_exec.c (a program), deliver_http.c (the libcurl multi
+ * handle; webhook and email), deliver_am.c (Alertmanager, over deliver_http.c).
  */
 #ifndef COREWATCH_NOTIFY_PRIV_H
 #define COREWATCH_NOTIFY_PRIV_H
 
 #include <stdint.h>
 
-#include "notify.h"
+#include "deliver.h"
 
-#define NOTIFY_QUEUE_MAX 256       /* deliveries waiting per target; the oldest is dropped beyond */
-#define NOTIFY_RUNNING_MAX 4       /* attempts in flight per target, at most */
-#define NOTIFY_TARGETS_MAX 4       /* one per transport */
+#define DELIVER_QUEUE_MAX 256       /* deliveries waiting per target; the oldest is dropped beyond */
+#define DELIVER_RUNNING_MAX 4       /* attempts in flight per target, at most */
+#define DELIVER_TARGETS_MAX 4       /* one per transport */
 
 struct target;
 struct curl_loop;
@@ -31,15 +31,15 @@ struct job {
 	void *priv;              /* the transport's part of the attempt in flight; NULL between attempts */
 };
 
-struct notify_ops {
+struct deliver_ops {
 	const char *name;        /* the flag naming the target, first word of its log lines */
-	size_t max_running;      /* at most NOTIFY_RUNNING_MAX */
+	size_t max_running;      /* at most DELIVER_RUNNING_MAX */
 	/* Parses the target's settings from o into a new *conf (NULL when o does not name the target).
 	 * Returns 0, or -1 with a one-line reason naming the flag in err and nothing allocated. */
 	int (*setup)(const struct options *o, void **conf, char *err, size_t errlen);
 	/* Frees a conf from setup (NULL is fine). */
 	void (*conf_free)(void *conf);
-	/* Optional: readies the target once its notifier is up. Returns 0, or -1 with a reason in err. */
+	/* Optional: readies the target once its deliverer is up. Returns 0, or -1 with a reason in err. */
 	int (*open)(struct target *t, char *err, size_t errlen);
 	/* Optional: what to queue for the alert record r (r stays the caller's; NULL counts a drop).
 	 * Without it, a copy of r. */
@@ -50,7 +50,7 @@ struct notify_ops {
 	/* Starts an attempt at j. Returns NULL, or why it could not start with j->priv freed again
 	 * (the core then counts the failure). */
 	const char *(*start)(struct job *j);
-	/* Optional: fd of the notifier's epoll set is readable. Returns true when it was j's. */
+	/* Optional: fd of the deliverer's epoll set is readable. Returns true when it was j's. */
 	bool (*on_fd)(struct job *j, int fd);
 	/* Optional: j->deadline has passed. */
 	void (*overdue)(struct job *j);
@@ -63,63 +63,63 @@ struct notify_ops {
 };
 
 struct target {
-	const struct notify_ops *ops;
+	const struct deliver_ops *ops;
 	void *conf;                /* the transport's settings and state, from ops->setup */
-	struct notifier *n;
-	struct job *q[NOTIFY_QUEUE_MAX];  /* ring: waiting jobs, oldest first */
+	struct deliverer *n;
+	struct job *q[DELIVER_QUEUE_MAX];  /* ring: waiting jobs, oldest first */
 	size_t head, count;
-	struct job *running[NOTIFY_RUNNING_MAX];
+	struct job *running[DELIVER_RUNNING_MAX];
 	size_t nrunning;
 	bool failing;              /* a failure was logged; the next success says so */
 	bool overflow_logged;
 };
 
-struct notifier {
+struct deliverer {
 	struct agent_counters *ctr;
 	char host[256];
 	uint64_t timeout_ms;       /* for one attempt */
 	int epfd, tfd;
-	struct curl_loop *curl;    /* notify_http.c's, shared by its targets; NULL without them */
-	struct target t[NOTIFY_TARGETS_MAX];
+	struct curl_loop *curl;    /* deliver_http.c's, shared by its targets; NULL without them */
+	struct target t[DELIVER_TARGETS_MAX];
 	size_t nt;
 };
 
-extern const struct notify_ops notify_exec_ops, notify_webhook_ops, notify_email_ops, notify_am_ops;
+extern const struct deliver_ops deliver_exec_ops, deliver_webhook_ops, deliver_email_ops, deliver_am_ops;
 
-/* ---- notify.c ---- */
+/* ---- deliver.c ---- */
 
 /* Queues payload (ownership passes; NULL counts a drop) behind t's waiting jobs. */
-void notify_enqueue(struct target *t, cJSON *payload);
+void deliver_enqueue(struct target *t, cJSON *payload);
 /* Ends j's attempt (j->priv already freed): a success, or the failure's reason, logged once per
  * failing spell, and a retry with backoff. j is the core's again, or freed. */
-void notify_job_done(struct job *j, const char *failure);
+void deliver_job_done(struct job *j, const char *failure);
 /* The string member k of o, "" when it is not one; o keeps it. */
-const char *notify_str(const cJSON *o, const char *k);
+const char *deliver_str(const cJSON *o, const char *k);
 /* The number member k of o, 0 when there is none. */
-double notify_num(const cJSON *o, const char *k);
+double deliver_num(const cJSON *o, const char *k);
 /* The record's labels as compact JSON (malloc'd, caller frees), or NULL. */
-char *notify_labels(const cJSON *r);
+char *deliver_labels(const cJSON *r);
 
-/* ---- notify_http.c: the libcurl multi handle on the notifier's epoll set ---- */
+/* ---- deliver_http.c: the libcurl multi handle on the deliverer's epoll set ---- */
 
 /* Checks that url parses with scheme http(s) (http) or smtp(s) (!http), the only protocols its
  * transfers allow. Returns 0, or -1 with "--flag: ..." in err. */
-int notify_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen);
+int deliver_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen);
 /* ops->open of a libcurl target: sets up the shared multi handle on first use. Returns 0 or -1. */
-int notify_http_attach(struct target *t, char *err, size_t errlen);
-#define NOTIFY_HTTP_JSON "Content-Type: application/json"  /* the header every POST carries */
+int deliver_http_attach(struct target *t, char *err, size_t errlen);
+#define DELIVER_HTTP_JSON "Content-Type: application/json"  /* the header every POST carries */
 /* Starts POSTing j->rec as JSON to url with headers hdrs (both stay the caller's and must outlive
  * the attempt). Returns NULL, or why not with nothing left in j->priv. */
-const char *notify_http_post(struct job *j, const char *url, const struct curl_slist *hdrs);
+const char *deliver_http_post(struct job *j, const char *url, const struct curl_slist *hdrs);
 /* ops->abort of a libcurl target. */
-void notify_http_abort(struct job *j);
+void deliver_http_abort(struct job *j);
 /* The loop's side: fd (not the core's) had events; curl's timeout, when due at now; the transfers
  * that ended, finished; when curl next wants the timeout (0: no wish); and the end of it all. Each
  * does nothing without libcurl targets. */
-void notify_http_on_socket(struct notifier *n, int fd, uint32_t events);
-void notify_http_timeout(struct notifier *n, int64_t now);
-void notify_http_collect(struct notifier *n);
-int64_t notify_http_due(const struct notifier *n);
-void notify_http_close(struct notifier *n);
+void deliver_http_on_socket(struct deliverer *n, int fd, uint32_t events);
+void deliver_http_timeout(struct deliverer *n, int64_t now);
+void deliver_http_collect(struct deliverer *n);
+int64_t deliver_http_due(const struct deliverer *n);
+void deliver_http_close(struct deliverer *n);
 
 #endif

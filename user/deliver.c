@@ -1,7 +1,7 @@
-/* notify.c - alert delivery (see notify.h): the targets, their bounded queues, retries with backoff,
- * the private loop. The transports behind struct notify_ops are notify_exec.c, notify_http.c and
- * notify_am.c (notify_priv.h). */
-#include "notify_priv.h"
+/* deliver.c - alert delivery (see deliver.h): the targets, their bounded queues, retries with backoff,
+ * the private loop. The transports behind struct deliver_ops are deliver_exec.c, deliver_http.c and
+ * deliver_am.c (deliver_priv.h). */
+#include "deliver_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,31 +19,31 @@
 #define BACKOFF_MAX_MS 300000
 
 /* In the order their settings are checked and their targets served. */
-static const struct notify_ops *const transports[] = {
-	&notify_exec_ops, &notify_webhook_ops, &notify_am_ops, &notify_email_ops,
+static const struct deliver_ops *const transports[] = {
+	&deliver_exec_ops, &deliver_webhook_ops, &deliver_am_ops, &deliver_email_ops,
 };
-_Static_assert(ARRAY_SIZE(transports) <= NOTIFY_TARGETS_MAX, "a target per transport");
+_Static_assert(ARRAY_SIZE(transports) <= DELIVER_TARGETS_MAX, "a target per transport");
 
-const char *notify_str(const cJSON *o, const char *k)
+const char *deliver_str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-double notify_num(const cJSON *o, const char *k)
+double deliver_num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-char *notify_labels(const cJSON *r)
+char *deliver_labels(const cJSON *r)
 {
 	return cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(r, "labels"));
 }
 
-int notify_check(const struct options *o, char *err, size_t errlen)
+int deliver_check(const struct options *o, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++) {
 		void *conf = NULL;
@@ -65,7 +65,7 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-void notify_enqueue(struct target *t, cJSON *payload)
+void deliver_enqueue(struct target *t, cJSON *payload)
 {
 	struct job *j = payload ? calloc(1, sizeof(*j)) : NULL;
 
@@ -76,25 +76,25 @@ void notify_enqueue(struct target *t, cJSON *payload)
 	}
 	j->t = t;
 	j->rec = payload;
-	if (t->count == NOTIFY_QUEUE_MAX) {
+	if (t->count == DELIVER_QUEUE_MAX) {
 		/* Full: the oldest goes; a newer state of an alert matters more than an older one. */
 		job_free(t->q[t->head]);
-		t->head = (t->head + 1) % NOTIFY_QUEUE_MAX;
+		t->head = (t->head + 1) % DELIVER_QUEUE_MAX;
 		t->count--;
 		t->n->ctr->alerts_dropped++;
 		if (!t->overflow_logged)
 			log_warnx("%s: %d deliveries waiting; dropping the oldest", t->ops->name,
-				  NOTIFY_QUEUE_MAX);
+				  DELIVER_QUEUE_MAX);
 		t->overflow_logged = true;
 	}
-	t->q[(t->head + t->count) % NOTIFY_QUEUE_MAX] = j;
+	t->q[(t->head + t->count) % DELIVER_QUEUE_MAX] = j;
 	t->count++;
 }
 
-void notify_job_done(struct job *j, const char *failure)
+void deliver_job_done(struct job *j, const char *failure)
 {
 	struct target *t = j->t;
-	struct notifier *n = t->n;
+	struct deliverer *n = t->n;
 	int64_t backoff;
 
 	for (size_t i = 0; i < t->nrunning; i++)
@@ -125,19 +125,19 @@ void notify_job_done(struct job *j, const char *failure)
 	backoff = 1000ll << (j->attempts - 1);
 	j->not_before = clock_ms(CLOCK_MONOTONIC) + (backoff > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff);
 	/* Back to the head of the queue: it goes before anything newer (order per target). */
-	if (t->count == NOTIFY_QUEUE_MAX) {
+	if (t->count == DELIVER_QUEUE_MAX) {
 		n->ctr->alerts_dropped++;
 		job_free(j);
 		return;
 	}
-	t->head = (t->head + NOTIFY_QUEUE_MAX - 1) % NOTIFY_QUEUE_MAX;
+	t->head = (t->head + DELIVER_QUEUE_MAX - 1) % DELIVER_QUEUE_MAX;
 	t->q[t->head] = j;
 	t->count++;
 }
 
 /* ---- the loop ---- */
 
-static void start_ready(struct notifier *n, int64_t now)
+static void start_ready(struct deliverer *n, int64_t now)
 {
 	for (size_t k = 0; k < n->nt; k++) {
 		struct target *t = &n->t[k];
@@ -150,18 +150,18 @@ static void start_ready(struct notifier *n, int64_t now)
 
 			if (j->not_before > now)
 				break;
-			t->head = (t->head + 1) % NOTIFY_QUEUE_MAX;
+			t->head = (t->head + 1) % DELIVER_QUEUE_MAX;
 			t->count--;
 			t->running[t->nrunning++] = j;
 			if ((why = t->ops->start(j))) {
-				notify_job_done(j, why);
+				deliver_job_done(j, why);
 				break;
 			}
 		}
 	}
 }
 
-static void check_deadlines(struct notifier *n, int64_t now)
+static void check_deadlines(struct deliverer *n, int64_t now)
 {
 	for (size_t k = 0; k < n->nt; k++) {
 		struct target *t = &n->t[k];
@@ -173,9 +173,9 @@ static void check_deadlines(struct notifier *n, int64_t now)
 }
 
 /* Arms the timer for the earliest thing due: a curl timeout, a retry, an attempt's deadline, a tick. */
-static void rearm(struct notifier *n, int64_t now)
+static void rearm(struct deliverer *n, int64_t now)
 {
-	int64_t due = notify_http_due(n) ? notify_http_due(n) : INT64_MAX;
+	int64_t due = deliver_http_due(n) ? deliver_http_due(n) : INT64_MAX;
 	struct itimerspec its = { 0 };
 
 	for (size_t k = 0; k < n->nt; k++) {
@@ -199,14 +199,14 @@ static void rearm(struct notifier *n, int64_t now)
 }
 
 /* Starts what may start, finishes the transfers that ended at once, and arms the timer. */
-static void advance(struct notifier *n, int64_t now)
+static void advance(struct deliverer *n, int64_t now)
 {
 	start_ready(n, now);
-	notify_http_collect(n);
+	deliver_http_collect(n);
 	rearm(n, clock_ms(CLOCK_MONOTONIC));
 }
 
-static void run(struct notifier *n, int timeout_ms)
+static void run(struct deliverer *n, int timeout_ms)
 {
 	struct epoll_event ev[16];
 	int nev = epoll_wait(n->epfd, ev, 16, timeout_ms);
@@ -220,33 +220,33 @@ static void run(struct notifier *n, int timeout_ms)
 			uint64_t x;
 
 			if (read(n->tfd, &x, sizeof(x)) < 0)
-				log_debug("notify timer: %s", strerror(errno));
+				log_debug("delivery timer: %s", strerror(errno));
 			continue;
 		}
 		for (size_t k = 0; k < n->nt && !mine; k++)
 			for (size_t j = 0; n->t[k].ops->on_fd && j < n->t[k].nrunning && !mine; j++)
 				mine = n->t[k].ops->on_fd(n->t[k].running[j], fd);
 		if (!mine)
-			notify_http_on_socket(n, fd, ev[i].events);
+			deliver_http_on_socket(n, fd, ev[i].events);
 	}
 	now = clock_ms(CLOCK_MONOTONIC);
-	notify_http_timeout(n, now);
-	notify_http_collect(n);
+	deliver_http_timeout(n, now);
+	deliver_http_collect(n);
 	check_deadlines(n, now);
 	advance(n, now);
 }
 
-void notify_on_event(struct notifier *n)
+void deliver_on_event(struct deliverer *n)
 {
 	run(n, 0);
 }
 
-int notify_fd(const struct notifier *n)
+int deliver_fd(const struct deliverer *n)
 {
 	return n ? n->epfd : -1;
 }
 
-bool notify_child_exited(struct notifier *n, pid_t pid, int status)
+bool deliver_child_exited(struct deliverer *n, pid_t pid, int status)
 {
 	if (!n)
 		return false;
@@ -260,22 +260,22 @@ bool notify_child_exited(struct notifier *n, pid_t pid, int status)
 	return false;
 }
 
-void notify_send(struct notifier *n, const cJSON *r)
+void deliver_send(struct deliverer *n, const cJSON *r)
 {
 	if (!n)
 		return;
 	for (size_t k = 0; k < n->nt; k++) {
 		struct target *t = &n->t[k];
 
-		notify_enqueue(t, t->ops->payload ? t->ops->payload(t, r) : cJSON_Duplicate(r, 1));
+		deliver_enqueue(t, t->ops->payload ? t->ops->payload(t, r) : cJSON_Duplicate(r, 1));
 	}
 	advance(n, clock_ms(CLOCK_MONOTONIC));
 }
 
-int notify_open(struct notifier **out, const struct options *o, const char *host,
+int deliver_open(struct deliverer **out, const struct options *o, const char *host,
 		struct agent_counters *ctr, char *err, size_t errlen)
 {
-	struct notifier *n;
+	struct deliverer *n;
 
 	*out = NULL;
 	if (!(n = calloc(1, sizeof(*n)))) {
@@ -295,7 +295,7 @@ int notify_open(struct notifier **out, const struct options *o, const char *host
 			n->t[n->nt++] = (struct target){ .ops = transports[i], .conf = conf, .n = n };
 	}
 	if (!n->nt) {
-		notify_close(n, 0);
+		deliver_close(n, 0);
 		return 0;
 	}
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -310,11 +310,11 @@ int notify_open(struct notifier **out, const struct options *o, const char *host
 	*out = n;
 	return 0;
 fail:
-	notify_close(n, 0);
+	deliver_close(n, 0);
 	return -1;
 }
 
-void notify_close(struct notifier *n, unsigned grace_ms)
+void deliver_close(struct deliverer *n, unsigned grace_ms)
 {
 	int64_t end;
 
@@ -348,13 +348,13 @@ void notify_close(struct notifier *n, unsigned grace_ms)
 			n->ctr->alerts_dropped++;
 			job_free(j);
 		}
-		for (; t->count; t->count--, t->head = (t->head + 1) % NOTIFY_QUEUE_MAX) {
+		for (; t->count; t->count--, t->head = (t->head + 1) % DELIVER_QUEUE_MAX) {
 			n->ctr->alerts_dropped++;
 			job_free(t->q[t->head]);
 		}
 		t->ops->conf_free(t->conf);
 	}
-	notify_http_close(n);
+	deliver_http_close(n);
 	if (n->tfd >= 0)
 		close(n->tfd);
 	if (n->epfd >= 0)
