@@ -246,20 +246,6 @@ int deliver_fd(const struct deliverer *n)
 	return n ? n->epfd : -1;
 }
 
-bool deliver_child_exited(struct deliverer *n, pid_t pid, int status)
-{
-	if (!n)
-		return false;
-	for (size_t k = 0; k < n->nt; k++) {
-		struct target *t = &n->t[k];
-
-		for (size_t i = 0; t->ops->exited && i < t->nrunning; i++)
-			if (t->ops->exited(t->running[i], pid, status))
-				return true;
-	}
-	return false;
-}
-
 void deliver_send(struct deliverer *n, const cJSON *r)
 {
 	if (!n)

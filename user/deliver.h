@@ -33,8 +33,6 @@ void deliver_send(struct deliverer *n, const cJSON *r);
 /* The descriptor the loop polls, and what to call when it is readable. */
 int deliver_fd(const struct deliverer *n);
 void deliver_on_event(struct deliverer *n);
-/* A child exited (from the loop's SIGCHLD). Returns true when it was one of our hooks. */
-bool deliver_child_exited(struct deliverer *n, pid_t pid, int status);
 /* Gives queued deliveries up to grace_ms to finish, then stops the rest and frees everything. */
 void deliver_close(struct deliverer *n, unsigned grace_ms);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 extern char **environ;
@@ -27,6 +28,8 @@ struct exec_run {
 	char out[HOOK_OUTPUT_MAX];
 	size_t out_len;
 };
+
+static void exec_child_exited(void *ctx, pid_t pid, int status);
 
 static int exec_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
@@ -152,6 +155,13 @@ static const char *exec_start(struct job *j)
 		why = strerror(e);
 		goto out;
 	}
+	if (child_watch(x->pid, exec_child_exited, j) < 0) {
+		/* cannot happen with LOOP_CHILDREN_MAX above every hook that may run at once */
+		kill(-x->pid, SIGKILL);
+		waitpid(x->pid, NULL, 0);
+		why = "too many child processes";
+		goto out;
+	}
 	/* The record is far below the pipe's capacity: this write does not block. */
 	if (write(in[1], text, strlen(text)) < 0 || write(in[1], "\n", 1) < 0)
 		log_debug("alert-exec: writing the hook's stdin: %s", strerror(errno));
@@ -221,15 +231,16 @@ static void exec_overdue(struct job *j)
 	j->deadline = 0; /* its exit arrives through SIGCHLD */
 }
 
-/* The hook's output on one line, then its exit status judged. */
-static bool exec_exited(struct job *j, pid_t pid, int status)
+/* The hook exited (child_exit_fn, from the loop's child table): its output on one line, then its
+ * exit status judged. */
+static void exec_child_exited(void *ctx, pid_t pid, int status)
 {
+	struct job *j = ctx;
 	struct exec_run *x = j->priv;
 	const char *path = j->t->conf;
 	char why[HOOK_OUTPUT_MAX + 64], *nl;
 
-	if (x->pid != pid)
-		return false;
+	(void)pid;
 	drain_output(x);
 	while ((nl = strrchr(x->out, '\n')) && nl[1] == '\0')
 		*nl = '\0';
@@ -249,17 +260,15 @@ static bool exec_exited(struct job *j, pid_t pid, int status)
 	run_free(x);
 	j->priv = NULL;
 	deliver_job_done(j, why[0] ? why : NULL);
-	return true;
 }
 
 /* SIGCHLD is the loop's; at close the hooks are reaped directly. */
 static void exec_reap(struct job *j)
 {
 	struct exec_run *x = j->priv;
-	int status;
 
-	if (x->pid > 0 && waitpid(x->pid, &status, WNOHANG) == x->pid)
-		exec_exited(j, x->pid, status);
+	if (x->pid > 0)
+		child_reap(x->pid);
 }
 
 static void exec_abort(struct job *j)
@@ -269,6 +278,7 @@ static void exec_abort(struct job *j)
 	if (x->pid > 0) {
 		kill(-x->pid, SIGKILL);
 		waitpid(x->pid, NULL, 0);
+		child_forget(x->pid);
 	}
 	run_free(x);
 	j->priv = NULL;
@@ -282,7 +292,6 @@ const struct deliver_ops deliver_exec_ops = {
 	.start = exec_start,
 	.on_fd = exec_on_fd,
 	.overdue = exec_overdue,
-	.exited = exec_exited,
 	.reap = exec_reap,
 	.abort = exec_abort,
 };

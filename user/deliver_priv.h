@@ -54,8 +54,6 @@ struct deliver_ops {
 	bool (*on_fd)(struct job *j, int fd);
 	/* Optional: j->deadline has passed. */
 	void (*overdue)(struct job *j);
-	/* Optional: the child pid exited. Returns true when it was j's (which is then done). */
-	bool (*exited)(struct job *j, pid_t pid, int status);
 	/* Optional: at close, finishes j if it has ended without the loop's help (a hook not reaped). */
 	void (*reap)(struct job *j);
 	/* Stops the attempt in flight and frees j->priv (at close: the core then drops j). */

@@ -8,10 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +56,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	size_t n = 0;
 
 	memset(m, 0, sizeof(*m));
-	m->epfd = m->tfd = m->sfd = m->wdfd = -1;
+	m->loop.epfd = m->sig.fd = m->timer.fd = m->watchdog.fd = -1;
 	m->opt = *opt;
 	memset(opt, 0, sizeof(*opt));
 	m->argc = argc;
@@ -87,7 +85,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		struct col_slot *s = &m->slots[i];
 		int e;
 
-		s->event_fd = -1;
+		s->event.fd = -1;
 		s->ops = collector_table[i];
 		e = s->ops->init(&m->env, &s->state);
 		s->active = e == 0;
@@ -96,7 +94,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		else if (e)
 			log_warnx("collector %s disabled: %s", s->ops->name, strerror(-e));
 		if (s->active && s->ops->event_fd)
-			s->event_fd = s->ops->event_fd(s->state);
+			s->event.fd = s->ops->event_fd(s->state);
 	}
 	/* Loading freed large buffers (the kernel's BTF, ELF images): give them back. */
 	malloc_trim(0);
@@ -298,7 +296,7 @@ static int arm_timer(struct monitor *m)
 	its.it_value.tv_nsec = (long)(next_ns % 1000000000ull);
 	its.it_interval.tv_sec = (time_t)(iv_ns / 1000000000ull);
 	its.it_interval.tv_nsec = (long)(iv_ns % 1000000000ull);
-	return timerfd_settime(m->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+	return timerfd_settime(m->timer.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
 }
 
 static void reload_config(struct monitor *m)
@@ -345,11 +343,12 @@ static void reload(struct monitor *m)
 	sd_notify_send("READY=1");
 }
 
-static void on_signal(struct monitor *m)
+static void on_signal(void *ctx)
 {
+	struct monitor *m = ctx;
 	struct signalfd_siginfo si;
 
-	while (read(m->sfd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(m->sig.fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
@@ -359,24 +358,22 @@ static void on_signal(struct monitor *m)
 		case SIGHUP:
 			reload(m);
 			break;
-		case SIGCHLD: {
-			int status;
-			pid_t pid;
-
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				if (!deliver_child_exited(m->deliver, pid, status))
-					output_child_exited(&m->out, pid, status);
+		case SIGCHLD:
+			children_reap();
 			break;
-		}
 		}
 	}
 }
 
-static void on_timer(struct monitor *m)
+static void on_timer(void *ctx)
 {
+	struct monitor *m = ctx;
 	uint64_t expirations;
-	ssize_t n = read(m->tfd, &expirations, sizeof(expirations));
+	ssize_t n;
 
+	if (m->stop)
+		return; /* stopping: the record in progress was the last */
+	n = read(m->timer.fd, &expirations, sizeof(expirations));
 	if (n < 0 && errno == ECANCELED) {
 		/* The wall clock was set: realign to the new time. */
 		log_info("system clock changed: realigning the sampling timer");
@@ -391,11 +388,30 @@ static void on_timer(struct monitor *m)
 	tick(m);
 }
 
-static void on_collector_event(struct monitor *m, int fd)
+static void on_collector_event(void *ctx)
 {
-	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].event_fd == fd)
-			m->slots[i].ops->on_event(m->slots[i].state);
+	struct col_slot *s = ctx;
+
+	s->ops->on_event(s->state);
+}
+
+static void on_http(void *ctx)
+{
+	http_on_event(ctx);
+}
+
+static void on_deliver(void *ctx)
+{
+	deliver_on_event(ctx);
+}
+
+static void on_watchdog(void *ctx)
+{
+	struct monitor *m = ctx;
+	uint64_t x;
+
+	if (read(m->watchdog.fd, &x, sizeof(x)) == sizeof(x))
+		sd_notify_send("WATCHDOG=1");
 }
 
 /* systemd's watchdog: pinged from this loop at half its period, so a stuck loop stops the pings. */
@@ -408,20 +424,16 @@ static int start_watchdog(struct monitor *m)
 		return 0;
 	its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(usec / 1000000);
 	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(usec % 1000000) * 1000;
-	m->wdfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (m->wdfd < 0 || timerfd_settime(m->wdfd, 0, &its, NULL) < 0 || epoll_watch(m->epfd, m->wdfd) < 0)
+	m->watchdog.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	m->watchdog.fn = on_watchdog;
+	m->watchdog.ctx = m;
+	if (m->watchdog.fd < 0 || timerfd_settime(m->watchdog.fd, 0, &its, NULL) < 0 ||
+	    loop_add(&m->loop, &m->watchdog) < 0)
 		return -1;
 	sd_notify_send("WATCHDOG=1");
 	return 0;
 }
 
-static void on_watchdog(struct monitor *m)
-{
-	uint64_t x;
-
-	if (read(m->wdfd, &x, sizeof(x)) == sizeof(x))
-		sd_notify_send("WATCHDOG=1");
-}
 
 int monitor_run(struct monitor *m)
 {
@@ -434,20 +446,37 @@ int monitor_run(struct monitor *m)
 	sigaddset(&mask, SIGCHLD);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is a write error to count, not a death */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (m->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
-	    (m->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    (m->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_watch(m->epfd, m->sfd) < 0 ||
-	    epoll_watch(m->epfd, m->tfd) < 0) {
+	    (m->sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (m->timer.fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    loop_open(&m->loop) < 0) {
 		log_warn("cannot set up the event loop");
 		return 1;
 	}
-	if (m->deliver && epoll_watch(m->epfd, deliver_fd(m->deliver)) < 0)
-		log_warn("cannot poll alert deliveries");
-	if (m->http && epoll_watch(m->epfd, http_fd(m->http)) < 0)
-		log_warn("cannot poll the --listen endpoint");
-	for (size_t i = 0; i < m->nslots; i++)
-		if (m->slots[i].event_fd >= 0 && epoll_watch(m->epfd, m->slots[i].event_fd) < 0)
-			log_warn("collector %s: cannot poll its events", m->slots[i].ops->name);
+	m->sig.fn = on_signal;
+	m->timer.fn = on_timer;
+	m->sig.ctx = m->timer.ctx = m;
+	if (loop_add(&m->loop, &m->sig) < 0 || loop_add(&m->loop, &m->timer) < 0) {
+		log_warn("cannot set up the event loop");
+		return 1;
+	}
+	if (m->deliver) {
+		m->deliver_ev = (struct loop_handler){ deliver_fd(m->deliver), on_deliver, m->deliver };
+		if (loop_add(&m->loop, &m->deliver_ev) < 0)
+			log_warn("cannot poll alert deliveries");
+	}
+	if (m->http) {
+		m->http_ev = (struct loop_handler){ http_fd(m->http), on_http, m->http };
+		if (loop_add(&m->loop, &m->http_ev) < 0)
+			log_warn("cannot poll the --listen endpoint");
+	}
+	for (size_t i = 0; i < m->nslots; i++) {
+		struct col_slot *s = &m->slots[i];
+
+		s->event.fn = on_collector_event;
+		s->event.ctx = s;
+		if (s->event.fd >= 0 && loop_add(&m->loop, &s->event) < 0)
+			log_warn("collector %s: cannot poll its events", s->ops->name);
+	}
 	sample_all(m); /* rates need two samples: the first record comes one interval from now */
 	write_inventory(m);
 	if (arm_timer(m) < 0) {
@@ -462,28 +491,12 @@ int monitor_run(struct monitor *m)
 	update_status(m);
 	sd_notify_send("READY=1\nMAINPID=%d", (int)getpid());
 	while (!m->stop) {
-		struct epoll_event ev[8];
-		int n = epoll_wait(m->epfd, ev, 8, -1);
+		int n = loop_once(&m->loop, -1);
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+			errno = -n;
 			log_warn("epoll_wait");
 			return 1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == m->sfd)
-				on_signal(m);
-			else if (ev[i].data.fd == m->tfd && !m->stop)
-				on_timer(m);
-			else if (ev[i].data.fd == m->wdfd)
-				on_watchdog(m);
-			else if (m->http && ev[i].data.fd == http_fd(m->http))
-				http_on_event(m->http);
-			else if (m->deliver && ev[i].data.fd == deliver_fd(m->deliver))
-				deliver_on_event(m->deliver);
-			else
-				on_collector_event(m, ev[i].data.fd);
 		}
 	}
 	sd_notify_send("STOPPING=1");
@@ -501,12 +514,11 @@ void monitor_stop(struct monitor *m)
 	http_close(m->http);
 	output_close(&m->out);
 	options_free(&m->opt);
-	if (m->epfd >= 0)
-		close(m->epfd);
-	if (m->tfd >= 0)
-		close(m->tfd);
-	if (m->sfd >= 0)
-		close(m->sfd);
-	if (m->wdfd >= 0)
-		close(m->wdfd);
+	loop_close(&m->loop);
+	if (m->timer.fd >= 0)
+		close(m->timer.fd);
+	if (m->sig.fd >= 0)
+		close(m->sig.fd);
+	if (m->watchdog.fd >= 0)
+		close(m->watchdog.fd);
 }

@@ -1,4 +1,6 @@
-/* monitor.h - the agent: collectors, output and one event loop (timerfd + signalfd in one epoll).
+/* monitor.h - the agent: collectors, output and one event loop (loop.h: the sampling timerfd, the
+ * signalfd, the watchdog timer, the endpoint, alert delivery and the collectors' event descriptors,
+ * each with its handler).
  *
  * monitor_start() validates and prepares everything (nothing is written yet); monitor_run() writes the
  * inventory record, then one metrics record per interval until a signal or --count ends it.
@@ -13,6 +15,7 @@
 #include "collector.h"
 #include "http.h"
 #include "deliver.h"
+#include "loop.h"
 #include "options.h"
 #include "output.h"
 
@@ -23,7 +26,7 @@ struct col_slot {
 	int samples;       /* good samples in a row (emit needs 2) */
 	double t_prev, t_cur; /* CLOCK_MONOTONIC of the last two good samples */
 	int last_err;      /* last error reported, to report each new one once */
-	int event_fd;      /* polled by the loop, or -1 */
+	struct loop_handler event; /* its event descriptor (fd -1: none) */
 };
 
 struct monitor {
@@ -39,8 +42,10 @@ struct monitor {
 	struct deliverer *deliver;
 	struct http *http;
 	char host[256];
-	int epfd, tfd, sfd;
-	int wdfd;                /* systemd watchdog timer, or -1 */
+	struct loop loop;
+	/* what the loop watches, fd -1 when not open: signals, the sampling timer, systemd's watchdog
+	 * timer, the --listen endpoint, alert delivery */
+	struct loop_handler sig, timer, watchdog, http_ev, deliver_ev;
 	char status[200];        /* the last STATUS= sent to systemd */
 	uint64_t records;        /* metrics records written */
 	bool stop;

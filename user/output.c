@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 static void local_day(int64_t epoch_ms, char day[11])
@@ -172,6 +173,8 @@ void output_reopen(struct output *out)
 	close_file(out);
 }
 
+static void maint_exited(void *ctx, pid_t pid, int status);
+
 static void start_maintenance(struct output *out)
 {
 	pid_t pid;
@@ -199,12 +202,16 @@ static void start_maintenance(struct output *out)
 	}
 	out->maint_pid = pid;
 	out->maint_again = false;
+	if (child_watch(pid, maint_exited, out) < 0)
+		log_warnx("log maintenance: too many child processes to follow this one's exit");
 }
 
-void output_child_exited(struct output *out, pid_t pid, int status)
+/* The maintenance worker exited (child_exit_fn, from the loop's child table). */
+static void maint_exited(void *ctx, pid_t pid, int status)
 {
-	if (pid != out->maint_pid)
-		return;
+	struct output *out = ctx;
+
+	(void)pid;
 	out->maint_pid = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_warnx("log maintenance in %s did not finish cleanly (see messages above)", out->dir);

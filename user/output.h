@@ -47,8 +47,6 @@ int output_reconfigure(struct output *out, const struct options *o, char *err, s
 void output_record(struct output *out, const char *json, size_t len, int64_t epoch_ms);
 /* Reopens the file on the next write (SIGHUP, logrotate). */
 void output_reopen(struct output *out);
-/* Reaps the maintenance child if pid is it; call on SIGCHLD. */
-void output_child_exited(struct output *out, pid_t pid, int status);
 /* Flushes what it can and releases everything. */
 void output_close(struct output *out);
 
