@@ -79,7 +79,9 @@ static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdir(dir, LOG_DIR_MODE) == 0) {
+	/* mkdir() without the set-group-ID bit, added below: systemd's RestrictSUIDSGID= refuses any
+	 * mkdir() whose mode has it with EPERM, even when the directory exists. */
+	if (mkdir(dir, LOG_DIR_MODE & 0777) == 0) {
 		/* Ours: its mode and group regardless of the umask. One that was there is left alone
 		 * (systemd's LogsDirectory= made it, with the unit's LogsDirectoryMode=). */
 		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
