@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # corewatch - build, test, run, install.
 #
 #   make            build build/corewatch (objects out of tree in build/)

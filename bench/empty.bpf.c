@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* empty.bpf.c - the calibration point of `make bench`: a tp_btf program on sched_switch that does
  * nothing, so the table can say what attaching anything at all costs on this machine. */
 #include "vmlinux.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* empty - loads bench/empty.bpf.c, prints "attached", and holds it until SIGTERM/SIGINT. */
 #include <signal.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bits.bpf.h - log2 histogram helpers for the eBPF programs. */
 #ifndef COREWATCH_BITS_BPF_H
 #define COREWATCH_BITS_BPF_H

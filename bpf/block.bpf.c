@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* block.bpf.c - block I/O per device and operation: service time (issue -> complete), queue time
  * (insert -> issue), ops and bytes, aggregated per CPU in the kernel. Requests are keyed by their
  * struct request pointer with tp_btf and raw_tp; plain tracepoints carry no pointer, so there they are

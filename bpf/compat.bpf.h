@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* compat.bpf.h - every kernel-version shim of corewatch's eBPF programs, each naming the kernel change
  * it covers. CO-RE (bpf_core_field_exists and ___suffix flavours) picks the right one at load time. */
 #ifndef COREWATCH_COMPAT_BPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* maps.bpf.h - map helpers shared by the eBPF programs. */
 #ifndef COREWATCH_MAPS_BPF_H
 #define COREWATCH_MAPS_BPF_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* sched.bpf.c - scheduler collectors: context switches and run-queue latency per CPU (the only work
  * done on every switch), process churn and short-lived processes, OOM kills as ring-buffer events,
  * and a task iterator the agent reads once per interval for per-process CPU and run-queue wait.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* net.bpf.c - TCP connection lifecycle (opens, failed connects, closes and durations), retransmits
  * by remote peer, resets, and per-process send/receive bytes where the kernel has the
  * sock_send_length/sock_recv_length tracepoints. Each hook has a tp_btf program and a raw_tp twin.

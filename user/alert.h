@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* alert.h - threshold rules and the engine that evaluates them on each metrics record.
  *
  * A rule: NAME: METRIC OP VALUE [for DURATION] [clear VALUE] [severity info|warning|critical]

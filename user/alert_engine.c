@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* alert_engine.c - the alert engine (see alert.h): per rule and instance, pending then firing after
  * `for`, resolved past `clear` or when the instance disappears; repeats; rule sets swapped on SIGHUP
  * with the state of unchanged rules kept. */

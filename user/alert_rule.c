@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* alert_rule.c - alert rules (see alert.h): the text of one rule parsed and checked against the record
  * schema, with the column of any error; the rule list; a rule as JSON. */
 #include "alert.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* bpf_load.c - see bpf_load.h. */
 #include "bpf_load.h"
 

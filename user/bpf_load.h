@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bpf_load.h - loading the eBPF collectors' programs: one availability check (BTF, privileges,
  * --no-bpf) with one warning, libbpf's messages through our logger, queries of the kernel's BTF,
  * each hook's variant chosen and fallen back program by program, the state every eBPF collector

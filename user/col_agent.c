@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_agent.c - what corewatch itself costs and how its output is doing (section "agent").
  *
  * Always reads the real /proc/self, whatever --proc-root says: this is about the running process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_block.c - the block I/O section ("block") from bpf/block.bpf.c: per device and operation,
  * ops, bytes, service-time and queue-time histograms for the interval. */
 #include <errno.h>

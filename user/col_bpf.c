@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_bpf.c - see col_bpf.h. */
 #include "col_bpf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_bpf.h - the "bpf" section: the status of each eBPF program (attached, hooks and the variant
  * each got, events, maps and their fill), kept by its collector through this API and reported by the
  * bpf collector. Collectors update their status when they sample; every sample of an interval runs

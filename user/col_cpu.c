@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_cpu.c - CPU time split, per core, and the scheduler counters of /proc/stat. */
 #include "col_cpu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_cpu.h - /proc/stat parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_CPU_H
 #define COREWATCH_COL_CPU_H

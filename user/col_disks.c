@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_disks.c - per-device I/O rates, utilisation and latency from /proc/diskstats ("disks"). */
 #include "col_disks.h"
 

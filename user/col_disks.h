@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_disks.h - /proc/diskstats parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_DISKS_H
 #define COREWATCH_COL_DISKS_H

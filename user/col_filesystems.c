@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_filesystems.c - space and inode use of local file systems (section "filesystems"). */
 #include "col_filesystems.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_filesystems.h - mount table parsing and filtering, exposed for the unit tests. */
 #ifndef COREWATCH_COL_FILESYSTEMS_H
 #define COREWATCH_COL_FILESYSTEMS_H

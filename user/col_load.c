@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_load.c - load averages (section "load") and the host's uptime (top-level "uptime_s"). */
 #include "col_load.h"
 

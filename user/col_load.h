@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_load.h - /proc/loadavg and /proc/uptime parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_LOAD_H
 #define COREWATCH_COL_LOAD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_memory.c - memory and swap use from /proc/meminfo. */
 #include "col_memory.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_memory.h - /proc/meminfo parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_MEMORY_H
 #define COREWATCH_COL_MEMORY_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_network.c - interface traffic, TCP and UDP counters (section "network"). */
 #include "col_network.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_network.h - /proc/net/dev and /proc/net/{snmp,netstat} parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_NETWORK_H
 #define COREWATCH_COL_NETWORK_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_pressure.c - pressure stall information (section "pressure"; absent without PSI). */
 #include "col_pressure.h"
 

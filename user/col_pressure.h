@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* col_pressure.h - /proc/pressure files (PSI) parsing, exposed for the unit tests. */
 #ifndef COREWATCH_COL_PRESSURE_H
 #define COREWATCH_COL_PRESSURE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_processes.c - how many processes and threads exist (section "processes").
  *
  * Processes are the numeric entries of /proc (one readdir, no per-process reads); threads come from

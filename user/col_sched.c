@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_sched.c - the scheduler section ("sched") from bpf/sched.bpf.c.
  *
  * Per interval: one read of the per-CPU counters (switches, run-queue histogram, churn), one pass of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_tcp.c - the TCP section ("tcp") from bpf/tcp.bpf.c: connection lifecycle rates and durations,
  * retransmits with the peers that cause them, resets, and per-process send/receive bytes. */
 #include <arpa/inet.h>

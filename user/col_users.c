@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* col_users.c - login sessions from utmp (section "users").
  *
  * Counts USER_PROCESS entries as who(1) does. A host without utmp (containers, minimal images) reports

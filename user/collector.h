@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* collector.h - the one interface every metrics source implements, /proc and eBPF alike.
  *
  * Life cycle, driven by monitor.c once per interval:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* collectors.c - the registry: the order here is the order of sections in every record. */
 #include "collector.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* deliver.c - alert delivery (see deliver.h): the targets, their bounded queues, retries with backoff,
  * the private loop. The transports behind struct deliver_ops are deliver_exec.c, deliver_http.c and
  * deliver_am.c (deliver_priv.h). */

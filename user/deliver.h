@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* deliver.h - delivery of alert records to hooks: a program (exec), a webhook, Alertmanager, email.
  *
  * Never blocks the caller: deliver_send() only queues. Work happens when the loop sees deliver_fd()

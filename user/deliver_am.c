@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* deliver_am.c - the --alertmanager transport: alerts in Alertmanager's v2 format POSTed through
  * deliver_http.c, and every firing alert re-posted each minute, as Prometheus does. */
 #include "deliver_priv.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* deliver_exec.c - the --alert-exec transport: the program, the record on its stdin and in
  * COREWATCH_ALERT_* variables, its output kept for the log, killed after --alert-timeout. */
 #include "deliver_priv.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* deliver_http.c - the libcurl transport: one multi handle on the deliverer's epoll set, shared by the
  * --alert-webhook target (an HTTP POST of the record), the --alert-email target (plain text over
  * SMTP, STARTTLS when offered) and Alertmanager (deliver_am.c, through deliver_http_post()). */

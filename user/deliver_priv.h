@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* deliver_priv.h - what the delivery core (deliver.c) and its transports share; not for other modules.
  *
  * The core owns the targets, their bounded queues, retries with backoff and the private epoll loop.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* devstats.c - see devstats.h. */
 #include "devstats.h"
 

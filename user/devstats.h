@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* devstats.h - a table of named devices (disks, interfaces) each holding the previous and current
  * value of up to DEVSTAT_FIELDS counters, for collectors whose devices come and go between samples.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* histogram.c - see histogram.h. */
 #include "histogram.h"
 

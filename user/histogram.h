@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* histogram.h - the agent's side of the log2 histograms the eBPF programs fill (struct hist,
  * include/corewatch/hist.h): differences between two samples, quantiles, the record's JSON form. */
 #ifndef COREWATCH_HISTOGRAM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* http.c - see http.h. libmicrohttpd runs in its "external epoll" mode: its epoll descriptor and a
  * 1 s timer (connection timeouts) sit in a private epoll set that the agent's loop polls as one fd. */
 #include "http.h"

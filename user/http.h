@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* http.h - the --listen endpoint (libmicrohttpd, driven from the agent's loop, never a thread):
  *   /metrics          the latest record in Prometheus' text format (prom.h)
  *   /api/v1/snapshot  the latest record as JSON

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* inventory.c - see inventory.h. */
 #include "inventory.h"
 

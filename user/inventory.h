@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* inventory.h - the record written once at start: what this host and this agent are. */
 #ifndef COREWATCH_INVENTORY_H
 #define COREWATCH_INVENTORY_H

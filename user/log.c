@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* log.c - one-line diagnostics on stderr (see log.h). */
 #include "log.h"
 

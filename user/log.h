@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* log.h - corewatch's diagnostics on stderr.
  *
  * Records go to the output sink (output.h); this is only for humans and journald. Every message is one

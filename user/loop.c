@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* loop.c - see loop.h. */
 #include "loop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* loop.h - the agent's event loop: each descriptor it watches is registered with its own handler
  * (Redis ae.c's file events, chrony's SCH_AddFileHandler), so the loop dispatches without knowing who
  * owns what; and the table of child processes (alert hooks, the log maintenance worker) whose exits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* main.c - corewatch: parse the configuration, start the monitor, run it, clean up. */
 #include <stdio.h>
 

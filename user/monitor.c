@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* monitor.c - see monitor.h. */
 #include "monitor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* monitor.h - the agent: collectors, output and one event loop (loop.h: the sampling timerfd, the
  * signalfd, the watchdog timer, the endpoint, alert delivery and the collectors' event descriptors,
  * each with its handler).

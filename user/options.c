@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* options.c - the option table and the one path both flags and the config file take (see options.h). */
 #include "options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* options.h - every setting, described once in a table (options.c) that both the command line and the
  * config file go through: name, type, bounds, default, help. Flags override the file.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* output.c - see output.h. */
 #include "output.h"
 

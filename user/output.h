@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* output.h - where records go: stdout, or dated files in a log directory.
  *
  * Each record is written with one write() of whole lines. A write that fails (ENOSPC, EIO, directory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* privs.c - see privs.h. */
 #include "privs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* privs.h - giving up, once the eBPF programs are loaded, the capabilities only loading needed. */
 #ifndef COREWATCH_PRIVS_H
 #define COREWATCH_PRIVS_H

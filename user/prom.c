@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* prom.c - the Prometheus text exposition of a record (see prom.h). */
 #include "prom.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* prom.h - the metrics record in Prometheus' text exposition format (version 0.0.4).
  *
  * Names: corewatch_ + the record's path, in base units: *_pct becomes *_ratio (divided by 100), *_us

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* schema.c - see schema.h. The schema text is linked in with .incbin (Makefile: this object depends on
  * the file, which -MMD cannot see). */
 #include "schema.h"

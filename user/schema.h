@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* schema.h - the record's JSON Schema (docs/corewatch.schema.json), built into the binary so that alert
  * rules are checked against the one description of the record that the tests also validate with.
  */

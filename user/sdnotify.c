@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* sdnotify.c - see sdnotify.h. The sd_notify datagram protocol is small and documented
  * (sd_notify(3)), so it is spoken directly rather than linking libsystemd. */
 #include "sdnotify.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sdnotify.h - speaking to systemd as a Type=notify service: the sd_notify protocol (READY,
  * STATUS, WATCHDOG, RELOADING, STOPPING datagrams to $NOTIFY_SOCKET) and the watchdog period it asks
  * for. Nothing here is about alert delivery (deliver.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* util.h - strict number parsing, whole-file reads, counter arithmetic and JSON helpers shared by
  * every collector. Nothing here allocates except fbuf (owned by its caller).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* block.h - shared between bpf/block.bpf.c and the agent: fixed-width structs and constants. */
 #ifndef COREWATCH_BLOCK_H
 #define COREWATCH_BLOCK_H

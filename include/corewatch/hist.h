@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* hist.h - the log2 histogram shared by the eBPF programs and the agent. Fixed-width types only. */
 #ifndef COREWATCH_HIST_H
 #define COREWATCH_HIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* sched.h - shared between bpf/sched.bpf.c and the agent: fixed-width structs and constants only. */
 #ifndef COREWATCH_SCHED_H
 #define COREWATCH_SCHED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* tcp.h - shared between bpf/tcp.bpf.c and the agent: fixed-width structs and constants only. */
 #ifndef COREWATCH_TCP_H
 #define COREWATCH_TCP_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The record: schema validity and cross-checks against the live system.
 . tests/e2e/lib.sh
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Command line and config file: bad input exits 2 with a one-line reason; --check-config; --help.
 . tests/e2e/lib.sh
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Outputs and signals: dated log files, stamped lines, SIGTERM, SIGHUP, a closed stdout.
 . tests/e2e/lib.sh
 

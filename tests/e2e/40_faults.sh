@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Runtime faults are reported, counted and survived: a full disk, a log directory that disappears.
 . tests/e2e/lib.sh
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # eBPF collectors against the kernel's own counters: real work, the same intervals.
 . tests/e2e/lib.sh
 PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Run-queue latency against two independent oracles, on an idle-heavy and a busy workload, for both
 # ways corewatch measures it (sched_info, the default; wakeup_stamp, what kernels without it get):
 #  1. a bpftrace script of the libbpf-tools runqlat method (tests/tools/runqlat.bt) over the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Alerts end to end: a CPU burner trips --cpu-threshold; the firing and resolved records reach the
 # output, an exec hook, a loopback webhook, a loopback SMTP sink (aiosmtpd) and a real Alertmanager.
 # Then targets that are stuck, refuse connections or hang never delay a record.

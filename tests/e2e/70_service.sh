@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # The service: sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING) on a socket of ours,
 # capabilities dropped after attach, the unit checked by systemd-analyze (exposure printed),
 # make install into a DESTDIR, the man pages, the Prometheus endpoint (promtool, a real Prometheus),

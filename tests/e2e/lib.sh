@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # lib.sh - helpers sourced by every end-to-end script.
 #   pass NAME | fail NAME WHY | skip_or_fail NAME WHY  (a skip fails when CI=true)
 #   wait_lines / wait_grep / port_file: wait for output; pids+=($!): stopped at exit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """Validates every line of the given files (or stdin) against docs/corewatch.schema.json.
 
 Usage: validate.py SCHEMA [FILE...]; lines may carry the '<epoch> - ' prefix of --format stamped.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A loopback HTTP receiver for the alert tests.
 
 Usage: http_sink.py PORTFILE LOGFILE [hang]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 """A stand-in for systemd's notify socket: binds a datagram socket at PATH and appends each message
 received to LOG as one JSON line {"t": monotonic seconds, "msg": text}, until SECONDS pass quietly.
 

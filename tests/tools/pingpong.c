@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* pingpong - context-switch workload for the eBPF tests: a parent and a child pass one byte back
  * and forth over two pipes for the given seconds (every pass is two context switches when both are
  * pinned to one CPU), optionally beside SPINNERS busy loops that keep the CPUs from going idle.

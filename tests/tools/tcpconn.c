@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* tcpconn - TCP connection workload for the kernel-matrix guests (which have no python): listens on
  * 127.0.0.1, then for the given seconds (and at least MIN times) connects, accepts and closes both
  * ends. Every round is one active and one passive open; it stops at 20000 rounds, before the client's

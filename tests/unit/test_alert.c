@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_alert.c - the rule parser (every error, with its column) and the engine on synthetic records:
  * for-durations, hysteresis, flapping, per-instance labels and selectors, absent instances, repeats,
  * rule changes. */

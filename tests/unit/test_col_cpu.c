@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* cpu collector on three machine shapes. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* disks collector (col_disks.c): rates, device filtering, wraps and resets. */
 #include "testlib.h"
 

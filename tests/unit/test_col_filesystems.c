@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* filesystems collector (col_filesystems.c): mount filtering, escapes and df arithmetic. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* load and uptime collector (col_load.c). */
 #include "testlib.h"
 

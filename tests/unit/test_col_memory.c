@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* memory collector (col_memory.c). */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* network collector (col_network.c): interface and TCP/UDP rates, 32-bit wraps, the snmp table. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* pressure collector (col_pressure.c): PSI averages and stall deltas, partial and absent files. */
 #include "testlib.h"
 

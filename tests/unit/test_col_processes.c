@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* processes collector (col_processes.c): process and thread counts. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* users collector (col_users.c): login sessions from a utmp file. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The log2 histogram: the eBPF side's slot function (compiled here for the host) and the agent's
  * quantiles and deltas. */
 #include "testlib.h"

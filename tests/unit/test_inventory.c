@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The inventory record (inventory.c): core counts from cpuinfo, memory, boot time, collectors. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The option table (options.c): flags, config file, errors. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The output sink (output.c): stamped lines, backlog on failure, day files, compression and
  * retention. */
 #include "testlib.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_prom.c - the Prometheus rendering of a synthetic record: names in base units, instance labels,
  * counters, histograms cumulative over records, label escaping, top-N lists left out. */
 #include "testlib.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Strict parsing and counter arithmetic. */
 #include "testlib.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* testlib.h - shared helpers for the cmocka unit tests (header-only; each test is one binary).
  *
  * Tests run from the repository root (tests/run sees to it), so fixtures are at tests/fixtures/.

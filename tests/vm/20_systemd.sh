@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # 20_systemd.sh - corewatch under a real systemd: boots a Debian 12 guest (qemu, TCG) whose PID 1 is
 # systemd, installs `make install`'s staged tree, runs the README's service commands and checks the
 # shipped unit there (tests/vm/systemd/guest.sh has the checks), then boots it a second time to see

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # guest.sh PHASE DIR - the checks of tests/vm/20_systemd.sh, run inside the Debian 12 guest as root by
 # the image's corewatch-vmtest driver, from the payload disk mounted at DIR.
 #   phase 1 (first boot): install `make install`'s staged tree, run the README's service commands,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Builds the Debian 12 guest of tests/vm/20_systemd.sh into OUTDIR: base.img (raw ext4 root file
 # system, made with mkfs.ext4 -d), vmlinuz and initrd.img (the guest kernel, booted with -kernel).
 # mmdebstrap installs ./packages through apt with its own apt state, from the system's Debian
