@@ -18,20 +18,10 @@
 
 #include <cJSON.h>
 
+#include "counters.h"
+#include "loop.h"
 #include "util.h"
 
-/* Counters the agent keeps about itself; the agent collector reports them. */
-struct agent_counters {
-	uint64_t records_written;
-	uint64_t records_dropped;
-	uint64_t write_errors;
-	uint64_t collector_errors;
-	uint64_t missed_intervals;
-	uint64_t alerts_firing;         /* gauge: alerts firing now */
-	uint64_t alerts_sent;           /* deliveries that succeeded (per target) */
-	uint64_t alert_delivery_errors; /* failed attempts (each retry counts) */
-	uint64_t alerts_dropped;        /* deliveries given up: queue full or out of retries */
-};
 
 /* What every collector may read. Owned by the caller; outlives the collectors. The roots are read at
  * every sample, so tests may point them at another fixture tree between samples. */
@@ -83,6 +73,17 @@ int col_base_new(const struct collector_env *env, size_t size, void **state);
 void col_base_free(void *state);
 /* Reads proc_root/rel into the base buffer; returns 0 or -errno. */
 int col_read_proc(struct col_base *b, const char *rel);
+
+/* A collector as the running agent holds it: its state and the times of its last good samples. */
+struct col_slot {
+	const struct collector_ops *ops;
+	void *state;
+	bool active;       /* init() succeeded */
+	int samples;       /* good samples in a row (emit needs 2) */
+	double t_prev, t_cur; /* CLOCK_MONOTONIC of the last two good samples */
+	int last_err;      /* last error reported, to report each new one once */
+	struct loop_handler event; /* its event descriptor (fd -1: none), watched by the loop */
+};
 
 /* All collectors in record order, NULL-terminated (collectors.c). */
 extern const struct collector_ops *const collector_table[];

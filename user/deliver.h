@@ -16,7 +16,7 @@
 
 #include <cJSON.h>
 
-#include "collector.h"
+#include "counters.h"
 #include "options.h"
 
 struct deliverer;

@@ -18,10 +18,10 @@
 #include "inventory.h"
 #include "log.h"
 #include "privs.h"
+#include "record.h"
 #include "sdnotify.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
 #define DELIVER_GRACE_MS 2000 /* at exit, for alert deliveries still queued or in flight */
 
 static void apply_log_level(const struct options *o)
@@ -144,23 +144,6 @@ static void sample_all(struct monitor *m)
 	}
 }
 
-static cJSON *record_header(struct monitor *m, const char *type, int64_t now_ms)
-{
-	cJSON *r = cJSON_CreateObject();
-	char ts[40];
-
-	if (!r)
-		return NULL;
-	format_rfc3339_ms(now_ms, ts, sizeof(ts));
-	jint(r, "schema", SCHEMA_VERSION);
-	jstr(r, "type", type);
-	jstr(r, "time", ts);
-	cJSON_AddNumberToObject(r, "timestamp", (double)(now_ms / 1000));
-	jstr(r, "host", m->host);
-	jnum(r, "interval_s", (double)m->opt.interval_ms / 1000.0);
-	return r;
-}
-
 /* Writes r as one line; r stays the caller's. */
 static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
 {
@@ -181,25 +164,13 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 	cJSON_Delete(r);
 }
 
-/* Moves every field of body (consumed) to the end of r. */
-static void append_fields(cJSON *r, cJSON *body)
-{
-	cJSON *it;
-
-	while (r && body && (it = body->child) != NULL) {
-		cJSON_DetachItemViaPointer(body, it);
-		cJSON_AddItemToObject(r, it->string, it);
-	}
-	cJSON_Delete(body);
-}
-
 /* An alert state change from the engine: a record in the output, then to every delivery target. */
 static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 {
 	struct monitor *m = ctx;
-	cJSON *r = record_header(m, "alert", now_ms);
+	cJSON *r = record_new("alert", now_ms, m->host, m->opt.interval_ms);
 
-	append_fields(r, body);
+	record_append(r, body);
 	write_json(m, r, now_ms);
 	if (r)
 		deliver_send(m->deliver, r);
@@ -211,11 +182,11 @@ static void emit_event(void *ctx, const char *event, cJSON *body)
 {
 	struct monitor *m = ctx;
 	int64_t now = clock_ms(CLOCK_REALTIME);
-	cJSON *r = record_header(m, "event", now);
+	cJSON *r = record_new("event", now, m->host, m->opt.interval_ms);
 
 	if (r)
 		jstr(r, "event", event);
-	append_fields(r, body);
+	record_append(r, body);
 	write_record(m, r, now);
 }
 
@@ -225,7 +196,7 @@ static void write_inventory(struct monitor *m)
 	bool active[64];
 	size_t n = m->nslots < 64 ? m->nslots : 64;
 	int64_t now = clock_ms(CLOCK_REALTIME);
-	cJSON *r = record_header(m, "inventory", now);
+	cJSON *r = record_new("inventory", now, m->host, m->opt.interval_ms);
 
 	for (size_t i = 0; i < n; i++) {
 		names[i] = m->slots[i].ops->name;
@@ -255,16 +226,10 @@ static void update_status(struct monitor *m)
 static void tick(struct monitor *m)
 {
 	int64_t now = clock_ms(CLOCK_REALTIME);
-	cJSON *r = record_header(m, "metrics", now);
+	cJSON *r;
 
 	sample_all(m);
-	for (size_t i = 0; i < m->nslots; i++) {
-		struct col_slot *s = &m->slots[i];
-
-		/* Each collector's rates span its own last two good samples. */
-		if (r && s->active && s->samples >= 2 && s->t_cur > s->t_prev)
-			s->ops->emit(s->state, r, s->t_cur - s->t_prev);
-	}
+	r = record_metrics(m->slots, m->nslots, now, m->host, m->opt.interval_ms);
 	write_json(m, r, now);
 	/* Alerts follow the record they were evaluated on. */
 	if (r) {

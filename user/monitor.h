@@ -20,15 +20,6 @@
 #include "options.h"
 #include "output.h"
 
-struct col_slot {
-	const struct collector_ops *ops;
-	void *state;
-	bool active;       /* init() succeeded */
-	int samples;       /* good samples in a row (emit needs 2) */
-	double t_prev, t_cur; /* CLOCK_MONOTONIC of the last two good samples */
-	int last_err;      /* last error reported, to report each new one once */
-	struct loop_handler event; /* its event descriptor (fd -1: none) */
-};
 
 struct monitor {
 	struct options opt;

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "collector.h"
+#include "counters.h"
 #include "options.h"
 
 #define OUTPUT_BACKLOG_MAX (4u << 20) /* bytes of unwritten records kept before the oldest drop */
