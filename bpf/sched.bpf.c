@@ -49,6 +49,14 @@ struct {
 	__type(value, __u64);
 } queued_at SEC(".maps");
 
+/* The fast path's run_delay of each task when it last left a CPU (see switch_si). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} rd_at_out SEC(".maps");
+
 /* The same for the raw_tp fallback, which has no task storage: bounded by pid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -156,22 +164,51 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
  * the same rq->clock: __schedule() updated it before picking next, and next's scheduling entity
  * points at a cfs_rq of this CPU whose rq is this run queue (CONFIG_FAIR_GROUP_SCHED, which the agent
  * checks in the kernel's BTF; set for every task's class by set_task_rq()). */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+static __always_inline int on_switch_si(struct task_struct *prev, struct task_struct *next, bool migrations)
 {
 	struct sched_pcpu *s = stats();
-	__u64 queued, rq_now;
+	__u64 queued, rq_now, wait, *rd;
 
 	if (!s)
 		return 0;
 	s->switches++;
+	/* A wait that a migration cut in two: sched_info_dequeue() adds the part spent on the old run
+	 * queue to run_delay and clears last_queued, which then restarts on the new one. run_delay does
+	 * not move while a task runs, so its growth since the task last left a CPU is exactly those
+	 * parts (task storage: 5.11+). */
+	if (migrations && prev->pid) {
+		rd = bpf_task_storage_get(&rd_at_out, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (rd)
+			*rd = prev->sched_info.run_delay;
+	}
 	queued = next->sched_info.last_queued;
 	if (!queued || !next->pid)
 		return 0;
 	rq_now = next->se.cfs_rq->rq->clock;
-	if (rq_now >= queued)
-		rq_record(s, rq_now - queued);
+	if (rq_now < queued)
+		return 0;
+	wait = rq_now - queued;
+	if (migrations) {
+		rd = bpf_task_storage_get(&rd_at_out, next, 0, 0);
+		if (rd && next->sched_info.run_delay > *rd)
+			wait += next->sched_info.run_delay - *rd;
+	}
+	rq_record(s, wait);
 	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch_si(prev, next, true);
+}
+
+/* The same where the kernel has no task storage (5.10): waits cut by a migration count only from
+ * their last run queue. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_si_nomig, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch_si(prev, next, false);
 }
 
 SEC("tp_btf/sched_wakeup")

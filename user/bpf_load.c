@@ -257,14 +257,21 @@ static bool variant_possible(const struct bpf_status *st, const struct bpf_hook 
 	return in_btf || (v == VAR_RAW && !h->optional);
 }
 
-/* COREWATCH_BPF_TEST_BREAK=PROG (tests only): submit program PROG as a socket filter, which the
- * kernel's verifier refuses (no probe reads there), so the fallback to the next variant runs for
- * real on kernels that need none. */
+/* COREWATCH_BPF_TEST_BREAK=PROG[,PROG...] (tests only): submit each program named as a socket
+ * filter, which fails its load, so the fallback to the next variant runs for real on kernels that
+ * need none. */
 static void break_for_test(struct bpf_program *p)
 {
-	const char *name = getenv("COREWATCH_BPF_TEST_BREAK");
+	const char *names = getenv("COREWATCH_BPF_TEST_BREAK"), *n = names;
+	size_t len = strlen(bpf_program__name(p));
+	bool named = false;
 
-	if (name && strcmp(name, bpf_program__name(p)) == 0) {
+	while (n && *n && !named) {
+		named = strncmp(n, bpf_program__name(p), len) == 0 && (n[len] == ',' || n[len] == '\0');
+		n = strchr(n, ',');
+		n = n ? n + 1 : NULL;
+	}
+	if (named) {
 		bpf_program__set_type(p, BPF_PROG_TYPE_SOCKET_FILTER);
 		bpf_program__set_expected_attach_type(p, 0);
 	}

@@ -129,12 +129,18 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 
 	memcpy(b->hooks, hooks, sizeof(hooks));
 	b->nhooks = ARRAY_SIZE(hooks);
-	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && !bpf_program_refused(&status, "switch_si") &&
+	/* the fast switch program: with the migration correction where task storage exists */
+	struct bpf_program *fast = task_storage && !bpf_program_refused(&status, "switch_si") ? k->progs.switch_si
+											 : k->progs.switch_si_nomig;
+
+	s->fast = !getenv("COREWATCH_BPF_FORCE_RAW_TP") && !bpf_program_refused(&status, bpf_program__name(fast)) &&
 		  kernel_btf_has_tracepoint("sched_switch", NULL) &&
 		  kernel_btf_has_member("sched_info", "last_queued") && kernel_btf_has_member("cfs_rq", "rq");
 	if (s->fast) {
 		/* the kernel's own enqueue stamp: one program per switch, none per wakeup */
-		b->hooks[0].btf = k->progs.switch_si;
+		b->hooks[0].btf = fast;
+		bpf_program__set_autoload(fast == k->progs.switch_si ? k->progs.switch_si_nomig : k->progs.switch_si,
+					  false);
 		bpf_program__set_autoload(k->progs.switch_btf, false);
 		bpf_program__set_autoload(k->progs.wakeup_btf, false);
 		bpf_program__set_autoload(k->progs.wakeup_raw, false);
@@ -143,6 +149,7 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 		b->nhooks -= 2; /* the wakeup hooks are last */
 	} else {
 		bpf_program__set_autoload(k->progs.switch_si, false);
+		bpf_program__set_autoload(k->progs.switch_si_nomig, false);
 		/* The stamps live in task storage (tp_btf) or a pid-keyed map (raw_tp): the switch and
 		 * wakeup programs must agree, so they leave tp_btf together. */
 		if (!task_storage || bpf_program_refused(&status, "switch_btf") ||
@@ -154,8 +161,10 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 	}
 	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
 	 * exist and creating it would fail the whole object. */
-	if (!task_storage)
+	if (!task_storage) {
 		bpf_map__set_autocreate(k->maps.queued_at, false);
+		bpf_map__set_autocreate(k->maps.rd_at_out, false);
+	}
 	return k->obj;
 }
 

@@ -109,10 +109,11 @@ ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s
 print(("PASS" if ok else "FAIL") + " bpf/raw-tp-fallback-counts" + ("" if ok else f": {kinds} {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]}"))
 PYEOF
 
-# Program-by-program fallback: the fast switch program refused (COREWATCH_BPF_TEST_BREAK submits it
-# as a socket filter, which fails its load): the object loads again with the wakeup-stamp switch
-# program and its wakeup hooks, every other hook keeps tp_btf, and the counts still match.
-run_workload "$T/broken.out" COREWATCH_BPF_TEST_BREAK=switch_si
+# Program-by-program fallback: both fast switch programs refused (COREWATCH_BPF_TEST_BREAK submits
+# them as socket filters, which fails their load): the object loads again, twice, and ends with the
+# wakeup-stamp switch program and its wakeup hooks; every other hook keeps tp_btf, and the counts
+# still match.
+run_workload "$T/broken.out" COREWATCH_BPF_TEST_BREAK=switch_si,switch_si_nomig
 pycheck bpf/fallback "$T/broken.out" <<'PYEOF'
 import json, sys
 mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]

@@ -82,6 +82,7 @@ def quantile_slot(slots, q):
 def cw_slots(h):
     return {(0 if b["le"] == 0 else (31 if b["le"] == "+Inf" else int(b["le"]).bit_length())): b["count"] for b in h["buckets"]}
 
+paths = {}
 for method in ("sched_info", "wakeup_stamp"):
     recs = [json.loads(l) for l in open(f"{T}/out.{method}")]
     # records whose whole window lies inside the workload's
@@ -101,6 +102,7 @@ for method in ("sched_info", "wakeup_stamp"):
         count += h["count"]
         switches += r["sched"]["context_switches_per_s"] * r["interval_s"]
     rate, bt_rate = count / switches, bt["samples"] / bt["switches"]
+    paths[method] = (rate, s)
     ok = abs(rate - bt_rate) <= 0.10 * bt_rate
     print(("PASS" if ok else "FAIL") + f" {name}/samples-per-switch-vs-bpftrace-10pct" + ("" if ok else f": corewatch {rate:.3f} bpftrace {bt_rate:.3f}"))
     print(f"INFO {name}: samples per switch {rate:.3f} (bpftrace {bt_rate:.3f}); p50 slot {quantile_slot(s, .5)} ({quantile_slot(bt['slots'], .5)}), p99 slot {quantile_slot(s, .99)} ({quantile_slot(bt['slots'], .99)})")
@@ -108,6 +110,15 @@ for method in ("sched_info", "wakeup_stamp"):
         a, b = quantile_slot(s, q), quantile_slot(bt["slots"], q)
         ok = a is not None and b is not None and abs(a - b) <= 1
         print(("PASS" if ok else "FAIL") + f" {name}/{qn}-within-one-bucket-of-bpftrace" + ("" if ok else f": corewatch slot {a}, bpftrace slot {b}; {sorted(s.items())} vs {sorted(bt['slots'].items())}"))
+# the two paths measure the same thing: samples per switch within 5%, p50 and p99 within one bucket
+if len(paths) == 2:
+    (ra, sa), (rb, sb) = paths["sched_info"], paths["wakeup_stamp"]
+    ok = abs(ra - rb) <= 0.05 * rb
+    print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-samples-per-switch-5pct" + ("" if ok else f": sched_info {ra:.3f}, wakeup_stamp {rb:.3f}"))
+    for q, qn in ((0.5, "p50"), (0.99, "p99")):
+        a, b = quantile_slot(sa, q), quantile_slot(sb, q)
+        ok = a is not None and b is not None and abs(a - b) <= 1
+        print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-{qn}-within-one-bucket" + ("" if ok else f": sched_info slot {a}, wakeup_stamp slot {b}"))
 PYEOF
 done
 
