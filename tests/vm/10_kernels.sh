@@ -254,7 +254,8 @@ def cap(name):
         return None
     ls = text.splitlines()
     head = ls[0].split()
-    c = {"lines": [int(x) for x in head[:-1] if x.isdigit()], "uptime": float(head[-1]), "cpus": {}, "version": None, "ctxt": None}
+    c = {"lines": [int(x) for x in head[:-2] if x.isdigit()], "uptime": float(head[-2]), "uptime_end": float(head[-1]),
+         "cpus": {}, "version": None, "ctxt": None}
     stat = False  # /proc/stat follows /proc/schedstat; its first line is the "cpu " total
     for l in ls[1:]:
         w = l.split()
@@ -262,7 +263,7 @@ def cap(name):
             continue
         if w[0] == "cpu":
             stat = True
-        if w[0] == "ctxt" and stat:
+        if w[0] == "ctxt":
             c["ctxt"] = int(w[1])
         elif stat:
             continue
@@ -348,11 +349,11 @@ for load in ("idle", "busy"):
         else:
             L0, L1 = c0["lines"][mi], c1["lines"][mi]
             # each reading between the record before it and the one after it
-            order = [up(L0), c0["uptime"], up(L0 + 1), up(L1), c1["uptime"], up(L1 + 1)]
+            order = [up(L0), c0["uptime"], c0["uptime_end"], up(L0 + 1), up(L1), c1["uptime"], c1["uptime_end"], up(L1 + 1)]
             if L1 != L0 + 2:
                 why = f"the readings came after lines {L0} and {L1}, not two records apart"
-            elif None in order or order != sorted(order):
-                why = f"a reading is not between its neighbouring records (uptimes {order})"
+            elif None in order or order != sorted(order) or order[3] - order[1] > 0.5 or order[7] - order[5] > 0.5:
+                why = f"a reading is not in the 0.5 s before its tick (uptimes: record, reading, record; record, reading, record {order})"
             else:
                 # the records of the two intervals between the readings' ticks (lines L0 + 2, L0 + 3)
                 two = [allrecs[L0 + 1], allrecs[L0 + 2]]

@@ -110,7 +110,7 @@ say "corewatch exited $(cat $O/corewatch.rc); run-queue phases"
 #  - the kernel's run-queue totals (per-CPU run_delay and pcount) at two record boundaries 4 s apart
 #    (rq.LOAD.0 and rq.LOAD.1). An instance writes its record 0.2-0.6 s after it read its counters
 #    (that varies by 0.3 s under TCG: a reading after the record lands would miss hundreds of
-#    switches of the workload at one end), so the shell reads 0.1 s before the next tick instead:
+#    switches of the workload at one end), so the shell reads 0.15 s before the next tick instead:
 #    the instances' timers are aligned to the wall clock, 2 s apart, and the host checks that each
 #    reading came before the record that follows it;
 #  - for runqlat, the same counters (and ctxt) once it has attached and before the pingpong starts
@@ -122,14 +122,31 @@ cs() {
 	case $1 in *.*) f=${1#*.}00 ;; *) f=00 ;; esac
 	f=${f%"${f#??}"}
 	f=${f#0}
-	echo $((s * 100 + f))
+	CS=$((s * 100 + f))
 }
-now_cs() { local t _; read t _ </proc/uptime; cs "$t"; }
+# sleep_until CS: a timed read on a FIFO nobody writes (fd 3), no fork: under TCG on a loaded host
+# a fork and exec of sleep made the readings 0.1-0.15 s late.
+mkfifo /tmp/never && exec 3<>/tmp/never
 sleep_until() {
-	local d=$(($1 - $(now_cs)))
-	[ $d -le 0 ] || sleep $((d / 100)).$(printf %02d $((d % 100)))
+	local t _ d
+	read t _ </proc/uptime
+	cs "$t"
+	d=$(($1 - CS))
+	[ $d -le 0 ] || read -t $((d / 100)).$(printf %02d $((d % 100))) _ <&3
 }
-cap() { local t _; read t _ </proc/uptime; { echo "$1 $t"; cat /proc/schedstat /proc/stat; } >"$2" 2>&1; }
+# cap FILE [LINES]: the uptime, /proc/schedstat and /proc/stat's ctxt read with shell builtins (no
+# fork between the uptime and the counters), the uptime again, then LINES (the instances' line
+# counts, counted after the reading) and both uptimes as FILE's first line.
+cap() {
+	local t1 t2 l _
+	read t1 _ </proc/uptime
+	{
+		while read -r l; do echo "$l"; done </proc/schedstat
+		while read -r l; do case $l in ctxt*) echo "$l" ;; esac; done </proc/stat
+	} >"$1.body"
+	read t2 _ </proc/uptime
+	{ echo "${2:--} $t1 $t2"; cat "$1.body"; } >"$1" && rm -f "$1.body"
+}
 uptime_now() { local t _; read t _ </proc/uptime; echo "${t%.*}"; }
 # rq_marks LOAD T0: the readings at the first tick of the sched_info instance 0.5 s or more after
 # T0 (centiseconds; the pingpong is under way) and at the tick 4 s after it.
@@ -140,15 +157,16 @@ rq_marks() {
 		say "run-queue $name: the sched_info instance has no metrics record"
 		return
 	fi
-	k=$(($(cs "$last") + 200))
+	cs "$last"
+	k=$((CS + 200))
 	while [ $k -lt $((t0 + 50)) ]; do k=$((k + 200)); done
 	# SCHED_FIFO above the instances while it sleeps to each reading (under the busy phase a
 	# normal shell woke up to 0.3 s late), back to normal for what it starts after
 	command -v chrt >/dev/null && chrt -f -p 20 $$ >/dev/null
-	sleep_until $((k - 10))
-	cap "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)" $O/rq.$name.0
-	sleep_until $((k + 390))
-	cap "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)" $O/rq.$name.1
+	sleep_until $((k - 15))
+	cap $O/rq.$name.0 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
+	sleep_until $((k + 385))
+	cap $O/rq.$name.1 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
 	command -v chrt >/dev/null && chrt -o -p 0 $$ >/dev/null
 }
 # wait_tracing LOAD PID: until runqlat says it has attached (at most 60 s; 7-8 s under TCG).
@@ -171,14 +189,15 @@ for load in idle:0 busy:2; do
 		rql=$!
 	fi
 	wait_tracing $name $rql
-	cap - $O/rq.$name.runqlat.0
+	cap $O/rq.$name.runqlat.0
 	read t0 _ </proc/uptime
 	pingpong 7.5 "$spin" >$O/rq.$name.pingpong &
 	pp=$!
-	rq_marks $name "$(cs "$t0")"
+	cs "$t0"
+	rq_marks $name $CS
 	wait $pp
 	read t1 _ </proc/uptime
-	cap - $O/rq.$name.runqlat.1
+	cap $O/rq.$name.runqlat.1
 	echo "rq_$name $t0 $t1" >>$O/phases
 	kill -INT $rql 2>/dev/null
 	end=$(($(uptime_now) + 20))
