@@ -3,7 +3,8 @@
 # series it supports (5.10, 6.1, 6.12, newest backports) in a qemu guest, and checks each guest's
 # records against the kernel's own counters (/proc/stat, /proc/diskstats, /proc/net/snmp rates in
 # the same records). Then run-queue latency of two more instances (sched_info and wakeup_stamp) on an
-# idle-heavy and a busy pingpong against the processes' run_delay and libbpf-tools runqlat.
+# idle-heavy and a busy pingpong against the kernel's run-queue totals (/proc/schedstat run_delay and
+# pcount) and libbpf-tools runqlat.
 # One PASS/FAIL line per check, named vm/<uname -r>/<check>.
 #   VM_KERNELS="5.10 6.1"  only these series (of: 5.10 6.1 6.12 7.x)
 #   VM_KEEP=DIR            keep each guest's outputs (records, corewatch -v stderr, console) in DIR/<kernel>
@@ -15,7 +16,7 @@ TOOLS="$(dirname "$COREWATCH")/tests"
 VMB="$BUILD/vm"
 START=$SECONDS
 BUDGET=${VM_BUDGET:-440}          # tests/run kills the script at 480 s
-VM_TIMEOUT=${VM_TIMEOUT:-150}     # one guest: boot, 17 records, run-queue phases: 50-75 s under TCG
+VM_TIMEOUT=${VM_TIMEOUT:-150}     # one guest: boot, 17 records, run-queue phases: 40-60 s under TCG
 N=17
 
 # series | suites | ABI regex (the newest match is taken)
@@ -53,7 +54,7 @@ add_runqlat() {
 
 # One initramfs for every kernel: busybox, the agent with its libraries, the workload tools.
 rm -rf "$VMB/root" && mkdir -p "$VMB/summary" && rm -f "$VMB"/summary/*.json
-vm_busybox_root "$VMB/root" && vm_add_bin "$VMB/root" "$COREWATCH" "$TOOLS/pingpong" "$TOOLS/tcpconn" &&
+vm_busybox_root "$VMB/root" && vm_add_bin "$VMB/root" "$COREWATCH" "$TOOLS/pingpong" "$TOOLS/tcpconn" $(command -v chrt) &&
 	add_runqlat "$VMB/root" &&
 	install -m 0755 tests/vm/matrix-init.sh "$VMB/root/init" && : >"$VMB/root/etc/corewatch-empty.conf" &&
 	echo "N=$N" >"$VMB/root/etc/matrix.env" && vm_initramfs "$VMB/root" "$VMB/initramfs.cpio" ||
@@ -206,15 +207,27 @@ ok = bool(rq) and all(h and h["count"] > 0 and h["p50"] <= h["p99"] <= h["max"] 
 summary["runqueue"] = [None if not h else {k: h[k] for k in ("count", "p50", "p99", "max")} for h in rq]
 res("runqueue-histogram", ok, f"count/p50/p99/max per record: {summary['runqueue'][:4]}")
 
-# Run-queue latency oracles, for both methods (two 2 s instances side by side) and both workloads
-# (the phases at the end of the guest's run, nothing else running).
-#  run_delay: the one record whose span covers a 1.2 s pingpong's whole life; its histogram sum
-#    against the kernel's run_delay of the pingpong's processes, within 10%.
-#  runqlat: the records inside runqlat's 6 s window, merged, against its histogram: samples per
-#    context switch (runqlat's from /proc/stat ctxt over its window) within 10%; p50 and p99 in the
-#    same log2 bucket or the next. Buckets on one scale: b = bit length of the bucket's upper bound
-#    (runqlat "2 -> 3" and corewatch le 3 are both 2); runqlat's first bucket "0 -> 1" holds 0 and 1,
-#    so corewatch's le 0 joins its le 1.
+# Run-queue latency oracles, for both methods (two 2 s instances side by side, started after the 1 s
+# phase) and both workloads (a 7.5 s pingpong each, nothing else running but them and runqlat).
+#  kernel totals: /proc/schedstat's per-CPU rq_sched_info, read by the guest just after a record of
+#    the instance is written and again two records later (cap files: "LINE UPTIME", then
+#    /proc/schedstat and /proc/stat). sched_info_arrive() adds each wait the sched_info method
+#    histograms to run_delay (8th number after cpuN) and counts it in pcount (9th): the two records'
+#    histogram count against the pcount delta (sched_info within 2%, wakeup_stamp within 10%), their
+#    sum against the run_delay delta (within 10%; run_delay also holds waits that end in a dequeue).
+#  runqlat: its one histogram (SIGINT) against the same kernel counters over a bracket that holds the
+#    whole pingpong and lies inside runqlat's window: samples / pcount delta within 10%. Then
+#    corewatch's records inside that bracket, merged: samples per context switch against runqlat's
+#    samples / the ctxt delta, within 10%; p50 and p99 in the same log2 bucket or the next.
+#  Each method is checked against the oracle that measures the same wait: sched_info's waits are
+#    the kernel's own (rq->clock from enqueue to switch; measured: most idle-heavy waits are 0-1 us
+#    there, 4-15 us by bpf_ktime, likely a skipped clock update, not verified), so its sum against run_delay and
+#    not its buckets against runqlat's; wakeup_stamp and runqlat both stamp bpf_ktime at the wakeup,
+#    so its buckets against runqlat's and not its sum against run_delay (3.6x it on the idle-heavy
+#    pingpong). Those two comparisons are reported (INFO), not checked. Buckets
+#    on one scale: b = bit length of the bucket's upper bound (runqlat "2 -> 3" and corewatch le 3
+#    are both 2); runqlat's first bucket "0 -> 1" holds 0 and 1, so corewatch's le 0 joins its le 1.
+import re
 def slot_quantile(slots, q):
     total, cum = sum(slots.values()), 0
     for b in sorted(slots):
@@ -224,9 +237,7 @@ def slot_quantile(slots, q):
     return None
 def cw_slot(le):
     return 64 if le == "+Inf" else max(1, int(le).bit_length())
-def runqlat_hists(text):
-    # runqlat's histograms in order; each starts at its "usecs : count" header
-    import re
+def runqlat_hist(text):
     hists = []
     for line in text.splitlines():
         if re.match(r"\s*usecs\s*: count", line):
@@ -236,108 +247,174 @@ def runqlat_hists(text):
             b = int(m.group(2)).bit_length()
             hists[-1][b] = hists[-1].get(b, 0) + int(m.group(3))
     return hists
+def cap(name):
+    # {"lines": the instances' line counts (none for runqlat's), "uptime", "version", "cpus": {cpu: [9 numbers]}, "ctxt"}
+    text = read(name)
+    if not text:
+        return None
+    ls = text.splitlines()
+    head = ls[0].split()
+    c = {"lines": [int(x) for x in head[:-2] if x.isdigit()], "uptime": float(head[-2]), "uptime_end": float(head[-1]),
+         "cpus": {}, "version": None, "ctxt": None}
+    stat = False  # /proc/stat follows /proc/schedstat; its first line is the "cpu " total
+    for l in ls[1:]:
+        w = l.split()
+        if not w:
+            continue
+        if w[0] == "cpu":
+            stat = True
+        if w[0] == "ctxt":
+            c["ctxt"] = int(w[1])
+        elif stat:
+            continue
+        elif w[0] == "version":
+            c["version"] = l.strip()
+        elif re.match(r"cpu\d+$", w[0]):
+            c["cpus"][w[0]] = [int(x) if x.isdigit() else None for x in w[1:]]
+    return c
+def rq_totals(c):
+    # (run_delay ns, pcount) summed over CPUs: the 8th and 9th numbers after cpuN
+    return sum(v[7] for v in c["cpus"].values()), sum(v[8] for v in c["cpus"].values())
+
 rqrecs = {}
 for method in ("sched_info", "wakeup_stamp"):
-    rr = []
-    for line in read(f"rq.{method}.jsonl").splitlines():
+    lines_all = read(f"rq.{method}.jsonl").splitlines()
+    allrecs = []
+    for line in lines_all:
         try:
-            r = json.loads(line)
+            allrecs.append(json.loads(line))
         except ValueError:
-            continue
-        if r.get("type") == "metrics":
-            rr.append(r)
+            allrecs.append(None)
+    rr = [r for r in allrecs if r and r.get("type") == "metrics"]
     sp = [((rr[i - 1]["uptime_s"] if i else r["uptime_s"] - r["interval_s"]), r["uptime_s"]) for i, r in enumerate(rr)]
-    rqrecs[method] = (rr, sp)
+    rqrecs[method] = (allrecs, rr, sp)
     got = sorted(set(str(get(r, "sched", "runqueue_latency_method")) for r in rr))
     res(f"runqueue-{method}-method-reported", rr and got == [method],
         f"{len(rr)} records, methods {got}, exit status {read(f'rq.{method}.rc', '?')}; stderr: "
         + " | ".join(l for l in read(f"rq.{method}.err").splitlines() if ": debug: " not in l)[-300:])
+
+# /proc/schedstat's format on this kernel: version 15-17 have the same cpuN line, 9 numbers.
+caps = {n: cap(n) for n in sorted(os.listdir(g)) if re.match(r"rq\.(idle|busy)\.(runqlat\.)?[01]$", n)}
+versions = sorted(set(c["version"] for c in caps.values() if c))
+ncpu = int(read("nproc", "0") or 0)
+bad = [n for n, c in caps.items() if not c or len(c["cpus"]) != ncpu or any(len(v) != 9 or None in v for v in c["cpus"].values())]
+summary["schedstat_version"] = versions
+print(f"INFO vm/{abi}/schedstat: {versions}; cpu line e.g. {next((' '.join(map(str, v)) for c in caps.values() if c for v in c['cpus'].values()), None)}")
+res("runqueue-schedstat-format", caps and not bad and len(versions) == 1 and versions[0] in ("version 15", "version 16", "version 17"),
+    f"versions {versions}; {len(caps)} readings, with a cpu line count other than nproc {ncpu} or not 9 numbers: {bad}")
+
 summary["runqueue_oracles"] = {}
 for load in ("idle", "busy"):
     fig = summary["runqueue_oracles"].setdefault(load, {})
-    # oracle 1: run_delay
     pp = read(f"rq.{load}.pingpong").split()
-    t0, t1 = phases.get(f"rq_{load}_delay", (0, -1))
-    delay_us = int(pp[3]) / 1000 if len(pp) == 4 else None
-    trips = int(pp[2]) if len(pp) == 4 else 0
-    # all tasks' run_delay over the pingpong's life (/proc/schedstat: cpuN ... rq_cpu_time run_delay pcount)
-    def all_delay(n):
-        return sum(int(l.split()[8]) for l in read(f"rq.{load}.schedstat{n}").splitlines() if len(l.split()) > 8)
-    all_us = round((all_delay(1) - all_delay(0)) / 1000) if read(f"rq.{load}.schedstat0") else None
-    # runqlat's window (its first histogram for idle, its second for busy) and the switches over it
-    k = 0 if load == "idle" else 1
-    win = read("rq.windows").split()
-    rql = read("rq.runqlat")
-    hists = runqlat_hists(rql)
+    # runqlat and its bracket
+    q0, q1 = caps.get(f"rq.{load}.runqlat.0"), caps.get(f"rq.{load}.runqlat.1")
+    rql = read(f"rq.{load}.runqlat")
+    hists = runqlat_hist(rql)
     rq_why = None
-    if "Tracing" not in rql or read("rq.runqlat.rc") != "0" or len(win) != 6:
-        rq_why = (f"runqlat did not run (status {read('rq.runqlat.rc', 'none')}): "
-                  + (" | ".join(read("rq.runqlat.err").splitlines()[-4:]) or "no stderr")
+    if "Tracing" not in rql or read(f"rq.{load}.runqlat.rc") != "0":
+        rq_why = (f"runqlat did not run (status {read(f'rq.{load}.runqlat.rc', 'none')}): "
+                  + (" | ".join(read(f"rq.{load}.runqlat.err").splitlines()[-4:]) or "no stderr")
                   + ("" if read("rq.has_runqlat") == "yes" else "; runqlat is not in the initramfs (apt-get install libbpf-tools)"))[:400]
-    elif len(hists) != 2 or not hists[k]:
-        rq_why = f"runqlat printed {len(hists)} histograms, not 2: {rql[-200:]!r}"
+    elif len(hists) != 1 or not q0 or not q1:
+        rq_why = f"runqlat printed {len(hists)} histograms, not 1, or a bracket reading is missing: {rql[-200:]!r}"
+    rqf = fig.setdefault("runqlat", {})
     if rq_why is None:
-        rslots = hists[k]
-        w0, w1, c0, c1 = float(win[k]), float(win[k + 1]), int(win[3 + k]), int(win[4 + k])
-        rq_rate = sum(rslots.values()) / (c1 - c0) if c1 > c0 else None
+        rslots = hists[0]
+        w0, w1 = q0["uptime"], q1["uptime"]
+        rd0, pc0 = rq_totals(q0)
+        rd1, pc1 = rq_totals(q1)
+        samples, dpc, dsw = sum(rslots.values()), pc1 - pc0, q1["ctxt"] - q0["ctxt"]
+        rq_rate = samples / dsw if dsw > 0 else None
+        rqf.update({"samples": samples, "pcount": dpc, "ctxt": dsw, "window_s": round(w1 - w0, 2),
+                    "samples_per_pcount": round(samples / dpc, 4) if dpc else None,
+                    "samples_per_switch": None if rq_rate is None else round(rq_rate, 4),
+                    "p50_bucket": slot_quantile(rslots, .5), "p99_bucket": slot_quantile(rslots, .99)})
+        res(f"runqueue-{load}-runqlat-samples-vs-pcount-10pct", dpc >= 1000 and abs(samples - dpc) <= 0.10 * dpc,
+            f"runqlat {samples} samples, pcount delta {dpc} over {w0}-{w1} s (needs >= 1000)")
+    else:
+        res(f"runqueue-{load}-runqlat-samples-vs-pcount-10pct", False, rq_why)
     for method in ("sched_info", "wakeup_stamp"):
-        rr, sp = rqrecs[method]
+        allrecs, rr, sp = rqrecs[method]
         f = fig.setdefault(method, {})
         base = f"runqueue-{load}-{method}"
-        cover = [i for i, (a, b) in enumerate(sp) if a <= t0 and b >= t1]
-        name = f"{base}-sum-vs-run-delay-10pct"
-        if delay_us is None or trips == 0 or delay_us < 1000:
-            res(name, False, f"pingpong printed {pp} (needs trips > 0 and run_delay >= 1 ms)")
-        elif len(cover) != 1:
-            res(name, False, f"{len(cover)} records cover the pingpong's {t0}-{t1} s; record spans {[(round(a, 2), round(b, 2)) for a, b in sp]}")
+        c0, c1 = caps.get(f"rq.{load}.0"), caps.get(f"rq.{load}.1")
+        mi = 0 if method == "sched_info" else 1
+        tol = 0.02 if method == "sched_info" else 0.10
+        names = (f"{base}-count-vs-pcount-{round(tol * 100)}pct", f"{base}-sum-vs-run-delay-10pct")
+        why = None
+        up = lambda n: get(allrecs[n - 1], "uptime_s") if 0 < n <= len(allrecs) and allrecs[n - 1] else None
+        if not c0 or not c1 or len(c0["lines"]) != 2 or len(c1["lines"]) != 2:
+            why = f"no /proc/schedstat reading at this instance's ticks: it wrote {len(rr)} records"
         else:
-            h = get(rr[cover[0]], "sched", "runqueue_latency_us") or {}
-            got = h.get("sum")
-            f["sum_us"], f["run_delay_us"], f["all_tasks_run_delay_us"] = got, round(delay_us), all_us
-            f["sum_ratio"] = round(got / delay_us, 3) if got is not None else None
-            res(name, got is not None and abs(got - delay_us) <= 0.10 * delay_us,
-                f"histogram sum {got} us, run_delay {delay_us:.0f} us of pingpong {t0}-{t1} s (record {sp[cover[0]]})")
+            L0, L1 = c0["lines"][mi], c1["lines"][mi]
+            # each reading between the record before it and the one after it
+            order = [up(L0), c0["uptime"], c0["uptime_end"], up(L0 + 1), up(L1), c1["uptime"], c1["uptime_end"], up(L1 + 1)]
+            if L1 != L0 + 2:
+                why = f"the readings came after lines {L0} and {L1}, not two records apart"
+            elif None in order or order != sorted(order) or order[3] - order[1] > 0.5 or order[7] - order[5] > 0.5:
+                why = f"a reading is not in the 0.5 s before its tick (uptimes: record, reading, record; record, reading, record {order})"
+            else:
+                # the records of the two intervals between the readings' ticks (lines L0 + 2, L0 + 3)
+                two = [allrecs[L0 + 1], allrecs[L0 + 2]]
+                hs = [get(r, "sched", "runqueue_latency_us") for r in two]
+                if not all(hs):
+                    why = f"records {L0 + 2}-{L0 + 3} have no run-queue histogram"
+        if why:
+            for n in names:
+                res(n, False, why)
+        else:
+            rd0, pc0 = rq_totals(c0)
+            rd1, pc1 = rq_totals(c1)
+            dpc, drd = pc1 - pc0, (rd1 - rd0) / 1000
+            count, total = sum(h["count"] for h in hs), sum(h["sum"] for h in hs)
+            # how long before each record's tick the shell read the counters
+            lag = [round(up(L0 + 1) - c0["uptime"], 3), round(up(L1 + 1) - c1["uptime"], 3)]
+            f.update({"count": count, "pcount": dpc, "count_ratio": round(count / dpc, 4) if dpc else None,
+                      "sum_us": total, "run_delay_us": round(drd), "sum_ratio": round(total / drd, 4) if drd else None,
+                      "lag_s": lag})
+            res(names[0], dpc >= 1000 and abs(count - dpc) <= tol * dpc,
+                f"histogram count {count} in records {L0 + 2}-{L0 + 3}, pcount delta {dpc} (needs >= 1000); "
+                f"readings {lag} s before the ticks")
+            if method == "sched_info":
+                res(names[1], drd >= 1000 and abs(total - drd) <= 0.10 * drd,
+                    f"histogram sum {total} us, run_delay delta {drd:.0f} us (needs >= 1000); readings {lag} s before the ticks")
         names = [f"{base}-samples-per-switch-vs-runqlat-10pct", f"{base}-p50-within-one-bucket-of-runqlat",
                  f"{base}-p99-within-one-bucket-of-runqlat"]
         if rq_why is not None:
             for n in names:
                 res(n, False, rq_why)
-            continue
-        inside = [i for i, (a, b) in enumerate(sp) if w0 <= a and b <= w1]
-        if not inside:
-            for n in names:
-                res(n, False, f"no {method} record inside runqlat's window {w0}-{w1} s; spans {[(round(a, 2), round(b, 2)) for a, b in sp]}")
-            continue
-        slots, count, sw = {}, 0, 0.0
-        for i in inside:
-            h = get(rr[i], "sched", "runqueue_latency_us") or {"count": 0, "buckets": []}
-            for bk in h["buckets"]:
-                slots[cw_slot(bk["le"])] = slots.get(cw_slot(bk["le"]), 0) + bk["count"]
-            count += h["count"]
-            sw += (get(rr[i], "sched", "context_switches_per_s") or 0) * rr[i]["interval_s"]
-        rate = count / sw if sw else None
-        f.update({"records": len(inside), "samples_per_switch": None if rate is None else round(rate, 3),
-                  "runqlat_samples_per_switch": None if rq_rate is None else round(rq_rate, 3),
-                  "p50_bucket": slot_quantile(slots, .5), "runqlat_p50_bucket": slot_quantile(rslots, .5),
-                  "p99_bucket": slot_quantile(slots, .99), "runqlat_p99_bucket": slot_quantile(rslots, .99)})
-        floor = sw >= 1000 and (c1 - c0) >= 1000
-        res(names[0], floor and rate is not None and rq_rate and abs(rate - rq_rate) <= 0.10 * rq_rate,
-            f"corewatch {count} samples / {sw:.0f} switches = {rate} in {len(inside)} records; runqlat "
-            f"{sum(rslots.values())} / {c1 - c0} = {rq_rate} over {w0}-{w1} s (each needs >= 1000 switches)")
-        for q, n in ((.5, names[1]), (.99, names[2])):
-            a, b = slot_quantile(slots, q), slot_quantile(rslots, q)
-            res(n, a is not None and b is not None and abs(a - b) <= 1,
-                f"corewatch bucket {a}, runqlat bucket {b}; {sorted(slots.items())} vs {sorted(rslots.items())}")
-        print(f"INFO vm/{abi}/runqueue-{load}-{method}: histogram sum/run_delay {f.get('sum_ratio')} "
-              f"({f.get('sum_us')} / {f.get('run_delay_us')} us; every task's run_delay over the pingpong's life "
-              f"{f.get('all_tasks_run_delay_us')} us); samples per switch {f['samples_per_switch']} "
-              f"(runqlat {f['runqlat_samples_per_switch']}); p50 bucket {f['p50_bucket']} ({f['runqlat_p50_bucket']}), "
-              f"p99 bucket {f['p99_bucket']} ({f['runqlat_p99_bucket']}); {len(inside)} records")
-    if rq_why is not None:
-        for method in ("sched_info", "wakeup_stamp"):
-            f = fig[method]
-            print(f"INFO vm/{abi}/runqueue-{load}-{method}: histogram sum/run_delay {f.get('sum_ratio')} "
-                  f"({f.get('sum_us')} / {f.get('run_delay_us')} us; every task's {f.get('all_tasks_run_delay_us')} us); runqlat: {rq_why}")
+        else:
+            inside = [i for i, (a, b) in enumerate(sp) if w0 <= a and b <= w1]
+            if not inside:
+                for n in names:
+                    res(n, False, f"no {method} record inside runqlat's bracket {w0}-{w1} s; spans {[(round(a, 2), round(b, 2)) for a, b in sp]}")
+            else:
+                slots, count, sw = {}, 0, 0.0
+                for i in inside:
+                    h = get(rr[i], "sched", "runqueue_latency_us") or {"count": 0, "buckets": []}
+                    for bk in h["buckets"]:
+                        slots[cw_slot(bk["le"])] = slots.get(cw_slot(bk["le"]), 0) + bk["count"]
+                    count += h["count"]
+                    sw += (get(rr[i], "sched", "context_switches_per_s") or 0) * rr[i]["interval_s"]
+                rate = count / sw if sw else None
+                f.update({"records": len(inside), "samples_per_switch": None if rate is None else round(rate, 4),
+                          "p50_bucket": slot_quantile(slots, .5), "p99_bucket": slot_quantile(slots, .99)})
+                res(names[0], sw >= 1000 and dsw >= 1000 and rate is not None and rq_rate and abs(rate - rq_rate) <= 0.10 * rq_rate,
+                    f"corewatch {count} samples / {sw:.0f} switches = {rate} in {len(inside)} records; runqlat "
+                    f"{samples} / {dsw} = {rq_rate} over {w0}-{w1} s (each needs >= 1000 switches)")
+                for q, n in ((.5, names[1]), (.99, names[2])):
+                    a, b = slot_quantile(slots, q), slot_quantile(rslots, q)
+                    if method == "wakeup_stamp":
+                        res(n, a is not None and b is not None and abs(a - b) <= 1,
+                            f"corewatch bucket {a}, runqlat bucket {b}; {sorted(slots.items())} vs {sorted(rslots.items())}")
+        print(f"INFO vm/{abi}/runqueue-{load}-{method}: count/pcount {f.get('count_ratio')} ({f.get('count')} / {f.get('pcount')}), "
+              f"sum/run_delay {f.get('sum_ratio')} ({f.get('sum_us')} / {f.get('run_delay_us')} us), readings {f.get('lag_s')} s before the ticks; "
+              f"samples per switch {f.get('samples_per_switch')} (runqlat {rqf.get('samples_per_switch')}), p50 bucket "
+              f"{f.get('p50_bucket')} ({rqf.get('p50_bucket')}), p99 bucket {f.get('p99_bucket')} ({rqf.get('p99_bucket')}) in {f.get('records')} records")
+    print(f"INFO vm/{abi}/runqueue-{load}-runqlat: samples/pcount {rqf.get('samples_per_pcount')} ({rqf.get('samples')} / "
+          f"{rqf.get('pcount')}), per switch {rqf.get('samples_per_switch')} ({rqf.get('ctxt')} switches) over "
+          f"{rqf.get('window_s')} s; pingpong {pp} (its processes' run_delay ns, info only)")
 summary["workload"] = {"pingpong": read("pingpong"), "dd_ops": read("dd_ops"), "tcp_connects": read("tcpconn"),
                        "rq_idle_pingpong": read("rq.idle.pingpong"), "rq_busy_pingpong": read("rq.busy.pingpong")}
 json.dump(summary, open(os.environ["SUMMARY"], "w"), indent=1)

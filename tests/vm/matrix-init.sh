@@ -2,12 +2,13 @@
 # matrix-init.sh - /init of the kernel-matrix guests (busybox sh): mounts the kernel file systems,
 # runs corewatch at 1 s with a workload inside its window, one part after the other and each over
 # 3 s so that some records are busy from end to end: pipe ping-pong pinned to CPU 0, direct I/O on
-# the NVMe work disk, loopback TCP connects, a burst of short processes. Beside it, two instances at
-# 2 s (run-queue latency by sched_info and by wakeup stamps) record the run-queue phases that come
-# after: an idle-heavy and a busy pingpong against its processes' run_delay, then against runqlat.
+# the NVMe work disk, loopback TCP connects, a burst of short processes. After that phase, two
+# instances at 2 s (run-queue latency by sched_info and by wakeup stamps) and libbpf-tools runqlat
+# record an idle-heavy and a busy pingpong, against the kernel's run-queue totals (/proc/schedstat).
 # Then it tars /out (records, corewatch's stderr, /proc snapshots) onto the results disk and powers off.
 # The work disk has NVMe serial cwwork, the results disk cwout (the host sets both); N comes from
 # /etc/matrix.env.
+set -u
 export PATH=/bin:/sbin
 . /etc/matrix.env
 say() { echo "matrix: $*" >/dev/console; }
@@ -53,21 +54,12 @@ snap() { for f in stat diskstats net/snmp; do cat /proc/$f >"$O/$1.$(echo $f | t
 snap before
 corewatch -c /etc/corewatch-empty.conf -i 1s -n "$N" --top 20 -v >$O/records.jsonl 2>$O/corewatch.err &
 cw=$!
-# The run-queue instances (both ways of measuring, side by side on the same switches) load at the
-# same time, so that their seconds of loading under TCG overlap the first one's; their 2 s records
-# line up on the wall clock (the agent's timer is aligned), the run-queue phases come at the end.
-corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 >$O/rq.sched_info.jsonl 2>$O/rq.sched_info.err &
-rqs=$!
-COREWATCH_BPF_FORCE_RAW_TP=1 corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 \
-	>$O/rq.wakeup_stamp.jsonl 2>$O/rq.wakeup_stamp.err &
-rqw=$!
-# The workload starts once the first metrics record of each is out (the line after the inventory
-# record): the agents are loaded and sampling. Under TCG loading takes seconds. At most 60 s.
+# The workload starts once the first metrics record is out (the line after the inventory record):
+# the agent is loaded and sampling. Under TCG loading takes seconds. At most 60 s.
 # (A file may not exist yet: the shell creates it when the background job starts.)
 lines() { local n; n=$(wc -l <"${1:-$O/records.jsonl}" 2>/dev/null); echo "${n:-0}"; }
 i=0
-while { [ "$(lines)" -lt 2 ] || [ "$(lines $O/rq.sched_info.jsonl)" -lt 2 ] ||
-	[ "$(lines $O/rq.wakeup_stamp.jsonl)" -lt 2 ]; } && [ $i -lt 600 ] && kill -0 $cw 2>/dev/null; do
+while [ "$(lines)" -lt 2 ] && [ $i -lt 600 ] && kill -0 $cw 2>/dev/null; do
 	sleep 0.1; i=$((i + 1))
 done
 say "corewatch up after $i/10 s; workload"
@@ -91,71 +83,130 @@ phase tcpconn tcpconn 3.5 300 >$O/tcpconn
 say "tcp connects $(cat $O/tcpconn)"
 i=0
 while [ $i -lt 40 ]; do /bin/true; i=$((i + 1)); done
+
+# The run-queue instances (both ways of measuring, side by side on the same switches) and the first
+# runqlat load now, in the 1 s agent's last records: no workload phase is checked in those, and the
+# seconds of loading under TCG overlap them instead of the phases above (the 3% checks measure as
+# with one agent). Their 2 s records line up on the wall clock (the agent's timer is aligned).
+# They run SCHED_FIFO (chrt, from the host) so that each reads its counters on its tick, not when
+# the busy phase's spinners let it: the shell reads the kernel's totals just before those ticks.
+rt() { if command -v chrt >/dev/null; then chrt -f "$@"; else shift; "$@"; fi; }
+rt 10 corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 >$O/rq.sched_info.jsonl 2>$O/rq.sched_info.err &
+rqs=$!
+rt 10 env COREWATCH_BPF_FORCE_RAW_TP=1 corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 \
+	>$O/rq.wakeup_stamp.jsonl 2>$O/rq.wakeup_stamp.err &
+rqw=$!
+stdbuf -oL runqlat >$O/rq.idle.runqlat 2>$O/rq.idle.runqlat.err &
+rql=$!
 wait $cw
 echo $? >$O/corewatch.rc
 say "corewatch exited $(cat $O/corewatch.rc); run-queue phases"
 
 # Run-queue latency, idle-heavy (pingpong unpinned, the CPUs idle between switches) then busy (two
-# spinners keep both CPUs busy), nothing else running but the two 2 s instances:
-#  - run_delay: a 1.2 s pingpong started just after both instances wrote a record, so that their
-#    next record holds its whole life; pingpong prints its processes' run_delay (schedstat). The
-#    shell then sleeps past the record's end instead of polling: its own forks would wait too.
-#  - runqlat: loaded once (that takes 7-8 s under TCG), two 6 s histograms: the idle pingpong over
-#    the first, the busy one over the second. Windows: runqlat's "Tracing" line (it has attached;
-#    stdbuf makes it line-buffered) to its first histogram, then to its exit (the second), with
-#    /proc/stat ctxt at each mark. The idle pingpong is stopped when the first histogram is out.
-# rq_after A B: waits (at most 5 s) until the 2 s instances have more than A and B lines.
-rq_after() {
-	local i=0
-	while { [ "$(lines $O/rq.sched_info.jsonl)" -le "$1" ] || [ "$(lines $O/rq.wakeup_stamp.jsonl)" -le "$2" ]; } &&
-		[ $i -lt 100 ]; do
-		sleep 0.05; i=$((i + 1))
+# spinners keep both CPUs busy), each a 7.5 s pingpong with nothing else running but the two 2 s
+# instances and one runqlat (libbpf-tools) that traces the whole phase (no interval: it prints its
+# one histogram at SIGINT). Oracles, read by the shell in cap files (the instances' line counts and
+# the uptime, then /proc/schedstat and /proc/stat):
+#  - the kernel's run-queue totals (per-CPU run_delay and pcount) at two record boundaries 4 s apart
+#    (rq.LOAD.0 and rq.LOAD.1). An instance writes its record 0.2-0.6 s after it read its counters
+#    (that varies by 0.3 s under TCG: a reading after the record lands would miss hundreds of
+#    switches of the workload at one end), so the shell reads 0.15 s before the next tick instead:
+#    the instances' timers are aligned to the wall clock, 2 s apart, and the host checks that each
+#    reading came before the record that follows it;
+#  - for runqlat, the same counters (and ctxt) once it has attached and before the pingpong starts
+#    (rq.LOAD.runqlat.0), and after the pingpong has exited and before runqlat is stopped (.1): the
+#    workload lies inside that bracket and the bracket inside runqlat's window.
+# cs SECONDS: "21.98" or "26" in centiseconds; now_cs: the uptime in centiseconds, without a fork.
+cs() {
+	local s=${1%.*} f
+	case $1 in *.*) f=${1#*.}00 ;; *) f=00 ;; esac
+	f=${f%"${f#??}"}
+	f=${f#0}
+	CS=$((s * 100 + f))
+}
+# sleep_until CS: a timed read on a FIFO nobody writes (fd 3), no fork: under TCG on a loaded host
+# a fork and exec of sleep made the readings 0.1-0.15 s late.
+mkfifo /tmp/never && exec 3<>/tmp/never
+sleep_until() {
+	local t _ d
+	read t _ </proc/uptime
+	cs "$t"
+	d=$(($1 - CS))
+	[ $d -le 0 ] || read -t $((d / 100)).$(printf %02d $((d % 100))) _ <&3
+}
+# cap FILE [LINES]: the uptime, /proc/schedstat and /proc/stat's ctxt read with shell builtins (no
+# fork between the uptime and the counters), the uptime again, then LINES (the instances' line
+# counts, counted after the reading) and both uptimes as FILE's first line.
+cap() {
+	local t1 t2 l _
+	read t1 _ </proc/uptime
+	{
+		while read -r l; do echo "$l"; done </proc/schedstat
+		while read -r l; do case $l in ctxt*) echo "$l" ;; esac; done </proc/stat
+	} >"$1.body"
+	read t2 _ </proc/uptime
+	{ echo "${2:--} $t1 $t2"; cat "$1.body"; } >"$1" && rm -f "$1.body"
+}
+uptime_now() { local t _; read t _ </proc/uptime; echo "${t%.*}"; }
+# rq_marks LOAD T0: the readings at the first tick of the sched_info instance 0.5 s or more after
+# T0 (centiseconds; the pingpong is under way) and at the tick 4 s after it.
+rq_marks() {
+	local name=$1 t0=$2 last k
+	last=$(sed -n '$s/.*"uptime_s":\([0-9.]*\).*/\1/p' $O/rq.sched_info.jsonl)
+	if [ -z "$last" ]; then
+		say "run-queue $name: the sched_info instance has no metrics record"
+		return
+	fi
+	cs "$last"
+	k=$((CS + 200))
+	while [ $k -lt $((t0 + 50)) ]; do k=$((k + 200)); done
+	# SCHED_FIFO above the instances while it sleeps to each reading (under the busy phase a
+	# normal shell woke up to 0.3 s late), back to normal for what it starts after
+	command -v chrt >/dev/null && chrt -f -p 20 $$ >/dev/null
+	sleep_until $((k - 15))
+	cap $O/rq.$name.0 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
+	sleep_until $((k + 385))
+	cap $O/rq.$name.1 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
+	command -v chrt >/dev/null && chrt -o -p 0 $$ >/dev/null
+}
+# wait_tracing LOAD PID: until runqlat says it has attached (at most 60 s; 7-8 s under TCG).
+wait_tracing() {
+	local end=$(($(uptime_now) + 60))
+	while ! grep -q Tracing $O/rq.$1.runqlat 2>/dev/null && [ "$(uptime_now)" -lt $end ] && kill -0 $2 2>/dev/null; do
+		sleep 0.05
 	done
 }
-ctxt() { sed -n 's/^ctxt //p' /proc/stat; }
+# Both instances have written a metrics record (they are loaded and sampling); at most 60 s.
+end=$(($(uptime_now) + 60))
+while { [ "$(lines $O/rq.sched_info.jsonl)" -lt 2 ] || [ "$(lines $O/rq.wakeup_stamp.jsonl)" -lt 2 ]; } &&
+	[ "$(uptime_now)" -lt $end ]; do
+	sleep 0.1
+done
 for load in idle:0 busy:2; do
 	name=${load%%:*} spin=${load#*:}
-	rq_after "$(lines $O/rq.sched_info.jsonl)" "$(lines $O/rq.wakeup_stamp.jsonl)"
-	a=$(lines $O/rq.sched_info.jsonl) b=$(lines $O/rq.wakeup_stamp.jsonl)
-	# every task's waits over the pingpong's life too, the kernel's per-CPU run_delay (for the report)
-	grep '^cpu' /proc/schedstat >$O/rq.$name.schedstat0 2>/dev/null
-	phase rq_${name}_delay pingpong 1.2 "$spin" >$O/rq.$name.pingpong
-	grep '^cpu' /proc/schedstat >$O/rq.$name.schedstat1 2>/dev/null
-	sleep 1
-	rq_after "$a" "$b"
-	say "run-queue $name: pingpong $(cat $O/rq.$name.pingpong)"
-done
-stdbuf -oL runqlat 6 2 >$O/rq.runqlat 2>$O/rq.runqlat.err &
-rq=$!
-i=0
-while ! grep -q Tracing $O/rq.runqlat 2>/dev/null && [ $i -lt 600 ] && kill -0 $rq 2>/dev/null; do
-	sleep 0.05; i=$((i + 1))
-done
-read t0 _ </proc/uptime
-c0=$(ctxt)
-if grep -q Tracing $O/rq.runqlat; then
-	pingpong 8 0 >/dev/null &
+	if [ $name = busy ]; then
+		stdbuf -oL runqlat >$O/rq.busy.runqlat 2>$O/rq.busy.runqlat.err &
+		rql=$!
+	fi
+	wait_tracing $name $rql
+	cap $O/rq.$name.runqlat.0
+	read t0 _ </proc/uptime
+	pingpong 7.5 "$spin" >$O/rq.$name.pingpong &
 	pp=$!
-	j=0
-	while [ "$(grep -c usecs $O/rq.runqlat)" -lt 1 ] && [ $j -lt 240 ] && kill -0 $rq 2>/dev/null; do
-		sleep 0.05; j=$((j + 1))
-	done
-	read t1 _ </proc/uptime
-	c1=$(ctxt)
-	kill $pp
-	pingpong 7 2 >/dev/null &
-	pp=$!
-	wait $rq
-	echo $? >$O/rq.runqlat.rc
-	read t2 _ </proc/uptime
-	c2=$(ctxt)
-	echo "$t0 $t1 $t2 $c0 $c1 $c2" >$O/rq.windows
+	cs "$t0"
+	rq_marks $name $CS
 	wait $pp
-else
-	wait $rq
-	echo $? >$O/rq.runqlat.rc
-fi
-say "run-queue: runqlat status $(cat $O/rq.runqlat.rc) after $i/20 s loading; windows $(cat $O/rq.windows 2>/dev/null)"
+	read t1 _ </proc/uptime
+	cap $O/rq.$name.runqlat.1
+	echo "rq_$name $t0 $t1" >>$O/phases
+	kill -INT $rql 2>/dev/null
+	end=$(($(uptime_now) + 20))
+	while kill -0 $rql 2>/dev/null && [ "$(uptime_now)" -lt $end ]; do sleep 0.05; done
+	kill -KILL $rql 2>/dev/null
+	wait $rql
+	echo $? >$O/rq.$name.runqlat.rc
+	say "run-queue $name: pingpong $(cat $O/rq.$name.pingpong), runqlat status $(cat $O/rq.$name.runqlat.rc)"
+done
 kill -TERM $rqs $rqw
 wait $rqs
 echo $? >$O/rq.sched_info.rc
