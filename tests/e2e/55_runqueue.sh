@@ -4,7 +4,9 @@
 #  1. a bpftrace script of the libbpf-tools runqlat method (tests/tools/runqlat.bt) over the same
 #     window: samples per context switch within 10%, p50 and p99 in the same log2 bucket or the next;
 #  2. the kernel's own per-task count: the growth of every task's run_delay (/proc/PID/task/TID/
-#     schedstat) across two records against their histogram sums, within 10%.
+#     schedstat) across two records against their histogram sums, within 10%, for the sched_info
+#     path, which reads the very stamps run_delay is summed from (the wakeup-stamp path's sum is
+#     reported: it uses another clock).
 . tests/e2e/lib.sh
 PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"
 
@@ -71,6 +73,15 @@ for line in open(sys.argv[1]):
     if m:
         bt["slots"][slot_of_label(m.group(1))] = int(m.group(2))
 
+# The kernel does not update a run queue's clock between a preempting wakeup's enqueue and the switch
+# it causes (check_preempt_curr() -> rq_clock_skip_update()), so run_delay, and the sched_info path
+# that reads the same clocks, put those waits at 0-1 us where ktime stamps (bpftrace, the wakeup-stamp
+# path) see 1-3 us. Below 4 us (slot 2) the two clocks are not comparable: a quantile there matches
+# any other there.
+CLOCK_FLOOR_SLOT = 2
+def same_bucket(a, b, floor=0):
+    return a is not None and b is not None and abs(max(a, floor) - max(b, floor)) <= 1
+
 def quantile_slot(slots, q):
     total, cum = sum(slots.values()), 0
     for s in sorted(slots):
@@ -108,7 +119,7 @@ for method in ("sched_info", "wakeup_stamp"):
     print(f"INFO {name}: samples per switch {rate:.3f} (bpftrace {bt_rate:.3f}); p50 slot {quantile_slot(s, .5)} ({quantile_slot(bt['slots'], .5)}), p99 slot {quantile_slot(s, .99)} ({quantile_slot(bt['slots'], .99)})")
     for q, qn in ((0.5, "p50"), (0.99, "p99")):
         a, b = quantile_slot(s, q), quantile_slot(bt["slots"], q)
-        ok = a is not None and b is not None and abs(a - b) <= 1
+        ok = same_bucket(a, b, CLOCK_FLOOR_SLOT if method == "sched_info" else 0)
         print(("PASS" if ok else "FAIL") + f" {name}/{qn}-within-one-bucket-of-bpftrace" + ("" if ok else f": corewatch slot {a}, bpftrace slot {b}; {sorted(s.items())} vs {sorted(bt['slots'].items())}"))
 # the two paths measure the same thing: samples per switch within 5%, p50 and p99 within one bucket
 if len(paths) == 2:
@@ -117,7 +128,7 @@ if len(paths) == 2:
     print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-samples-per-switch-5pct" + ("" if ok else f": sched_info {ra:.3f}, wakeup_stamp {rb:.3f}"))
     for q, qn in ((0.5, "p50"), (0.99, "p99")):
         a, b = quantile_slot(sa, q), quantile_slot(sb, q)
-        ok = a is not None and b is not None and abs(a - b) <= 1
+        ok = same_bucket(a, b, CLOCK_FLOOR_SLOT)
         print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-{qn}-within-one-bucket" + ("" if ok else f": sched_info slot {a}, wakeup_stamp slot {b}"))
 PYEOF
 done
@@ -174,6 +185,13 @@ for m in methods:
     name = f"runqueue/{load}/{m}/sum-vs-run-delay-10pct"
     ok = abs(got - kernel_us) <= 0.10 * kernel_us
     print(f"INFO {name}: histogram sum {got} us, every task's run_delay {kernel_us:.0f} us, ratio {got / kernel_us:.3f}")
+    # run_delay is summed on run-queue clocks at enqueue and switch (see CLOCK_FLOOR_SLOT in the first
+    # check): the sched_info path reads those same stamps, the wakeup-stamp path ktime at other points
+    # (5.3x run_delay on idle waits of about 1 us, 0.89-0.98 on busy ones in this test's runs); it is
+    # held to bpftrace's same method above instead. Reported, not checked (issue 10).
+    if m == "wakeup_stamp":
+        print(f"INFO {name}: not checked for this path (another clock than run_delay's)")
+        continue
     print(("PASS" if ok else "FAIL") + f" {name}" + ("" if ok else f": histogram sum {got} us, run_delay {kernel_us:.0f} us"))
 PYEOF
 	wait "$pp"

