@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* util.h - strict number parsing, whole-file reads, counter arithmetic and JSON helpers shared by
- * every collector. Nothing here allocates except fbuf (owned by its caller).
+/* util.h - the small helpers every module shares: strict number and duration parsing, whole-file
+ * reads (fbuf), counter arithmetic, JSON field helpers, time formatting and clocks, epoll and
+ * secret-file helpers, growable arrays. Nothing here allocates except fbuf and array_reserve (the
+ * caller owns what they grow).
  */
 #ifndef COREWATCH_UTIL_H
 #define COREWATCH_UTIL_H

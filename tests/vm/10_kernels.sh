@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # 10_kernels.sh - the kernel matrix: boots corewatch with a workload under each Debian -cloud kernel
 # series it supports (5.10, 6.1, 6.12, newest backports) in a qemu guest, and checks each guest's
 # records against the kernel's own counters (/proc/stat, /proc/diskstats, /proc/net/snmp rates in

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """kernels-table.py - writes the supported-kernel table (markdown) from the per-kernel summaries the
 kernel matrix (tests/vm/10_kernels.sh) leaves in build/vm/summary/*.json. docs/kernels.md is a
 committed copy of its output:  python3 tests/vm/kernels-table.py build/vm/summary/*.json >docs/kernels.md"""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # lib.sh - helpers for the qemu tests in tests/vm/ (sourced; needs bash, set -u friendly).
 #   VM_CACHE                       downloads and unpacked kernels, outside the clone
 #   vm_apt SUITE... -- ARGS...     apt-get/apt-cache ARGS against a private sources list of those

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # matrix-init.sh - /init of the kernel-matrix guests (busybox sh): mounts the kernel file systems,
 # runs corewatch at 1 s with a workload inside its window, one part after the other and each over
 # 3 s so that some records are busy from end to end: pipe ping-pong pinned to CPU 0, direct I/O on
