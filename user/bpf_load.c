@@ -199,14 +199,6 @@ static void bpf_hooks_detach(struct bpf_hook *hooks, size_t n)
 	}
 }
 
-static bool refused(const struct bpf_status *st, const struct bpf_program *p)
-{
-	for (size_t i = 0; p && i < st->nrefused; i++)
-		if (strcmp(st->refused[i], bpf_program__name(p)) == 0)
-			return true;
-	return false;
-}
-
 bool bpf_program_refused(const struct bpf_status *st, const char *prog)
 {
 	for (size_t i = 0; i < st->nrefused; i++)
@@ -245,7 +237,7 @@ static bool variant_possible(const struct bpf_status *st, const struct bpf_hook 
 	if (first < 0)
 		first = getenv("COREWATCH_BPF_FORCE_TRACEPOINT") ? VAR_PLAIN
 			: getenv("COREWATCH_BPF_FORCE_RAW_TP") ? VAR_RAW : VAR_BTF;
-	if (!p || refused(st, p))
+	if (!p || bpf_program_refused(st, bpf_program__name(p)))
 		return false;
 	/* A forced fallback applies where the hook has it; a hook without one keeps its best. */
 	if (v < first && variant(h, first))
@@ -262,7 +254,7 @@ static bool variant_possible(const struct bpf_status *st, const struct bpf_hook 
  * need none. */
 static void break_for_test(struct bpf_program *p)
 {
-	const char *names = getenv("COREWATCH_BPF_TEST_BREAK"), *n = names;
+	const char *n = getenv("COREWATCH_BPF_TEST_BREAK");
 	size_t len = strlen(bpf_program__name(p));
 	bool named = false;
 
@@ -334,11 +326,11 @@ static int bpf_hooks_attach(struct bpf_status *st, struct bpf_hook *hooks, size_
 		h->link = bpf_program__attach(p);
 		if (!h->link) {
 			int err = -errno;
-			bool more = false;
+			bool more = false, in_btf = kernel_btf_has_tracepoint(h->tp, NULL);
 
 			refuse(st, p, "failed to attach", err);
 			for (int v = 0; v < NVARIANTS; v++)
-				more |= variant_possible(st, h, v, kernel_btf_has_tracepoint(h->tp, NULL));
+				more |= variant_possible(st, h, v, in_btf);
 			log_warnx("cannot attach to tracepoint %s (%s): %s%s", h->tp, hook_kind(h, p),
 				  strerror(-err), more ? "; trying the next variant" : h->optional ? " (optional: left out)" : "");
 			if (more) {

@@ -45,8 +45,9 @@ struct sched_state {
 	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
 	int ncpu;
-	/* two samples of the per-CPU counters, each ncpu x NFIELDS, and their per-interval maxima */
-	__u64 *pcpu[2], *max_us, *zeros;
+	/* two samples of the per-CPU counters, each ncpu x NFIELDS, their sums over the CPUs, and the
+	 * per-interval maxima */
+	__u64 *pcpu[2], total[2][NFIELDS], *max_us, *zeros;
 	int cur;
 	/* processes at the last two samples, sorted by (tgid, start) */
 	struct proc_cpu *procs[2];
@@ -303,7 +304,7 @@ static int sched_sample(void *state)
 {
 	struct sched_state *s = state;
 	int next = !s->cur, err;
-	__u64 sum[NFIELDS];
+	const __u64 *sum;
 
 	err = read_tasks(s, next);
 	if (err)
@@ -311,7 +312,8 @@ static int sched_sample(void *state)
 	drain_short_comms(s);
 	s->t_mono[next] = clock_s(CLOCK_MONOTONIC);
 	s->cur = next;
-	percpu_sum(s->pcpu[next], s->ncpu, NFIELDS, sum);
+	percpu_sum(s->pcpu[next], s->ncpu, NFIELDS, s->total[next]);
+	sum = s->total[next];
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
 			    FIELD(sum, ringbuf_drops), FIELD(sum, map_full));
@@ -386,11 +388,11 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	const __u64 *a = s->pcpu[!s->cur], *b = s->pcpu[s->cur];
 	cJSON *o = jobj(record, "sched"), *cpus, *sl, *top;
 	struct hist total = { 0 }, d;
-	__u64 sum_a[NFIELDS], sum_b[NFIELDS], sum[NFIELDS], max_all = 0;
+	const __u64 *sum_a = s->total[!s->cur], *sum_b = s->total[s->cur];
+	__u64 sum[NFIELDS], max_all = 0;
 
-	/* all CPUs at each sample; counters only grow, so the interval is the difference of the sums */
-	percpu_sum(a, s->ncpu, NFIELDS, sum_a);
-	percpu_sum(b, s->ncpu, NFIELDS, sum_b);
+	/* all CPUs at each sample (summed when sampled); counters only grow, so the interval is the
+	 * difference of the sums */
 	for (size_t f = 0; f < NFIELDS; f++)
 		sum[f] = sum_b[f] - sum_a[f];
 	jnum(o, "context_switches_per_s", safe_div((double)FIELD(sum, switches), dt));
