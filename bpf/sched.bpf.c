@@ -49,13 +49,32 @@ struct {
 	__type(value, __u64);
 } queued_at SEC(".maps");
 
-/* The fast path's run_delay of each task when it last left a CPU (see switch_si). */
+/* What the fast path remembers of each task when it last left a CPU (see switch_si). */
+struct task_out {
+	__u64 run_delay;  /* its sched_info.run_delay then */
+	__u64 stale_ns;   /* how far behind the run queue's clock was, when it was preempted */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u64);
-} rd_at_out SEC(".maps");
+	__type(value, struct task_out);
+} at_out SEC(".maps");
+
+/* Per CPU: the lowest offset between ktime and this run queue's clock seen lately (see
+ * rq_clock_now). */
+struct rq_cal {
+	__s64 off;
+	__u64 at;  /* ktime when it was seen */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rq_cal);
+} rq_cal SEC(".maps");
 
 /* The same for the raw_tp fallback, which has no task storage: bounded by pid. */
 struct {
@@ -157,41 +176,89 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
+/* A stale run-queue clock smaller than this is left alone: it is the time __schedule() takes from
+ * its clock update to this tracepoint, which the offset's minimum does not see the same on every
+ * switch. */
+#define RQ_STALE_MIN_NS 1000
+
+/* The run queue's clock now, and how far behind it was (*stale, 0 if fresh). __schedule() updates
+ * rq->clock before picking next, except when a wakeup that preempts the running task asked it to skip
+ * that update (rq_clock_skip_update(), RQCF_ACT_SKIP; since 6.x the flag is cleared again before this
+ * tracepoint, so it cannot be read here): the clock then still says when the wakee was queued, and
+ * the kernel's run_delay counts its wait as zero however long the preemption took. ktime and the rq
+ * clock both run from sched_clock's source, so their offset is constant but for NTP's slew (at most
+ * 500 ppm): the lowest offset seen on this CPU, allowed to rise by 1/1024 of the time since it was
+ * seen, says what the clock would read had it been updated. A switch seen after a long quiet spell
+ * may be taken for fresh (its lag is then not added, as the kernel does); none is made later. */
+static __always_inline __u64 rq_clock_now(const struct task_struct *next, __u64 *stale)
+{
+	__u64 clock = next->se.cfs_rq->rq->clock, kt = bpf_ktime_get_ns();
+	__s64 off = (__s64)(kt - clock), floor;
+	struct rq_cal *cal;
+	__u32 zero = 0;
+
+	*stale = 0;
+	cal = bpf_map_lookup_elem(&rq_cal, &zero);
+	if (!cal)
+		return clock;
+	floor = cal->off + (__s64)((kt - cal->at) >> 10);
+	if (!cal->at || off <= floor) {
+		cal->off = off;
+		cal->at = kt;
+		return clock;
+	}
+	if (off - floor < RQ_STALE_MIN_NS)
+		return clock;
+	*stale = off - floor;
+	return clock + *stale;
+}
+
 /* The fast path, one program per switch and nothing per wakeup. With CONFIG_SCHED_INFO the kernel
  * stamps sched_info.last_queued with its run queue's clock whenever a task is queued (woken, or
  * preempted while runnable), and sched_info_arrive(), just after this tracepoint, adds
  * rq->clock - last_queued to the task's run_delay. This program histograms that same wait, reading
- * the same rq->clock: __schedule() updated it before picking next, and next's scheduling entity
- * points at a cfs_rq of this CPU whose rq is this run queue (CONFIG_FAIR_GROUP_SCHED, which the agent
- * checks in the kernel's BTF; set for every task's class by set_task_rq()). */
-static __always_inline int on_switch_si(struct task_struct *prev, struct task_struct *next, bool migrations)
+ * the same rq->clock (next's scheduling entity points at a cfs_rq of this CPU whose rq is this run
+ * queue: CONFIG_FAIR_GROUP_SCHED, which the agent checks in the kernel's BTF; set for every task's
+ * class by set_task_rq()), corrected where the kernel skipped its update (rq_clock_now). */
+static __always_inline int on_switch_si(struct task_struct *prev, struct task_struct *next, bool per_task)
 {
 	struct sched_pcpu *s = stats();
-	__u64 queued, rq_now, wait, *rd;
+	__u64 queued, rq_now, stale, wait;
+	struct task_out *out;
 
 	if (!s)
 		return 0;
 	s->switches++;
-	/* A wait that a migration cut in two: sched_info_dequeue() adds the part spent on the old run
-	 * queue to run_delay and clears last_queued, which then restarts on the new one. run_delay does
-	 * not move while a task runs, so its growth since the task last left a CPU is exactly those
-	 * parts (task storage: 5.11+). */
-	if (migrations && prev->pid) {
-		rd = bpf_task_storage_get(&rd_at_out, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (rd)
-			*rd = prev->sched_info.run_delay;
+	rq_now = rq_clock_now(next, &stale);
+	if (stale)
+		s->rq_clock_stale++;
+	/* Per task (task storage: 5.11+), what the next wait of prev needs:
+	 * - A wait that a migration cut in two: sched_info_dequeue() adds the part spent on the old run
+	 *   queue to run_delay and clears last_queued, which then restarts on the new one. run_delay
+	 *   does not move while a task runs, so its growth since the task last left a CPU is exactly
+	 *   those parts.
+	 * - Preempted by a skipped clock update, prev is stamped queued at the stale clock: its wait
+	 *   would count the lag the wakee's lacks. */
+	if (per_task && prev->pid) {
+		out = bpf_task_storage_get(&at_out, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (out) {
+			out->run_delay = prev->sched_info.run_delay;
+			out->stale_ns = task_state(prev) == TASK_RUNNING ? stale : 0;
+		}
 	}
 	queued = next->sched_info.last_queued;
 	if (!queued || !next->pid)
 		return 0;
-	rq_now = next->se.cfs_rq->rq->clock;
 	if (rq_now < queued)
 		return 0;
 	wait = rq_now - queued;
-	if (migrations) {
-		rd = bpf_task_storage_get(&rd_at_out, next, 0, 0);
-		if (rd && next->sched_info.run_delay > *rd)
-			wait += next->sched_info.run_delay - *rd;
+	if (per_task) {
+		out = bpf_task_storage_get(&at_out, next, 0, 0);
+		if (out) {
+			if (next->sched_info.run_delay > out->run_delay)
+				wait += next->sched_info.run_delay - out->run_delay;
+			wait = wait > out->stale_ns ? wait - out->stale_ns : 0;
+		}
 	}
 	rq_record(s, wait);
 	return 0;
@@ -204,7 +271,7 @@ int BPF_PROG(switch_si, bool preempt, struct task_struct *prev, struct task_stru
 }
 
 /* The same where the kernel has no task storage (5.10): waits cut by a migration count only from
- * their last run queue. */
+ * their last run queue, and a task preempted by a skipped clock update keeps the kernel's lag. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_si_nomig, bool preempt, struct task_struct *prev, struct task_struct *next)
 {

@@ -164,7 +164,7 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 	 * exist and creating it would fail the whole object. */
 	if (!task_storage) {
 		bpf_map__set_autocreate(k->maps.queued_at, false);
-		bpf_map__set_autocreate(k->maps.rd_at_out, false);
+		bpf_map__set_autocreate(k->maps.at_out, false);
 	}
 	return k->obj;
 }
@@ -405,6 +405,8 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	for (int c = 0; c < s->ncpu; c++)
 		max_all = s->max_us[c] > max_all ? s->max_us[c] : max_all;
 	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all);
+	if (s->fast)
+		jint(o, "runqueue_clock_corrected", FIELD(sum, rq_clock_stale));
 	cpus = jarr(o, "cpus");
 	for (int c = 0; c < s->ncpu; c++) {
 		const struct hist *ha = (const struct hist *)&FIELD(cpu_fields(a, c), rq);

@@ -21,6 +21,7 @@ struct sched_pcpu {
 	__u64 ringbuf_drops;
 	__u64 map_full;
 	__u64 rq_wait_ns;     /* the run-queue waits of rq, exact: the histogram's sum is truncated */
+	__u64 rq_clock_stale; /* sched_info path: switches whose run-queue clock lagged and was corrected */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 

@@ -31,12 +31,15 @@ stop_agents() {
 	pids=()
 }
 
-# Oracle 1: bpftrace over a 7 s workload, corewatch's 2 s records inside it.
+# Oracle 1: bpftrace over a 7 s workload, keyed by 2 s windows of the wall clock; corewatch's 2 s
+# records inside the workload against bpftrace's same windows.
 for load in idle:0 busy:2; do
 	name=${load%%:*} spinners=${load#*:}
 	# the agents first, so that their start-up is outside bpftrace's window
 	start_agents 2s || fail "runqueue/$name/agents-started" "no inventory"
-	bpftrace tests/tools/runqlat.bt >"$T/bt.$name" 2>"$T/bt.$name.err" &
+	# keyed by the records' 2 s windows of the wall clock: the same spans, to the clock read's error
+	off=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+	bpftrace tests/tools/runqlat.bt "$off" 2000000000 >"$T/bt.$name" 2>"$T/bt.$name.err" &
 	bt=$!
 	if ! wait_grep "$T/bt.$name" 'Attaching' 60; then
 		fail "runqueue/$name/bpftrace-attached" "$(tail -3 "$T/bt.$name.err")"
@@ -64,24 +67,30 @@ def slot_of_label(lab):
     v = int(lo[:-1]) * mult[lo[-1]] if lo[-1] in mult else int(lo)
     return 0 if v == 0 else v.bit_length()
 
-bt = {"slots": {}}
+# bpftrace's maps, per window: @name[w]: value, or @usecs[w]: then its histogram lines
+bt, cur = {}, None
 for line in open(sys.argv[1]):
-    m = re.match(r"@(switches|samples|sum_ns): (\d+)", line)
+    m = re.match(r"@(switches|samples|sum_ns|usecs)\[(\d+)\]: ?(\d*)", line)
     if m:
-        bt[m.group(1)] = int(m.group(2))
+        w = bt.setdefault(int(m.group(2)), {"slots": {}})
+        if m.group(1) == "usecs":
+            cur = w["slots"]
+        else:
+            w[m.group(1)] = int(m.group(3))
+        continue
     m = re.match(r"(\[[^\]\)]*[\]\)])\s+(\d+)", line)
-    if m:
-        bt["slots"][slot_of_label(m.group(1))] = int(m.group(2))
+    if m and cur is not None:
+        cur[slot_of_label(m.group(1))] = int(m.group(2))
 
 # The kernel does not update a run queue's clock between a preempting wakeup's enqueue and the switch
-# it causes (check_preempt_curr() -> rq_clock_skip_update()), so run_delay, and the sched_info path
-# that reads the same clocks, put those waits at 0-1 us where ktime stamps (bpftrace, the wakeup-stamp
-# path) see 1-3 us. Below 4 us (slot 2) the two clocks are not comparable: a quantile there matches
-# any other there.
-CLOCK_FLOOR_SLOT = 2
-def same_bucket(a, b, floor=0):
-    return a is not None and b is not None and abs(max(a, floor) - max(b, floor)) <= 1
-
+# it causes (rq_clock_skip_update()), so run_delay puts those waits at 0; the sched_info path corrects
+# them from ktime (sched.runqueue_clock_corrected), so both paths are held to bpftrace down to slot 0.
+#
+# Where the tail is sparse a quantile moves by a bucket or two with a few hundred samples (each tool's
+# probes delay the others' a little): a quantile q matches when it is within one bucket of the other's
+# q-0.5% to q+0.5% (a real shift, a fifth of the waits put in another bucket, moves every quantile
+# past that band).
+RANK_BAND = 0.005
 def quantile_slot(slots, q):
     total, cum = sum(slots.values()), 0
     for s in sorted(slots):
@@ -90,37 +99,62 @@ def quantile_slot(slots, q):
             return s
     return None
 
+def same_bucket(a_slots, b_slots, q):
+    a = quantile_slot(a_slots, q)
+    lo, hi = quantile_slot(b_slots, q - RANK_BAND), quantile_slot(b_slots, min(q + RANK_BAND, 1.0))
+    return a is not None and lo is not None and lo - 1 <= a <= hi + 1
+
 def cw_slots(h):
     return {(0 if b["le"] == 0 else (31 if b["le"] == "+Inf" else int(b["le"]).bit_length())): b["count"] for b in h["buckets"]}
 
-paths = {}
+def window(r):
+    # a record ending at T on a 2 s interval is bpftrace's window T / 2 - 1
+    return round(r["timestamp"] - r["interval_s"]) // 2
+
+inside = {}
 for method in ("sched_info", "wakeup_stamp"):
     recs = [json.loads(l) for l in open(f"{T}/out.{method}")]
     # records whose whole window lies inside the workload's
-    inside = [r for r in recs if r["type"] == "metrics" and r["timestamp"] - r["interval_s"] >= w0 and r["timestamp"] <= w1]
+    inside[method] = {window(r): r for r in recs if r["type"] == "metrics" and r["interval_s"] == 2
+                      and r["timestamp"] - r["interval_s"] >= w0 and r["timestamp"] <= w1}
+# the windows both agents wrote and bpftrace saw: all three count the very same switches
+windows = sorted(set(inside["sched_info"]) & set(inside["wakeup_stamp"]) & set(bt))
+if not windows:
+    print(f"FAIL runqueue/{load}/records-inside-window: no window of [{w0}, {w1}] in both agents' records and bpftrace's")
+    sys.exit(0)
+bts = {}
+for w in windows:
+    for k, v in bt[w]["slots"].items():
+        bts[k] = bts.get(k, 0) + v
+bt_rate = sum(bt[w].get("samples", 0) for w in windows) / max(1, sum(bt[w].get("switches", 0) for w in windows))
+
+paths = {}
+for method in ("sched_info", "wakeup_stamp"):
     name = f"runqueue/{load}/{method}"
-    if not inside:
-        print(f"FAIL {name}/records-inside-window: none of {len(recs)} records inside [{w0}, {w1}]")
-        continue
-    got = {r["sched"]["runqueue_latency_method"] for r in inside}
+    recs = [inside[method][w] for w in windows]
+    got = {r["sched"]["runqueue_latency_method"] for r in recs}
     print(("PASS" if got == {method} else "FAIL") + f" {name}/method-reported" + ("" if got == {method} else f": {got}"))
-    # the records inside the window, merged exactly (buckets add up), against bpftrace's window
+    # the records merged exactly (buckets add up), against bpftrace's same windows
     s, count, switches = {}, 0, 0
-    for r in inside:
+    for r in recs:
         h = r["sched"]["runqueue_latency_us"]
         for k, v in cw_slots(h).items():
             s[k] = s.get(k, 0) + v
         count += h["count"]
         switches += r["sched"]["context_switches_per_s"] * r["interval_s"]
-    rate, bt_rate = count / switches, bt["samples"] / bt["switches"]
+    rate = count / switches
     paths[method] = (rate, s)
     ok = abs(rate - bt_rate) <= 0.10 * bt_rate
     print(("PASS" if ok else "FAIL") + f" {name}/samples-per-switch-vs-bpftrace-10pct" + ("" if ok else f": corewatch {rate:.3f} bpftrace {bt_rate:.3f}"))
-    print(f"INFO {name}: samples per switch {rate:.3f} (bpftrace {bt_rate:.3f}); p50 slot {quantile_slot(s, .5)} ({quantile_slot(bt['slots'], .5)}), p99 slot {quantile_slot(s, .99)} ({quantile_slot(bt['slots'], .99)})")
+    corr = sum(r["sched"].get("runqueue_clock_corrected", 0) for r in recs)
+    cw_sum, bt_sum = sum(r["sched"]["runqueue_latency_us"]["sum"] for r in recs), sum(bt[w].get("sum_ns", 0) for w in windows) / 1000
+    print(f"INFO {name}: sum of waits {cw_sum} us, bpftrace {bt_sum:.0f} us, ratio {cw_sum / max(bt_sum, 1):.3f}")
+    print(f"INFO {name}: {len(windows)} windows; samples per switch {rate:.3f} (bpftrace {bt_rate:.3f}); p50 slot {quantile_slot(s, .5)} ({quantile_slot(bts, .5)}), p99 slot {quantile_slot(s, .99)} ({quantile_slot(bts, .99)})"
+          + (f"; clock corrected at {corr} of {count} samples" if method == "sched_info" else ""))
     for q, qn in ((0.5, "p50"), (0.99, "p99")):
-        a, b = quantile_slot(s, q), quantile_slot(bt["slots"], q)
-        ok = same_bucket(a, b, CLOCK_FLOOR_SLOT if method == "sched_info" else 0)
-        print(("PASS" if ok else "FAIL") + f" {name}/{qn}-within-one-bucket-of-bpftrace" + ("" if ok else f": corewatch slot {a}, bpftrace slot {b}; {sorted(s.items())} vs {sorted(bt['slots'].items())}"))
+        a, b = quantile_slot(s, q), quantile_slot(bts, q)
+        ok = same_bucket(s, bts, q)
+        print(("PASS" if ok else "FAIL") + f" {name}/{qn}-within-one-bucket-of-bpftrace" + ("" if ok else f": corewatch slot {a}, bpftrace slot {b}; {sorted(s.items())} vs {sorted(bts.items())}"))
 # the two paths measure the same thing: samples per switch within 5%, p50 and p99 within one bucket
 if len(paths) == 2:
     (ra, sa), (rb, sb) = paths["sched_info"], paths["wakeup_stamp"]
@@ -128,7 +162,7 @@ if len(paths) == 2:
     print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-samples-per-switch-5pct" + ("" if ok else f": sched_info {ra:.3f}, wakeup_stamp {rb:.3f}"))
     for q, qn in ((0.5, "p50"), (0.99, "p99")):
         a, b = quantile_slot(sa, q), quantile_slot(sb, q)
-        ok = same_bucket(a, b, CLOCK_FLOOR_SLOT)
+        ok = same_bucket(sa, sb, q)
         print(("PASS" if ok else "FAIL") + f" runqueue/{load}/paths-agree-{qn}-within-one-bucket" + ("" if ok else f": sched_info slot {a}, wakeup_stamp slot {b}"))
 PYEOF
 done
@@ -187,16 +221,16 @@ for m in methods:
     name = f"runqueue/{load}/{m}/sum-vs-run-delay-10pct"
     ok = abs(got - kernel_us) <= 0.10 * kernel_us
     print(f"INFO {name}: histogram sum {got} us, every task's run_delay {kernel_us:.0f} us, ratio {got / kernel_us:.3f}")
-    # run_delay is summed on run-queue clocks at enqueue and switch (see CLOCK_FLOOR_SLOT in the first
-    # check): the sched_info path reads those same stamps, the wakeup-stamp path ktime at other points
-    # (5.3x run_delay on idle waits of about 1 us, 0.89-0.98 on busy ones in this test's runs); it is
-    # held to bpftrace's same method above instead. Reported, not checked (issue 10).
+    # run_delay is summed on run-queue clocks at enqueue and switch, the wakeup-stamp path reads ktime
+    # at other points (5.3x run_delay on idle waits of about 1 us, 0.89-0.98 on busy ones in this
+    # test's runs); it is held to bpftrace's same method above instead. Reported, not checked.
     if m == "wakeup_stamp":
         print(f"INFO {name}: not checked for this path (another clock than run_delay's)")
         continue
-    # On an idle machine the histogram holds the ping-pong's waits (run_delay of its two processes
-    # within 4%) but misses about a tenth of the rest (0.887-0.906 in quiet runs: timer-woken tasks
-    # such as this script); not understood yet, so reported, not checked (issue 10's note).
+    # Where the kernel skipped a clock update the sched_info path adds the lag to the wakee's wait and
+    # takes it from the preempted task's next one, so on a busy machine the sum stays run_delay's. On
+    # an idle one the preempted task is the idle task, which never waits: the sum exceeds run_delay by
+    # the lags run_delay leaves out (1.3-1.5x here). Reported, not checked (issue 10's note).
     if load == "idle":
         print(f"INFO {name}: not checked on the idle workload (an open question, see issue 10)")
         continue
