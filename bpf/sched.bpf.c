@@ -223,15 +223,13 @@ static __always_inline __u64 rq_clock_now(const struct task_struct *next, __u64 
 static __always_inline int on_switch_si(struct task_struct *prev, struct task_struct *next, bool per_task)
 {
 	struct sched_pcpu *s = stats();
-	__u64 queued, rq_now, stale, wait;
+	__u64 queued, rq_now, stale, wait, taken;
 	struct task_out *out;
 
 	if (!s)
 		return 0;
 	s->switches++;
 	rq_now = rq_clock_now(next, &stale);
-	if (stale)
-		s->rq_clock_stale++;
 	/* Per task (task storage: 5.11+), what the next wait of prev needs:
 	 * - A wait that a migration cut in two: sched_info_dequeue() adds the part spent on the old run
 	 *   queue to run_delay and clears last_queued, which then restarts on the new one. run_delay
@@ -252,12 +250,18 @@ static __always_inline int on_switch_si(struct task_struct *prev, struct task_st
 	if (rq_now < queued)
 		return 0;
 	wait = rq_now - queued;
+	if (stale) {
+		s->rq_clock_stale++;
+		s->rq_lag_ns += stale;
+	}
 	if (per_task) {
 		out = bpf_task_storage_get(&at_out, next, 0, 0);
 		if (out) {
 			if (next->sched_info.run_delay > out->run_delay)
 				wait += next->sched_info.run_delay - out->run_delay;
-			wait = wait > out->stale_ns ? wait - out->stale_ns : 0;
+			taken = wait > out->stale_ns ? out->stale_ns : wait;
+			wait -= taken;
+			s->rq_lag_ns -= taken;
 		}
 	}
 	rq_record(s, wait);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* col_cpu.c - CPU time split, per core, and the scheduler counters of /proc/stat. */
+/* col_cpu.c - CPU time split, per core, the scheduler counters of /proc/stat and the run-queue totals
+ * of /proc/schedstat. */
 #include "col_cpu.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
+#include "log.h"
 #include "util.h"
 
 static const char *const field_name[CPU_NFIELDS] = {
@@ -76,6 +79,36 @@ int cpu_parse_stat(const char *text, struct cpu_stat *st)
 	return seen_total ? 0 : -EINVAL;
 }
 
+int cpu_parse_schedstat(const char *text, struct cpu_schedstat *out)
+{
+	const char *line = text;
+	uint64_t version = 0, v[9];
+	int cpus = 0;
+
+	out->run_delay_ns = out->timeslices = 0;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *p;
+
+		if (strncmp(line, "version ", 8) == 0) {
+			p = line + 8;
+			if (scan_u64(&p, &version) < 0)
+				return -EINVAL;
+		} else if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
+			p = line + 3;
+			if (scan_u64(&p, &v[0]) < 0) /* the cpu number */
+				return -EINVAL;
+			for (int i = 0; i < 9; i++)
+				if (scan_u64(&p, &v[i]) < 0)
+					return -EINVAL;
+			out->run_delay_ns += v[7];
+			out->timeslices += v[8];
+			cpus++;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return version >= 15 && version <= 17 && cpus ? 0 : -EINVAL;
+}
+
 void cpu_times_pct(const struct cpu_times *prev, const struct cpu_times *cur, struct cpu_pct *out)
 {
 	uint64_t d[CPU_NFIELDS], total = 0;
@@ -93,6 +126,9 @@ void cpu_times_pct(const struct cpu_times *prev, const struct cpu_times *cur, st
 struct cpu_state {
 	struct col_base base;
 	struct cpu_stat snap[2];
+	struct cpu_schedstat sched[2];
+	bool have_sched[2];
+	bool sched_warned;
 	int cur;
 };
 
@@ -112,6 +148,18 @@ static int cpu_sample(void *state)
 	err = cpu_parse_stat(s->base.buf.data, &s->snap[next]);
 	if (err)
 		return err;
+	/* Optional: kernels without CONFIG_SCHEDSTATS have no /proc/schedstat; the record then leaves
+	 * cpu.schedstat out, and says why once in the log. */
+	err = col_read_proc(&s->base, "schedstat");
+	if (!err)
+		err = cpu_parse_schedstat(s->base.buf.data, &s->sched[next]);
+	s->have_sched[next] = !err;
+	if (err == -ENOENT && !s->sched_warned)
+		log_info("cpu: no /proc/schedstat (a kernel without CONFIG_SCHEDSTATS): cpu.schedstat left out");
+	else if (err && !s->sched_warned)
+		log_warnx("cpu: /proc/schedstat %s: cpu.schedstat left out of the records",
+			  err == -EINVAL ? "has a format other than versions 15-17" : strerror(-err));
+	s->sched_warned |= err != 0;
 	s->cur = next;
 	return 0;
 }
@@ -148,6 +196,14 @@ static void cpu_emit(void *state, cJSON *record, double dt)
 	jnum(o, "interrupts_per_s", safe_div((double)counter_delta(a->intr, b->intr), dt));
 	jint(o, "procs_running", b->running);
 	jint(o, "procs_blocked", b->blocked);
+	if (s->have_sched[0] && s->have_sched[1]) {
+		const struct cpu_schedstat *sa = &s->sched[!s->cur], *sb = &s->sched[s->cur];
+		cJSON *ss = jobj(o, "schedstat");
+
+		jnum(ss, "run_delay_ms_per_s",
+		     safe_div((double)counter_delta(sa->run_delay_ns, sb->run_delay_ns) / 1e6, dt));
+		jnum(ss, "timeslices_per_s", safe_div((double)counter_delta(sa->timeslices, sb->timeslices), dt));
+	}
 	cores = jarr(o, "cores");
 	for (size_t i = 0; i < b->ncores; i++) {
 		/* A core that just came online has no previous sample: it joins from the next record. */

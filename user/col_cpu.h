@@ -29,6 +29,17 @@ struct cpu_stat {
 /* Parses /proc/stat text into st (reusing st->cores). Returns 0, or -EINVAL without a "cpu" line. */
 int cpu_parse_stat(const char *text, struct cpu_stat *st);
 
+/* The run-queue totals of /proc/schedstat (CONFIG_SCHEDSTATS), summed over its cpuN lines: the
+ * 8th and 9th numbers, the time tasks waited to run (ns; the sum of every task's run_delay) and the
+ * times a task started running (timeslices, pcount). */
+struct cpu_schedstat {
+	uint64_t run_delay_ns, timeslices;
+};
+
+/* Parses /proc/schedstat text. Returns 0, or -EINVAL when its version is not 15 to 17 (the cpuN line
+ * those share) or a cpuN line has fewer than 9 numbers or none is there. */
+int cpu_parse_schedstat(const char *text, struct cpu_schedstat *out);
+
 /* Percent of the interval per state from two samples (fields that went backwards count as 0). */
 struct cpu_pct {
 	double busy, v[CPU_NFIELDS];

@@ -405,8 +405,11 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	for (int c = 0; c < s->ncpu; c++)
 		max_all = s->max_us[c] > max_all ? s->max_us[c] : max_all;
 	hist_emit(jobj(o, "runqueue_latency_us"), &total, max_all);
-	if (s->fast)
+	if (s->fast) {
 		jint(o, "runqueue_clock_corrected", FIELD(sum, rq_clock_stale));
+		/* a difference of wrapping sums: signed */
+		jnum(o, "runqueue_clock_lag_us", (double)(int64_t)FIELD(sum, rq_lag_ns) / 1000);
+	}
 	cpus = jarr(o, "cpus");
 	for (int c = 0; c < s->ncpu; c++) {
 		const struct hist *ha = (const struct hist *)&FIELD(cpu_fields(a, c), rq);

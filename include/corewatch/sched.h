@@ -22,6 +22,8 @@ struct sched_pcpu {
 	__u64 map_full;
 	__u64 rq_wait_ns;     /* the run-queue waits of rq, exact: the histogram's sum is truncated */
 	__u64 rq_clock_stale; /* sched_info path: switches whose run-queue clock lagged and was corrected */
+	__u64 rq_lag_ns;      /* what those corrections added to rq_wait_ns, net of what they took back
+	                       * (modulo 2^64: a difference of two readings is signed) */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 

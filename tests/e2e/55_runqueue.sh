@@ -4,11 +4,13 @@
 #  1. a bpftrace script of the libbpf-tools runqlat method (tests/tools/runqlat.bt) over the same
 #     window: samples per context switch within 10%, p50 and p99 in the same log2 bucket or the next;
 #  2. the kernel's own per-task count: the growth of every task's run_delay (/proc/PID/task/TID/
-#     schedstat) across four records against their histogram sums, within 10%, for the sched_info
-#     path, which reads the very stamps run_delay is summed from (the wakeup-stamp path's sum is
-#     reported: it uses another clock).
+#     schedstat) across four records against their histogram sums less the clock lag the sched_info
+#     path added where the kernel's clock was stale, within 10%, for the sched_info path, which reads
+#     the very stamps run_delay is summed from (the wakeup-stamp path's sum is reported: it uses
+#     another clock).
 . tests/e2e/lib.sh
 PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"
+export TOOLS="$PWD/tests/tools"
 
 if ! need_root "runqueue/oracles"; then exit 0; fi
 if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "runqueue/oracles" "kernel has no BTF"; exit 0; fi
@@ -86,23 +88,10 @@ for line in open(sys.argv[1]):
 # it causes (rq_clock_skip_update()), so run_delay puts those waits at 0; the sched_info path corrects
 # them from ktime (sched.runqueue_clock_corrected), so both paths are held to bpftrace down to slot 0.
 #
-# Where the tail is sparse a quantile moves by a bucket or two with a few hundred samples (each tool's
-# probes delay the others' a little): a quantile q matches when it is within one bucket of the other's
-# q-0.5% to q+0.5% (a real shift, a fifth of the waits put in another bucket, moves every quantile
-# past that band).
-RANK_BAND = 0.005
-def quantile_slot(slots, q):
-    total, cum = sum(slots.values()), 0
-    for s in sorted(slots):
-        cum += slots[s]
-        if cum >= q * total:
-            return s
-    return None
-
-def same_bucket(a_slots, b_slots, q):
-    a = quantile_slot(a_slots, q)
-    lo, hi = quantile_slot(b_slots, q - RANK_BAND), quantile_slot(b_slots, min(q + RANK_BAND, 1.0))
-    return a is not None and lo is not None and lo - 1 <= a <= hi + 1
+# quantiles compared with tests/tools/hist_compare.py: within one bucket of the other's, give or take
+# the quantile's own sampling error
+sys.path.insert(0, os.environ["TOOLS"])
+from hist_compare import quantile_slot, same_bucket
 
 def cw_slots(h):
     return {(0 if b["le"] == 0 else (31 if b["le"] == "+Inf" else int(b["le"]).bit_length())): b["count"] for b in h["buckets"]}
@@ -219,22 +208,29 @@ for m in methods:
     mets = [json.loads(l) for l in open(f"{T}/out.{m}") if '"type":"metrics"' in l]
     got = sum(r["sched"]["runqueue_latency_us"]["sum"] for r in mets[k:k + NREC])
     name = f"runqueue/{load}/{m}/sum-vs-run-delay-10pct"
-    ok = abs(got - kernel_us) <= 0.10 * kernel_us
-    print(f"INFO {name}: histogram sum {got} us, every task's run_delay {kernel_us:.0f} us, ratio {got / kernel_us:.3f}")
     # run_delay is summed on run-queue clocks at enqueue and switch, the wakeup-stamp path reads ktime
     # at other points (5.3x run_delay on idle waits of about 1 us, 0.89-0.98 on busy ones in this
     # test's runs); it is held to bpftrace's same method above instead. Reported, not checked.
     if m == "wakeup_stamp":
+        print(f"INFO {name}: histogram sum {got} us, every task's run_delay {kernel_us:.0f} us, ratio {got / kernel_us:.3f}")
         print(f"INFO {name}: not checked for this path (another clock than run_delay's)")
         continue
-    # Where the kernel skipped a clock update the sched_info path adds the lag to the wakee's wait and
-    # takes it from the preempted task's next one, so on a busy machine the sum stays run_delay's. On
-    # an idle one the preempted task is the idle task, which never waits: the sum exceeds run_delay by
-    # the lags run_delay leaves out (1.3-1.5x here). Reported, not checked (issue 10's note).
+    # Where the kernel skipped a clock update run_delay leaves the lag out and the sched_info path
+    # adds it (and takes it from the preempted task's next wait): the sum less the net lag it reports
+    # is the kernel's own count. On a busy host the two nearly cancel; on an idle one the preempted
+    # task is the idle task, which never waits, and the lag is a third or more of the sum.
+    lag = sum(r["sched"].get("runqueue_clock_lag_us", 0) for r in mets[k:k + NREC])
+    kern = got - lag
+    ok = abs(kern - kernel_us) <= 0.10 * kernel_us
+    print(f"INFO {name}: histogram sum {got} us less the clock lag it added {lag:.0f} us = {kern:.0f} us, every task's run_delay {kernel_us:.0f} us, ratio {kern / kernel_us:.3f}")
+    # On the idle workload this comes out 0.89-0.92 here, where the VM matrix's per-CPU totals
+    # (/proc/schedstat, which this machine's kernel lacks) agree within 0.1% on 6.1 to 7.3: what the
+    # per-task readings hold that the histogram does not is not understood yet (issue 10's note), so
+    # it is reported, not checked.
     if load == "idle":
         print(f"INFO {name}: not checked on the idle workload (an open question, see issue 10)")
         continue
-    print(("PASS" if ok else "FAIL") + f" {name}" + ("" if ok else f": histogram sum {got} us, run_delay {kernel_us:.0f} us"))
+    print(("PASS" if ok else "FAIL") + f" {name}" + ("" if ok else f": histogram sum less lag {kern:.0f} us, run_delay {kernel_us:.0f} us"))
 PYEOF
 	wait "$pp"
 	stop_agents

@@ -28,6 +28,9 @@ static void test_vm2(void **st)
 	/* cpu1: user +58, system +5, idle +35, iowait +3 of 101 */
 	assert_num(r, "cpu.cores.1.user_pct", 100.0 * 58 / 101);
 	assert_num(r, "cpu.cores.1.busy_pct", 100.0 * 63 / 101);
+	/* /proc/schedstat: run_delay cpu0 +300 ms, cpu1 +50 ms; timeslices +600, +100 */
+	assert_num(r, "cpu.schedstat.run_delay_ms_per_s", 350);
+	assert_num(r, "cpu.schedstat.timeslices_per_s", 700);
 	cJSON_Delete(r);
 }
 
@@ -57,6 +60,8 @@ static void test_big64(void **st)
 	assert_num(r, "cpu.interrupts_per_s", 100000);
 	assert_num(r, "cpu.procs_running", 17);
 	assert_num(r, "cpu.procs_blocked", 2);
+	/* no /proc/schedstat in this fixture (a kernel without CONFIG_SCHEDSTATS): left out */
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "cpu"), "schedstat"));
 	cJSON_Delete(r);
 }
 
@@ -96,11 +101,28 @@ static void test_parse_errors(void **st)
 	free(s.cores);
 }
 
+static void test_schedstat_formats(void **st)
+{
+	struct cpu_schedstat ss;
+
+	(void)st;
+	assert_int_equal(cpu_parse_schedstat("version 17\ntimestamp 1\ncpu0 0 0 1 2 3 4 5 600 7\n"
+					     "domain0 MC 3 0 0\ncpu1 0 0 1 2 3 4 5 40 3\n", &ss), 0);
+	assert_int_equal(ss.run_delay_ns, 640);
+	assert_int_equal(ss.timeslices, 10);
+	/* an older layout than version 15, a short cpu line, no cpu line, no version line */
+	assert_int_equal(cpu_parse_schedstat("version 14\ncpu0 0 0 1 2 3 4 5 6 7\n", &ss), -EINVAL);
+	assert_int_equal(cpu_parse_schedstat("version 15\ncpu0 0 0 1 2 3 4 5\n", &ss), -EINVAL);
+	assert_int_equal(cpu_parse_schedstat("version 15\ntimestamp 1\n", &ss), -EINVAL);
+	assert_int_equal(cpu_parse_schedstat("cpu0 0 0 1 2 3 4 5 6 7\n", &ss), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vm2), cmocka_unit_test(test_big64),
 		cmocka_unit_test(test_hotplug), cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_schedstat_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

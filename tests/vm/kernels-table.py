@@ -56,19 +56,16 @@ def main():
             "Two more instances at 2 s after the 1 s phase, side by side: `sched_info` (the default) and",
             "`wakeup_stamp` (`COREWATCH_BPF_FORCE_RAW_TP=1`), over a 7.5 s idle-heavy (`pingpong 7.5 0`) and",
             "busy (`pingpong 7.5 2`) workload, with libbpf-tools runqlat tracing each. Kernel totals: the",
-            "per-CPU `rq_sched_info` pcount and run_delay of /proc/schedstat, read just before two of the",
-            "instances' ticks 4 s apart, against the two records between them: histogram count / pcount",
-            "(bounds: sched_info 2%, wakeup_stamp 10%) and sum / run_delay (sched_info 10%). runqlat: its",
-            "samples / pcount over a bracket holding the whole pingpong inside its window (checked within",
-            "10%); corewatch's records inside that bracket against it: samples per context switch (10%),",
-            "p50/p99 log2 buckets (within one, for wakeup_stamp, which stamps at the wakeup like runqlat;",
-            "sched_info histograms the kernel's rq->clock wait). Only runqlat's samples / pcount decides the",
-            "run: the others are reported, not yet checked, until the guest's readings can be timed to a",
-            "record's tick (issue 10), so the checks column says \"not run\". Readings: how far before each",
-            "tick the shell read.",
-            "Not checked figures are in italics.", "",
-            "| kernel | workload | method | count / pcount | sum / run_delay | readings before tick (s) | samples per switch (runqlat) | p50 bucket (runqlat) | p99 bucket (runqlat) | checks |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "per-CPU `rq_sched_info` pcount and run_delay of /proc/schedstat as each instance read them at its",
+            "samples (`cpu.schedstat`), over its records inside the pingpong: histogram count / pcount (bounds:",
+            "sched_info 2%, wakeup_stamp 10%) and, for sched_info, (sum - the clock lag it added where the",
+            "kernel's run-queue clock was stale) / run_delay (10%; 5.10 has no task storage, so a wait cut by",
+            "a migration counts from its last run queue only). runqlat: its samples / pcount over a bracket holding the whole pingpong inside",
+            "its window (10%); corewatch's records inside that bracket against it: samples per context switch",
+            "(10%), p50/p99 log2 buckets (within one, give or take the quantile's sampling error). Not checked",
+            "figures are in italics.", "",
+            "| kernel | workload | method | count / pcount | (sum - lag) / run_delay | samples per switch (runqlat) | p50 bucket (runqlat) | p99 bucket (runqlat) | checks |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for s in sums:
         for load, ms in sorted((s.get("runqueue_oracles") or {}).items()):
             r = ms.get("runqlat") or {}
@@ -76,13 +73,12 @@ def main():
                 f = ms.get(method) or {}
                 keys = [k for k in s["checks"] if k.startswith(f"runqueue-{load}-{method}-")]
                 bad = [k[len(f"runqueue-{load}-{method}-"):] for k in keys if not s["checks"][k]]
-                it = (lambda x: x) if method == "wakeup_stamp" else (lambda x: f"*{x}*")
                 its = (lambda x: f"*{x}*") if method == "wakeup_stamp" else (lambda x: x)
                 v = lambda k: "-" if f.get(k) is None else f.get(k)
                 out.append(f"| {s['kernel']} | {load} | {method} | {v('count_ratio')} ({v('count')} / {v('pcount')}) | "
-                           + its(f"{v('sum_ratio')} ({v('sum_us')} / {v('run_delay_us')} us)") + " | "
-                           f"{' '.join(map(str, f.get('lag_s') or ['-']))} | {v('samples_per_switch')} ({r.get('samples_per_switch', '-')}) | "
-                           + it(f"{v('p50_bucket')} ({r.get('p50_bucket', '-')})") + " | " + it(f"{v('p99_bucket')} ({r.get('p99_bucket', '-')})") + " | "
+                           + its(f"{v('sum_ratio')} (({v('sum_us')} - {v('lag_us')}) / {v('run_delay_us')} us)") + " | "
+                           f"{v('samples_per_switch')} ({r.get('samples_per_switch', '-')}) | "
+                           f"{v('p50_bucket')} ({r.get('p50_bucket', '-')}) | {v('p99_bucket')} ({r.get('p99_bucket', '-')}) | "
                            + ("pass" if keys and not bad else "**FAIL**: " + ", ".join(bad) if keys else "not run") + " |")
     out += ["", "| kernel | workload | runqlat samples / pcount | switches (ctxt) | bracket (s) | check |", "|---|---|---|---|---|---|"]
     for s in sums:

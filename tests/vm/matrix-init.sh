@@ -90,7 +90,7 @@ while [ $i -lt 40 ]; do /bin/true; i=$((i + 1)); done
 # seconds of loading under TCG overlap them instead of the phases above (the 3% checks measure as
 # with one agent). Their 2 s records line up on the wall clock (the agent's timer is aligned).
 # They run SCHED_FIFO (chrt, from the host) so that each reads its counters on its tick, not when
-# the busy phase's spinners let it: the shell reads the kernel's totals just before those ticks.
+# the busy phase's spinners let it.
 rt() { if command -v chrt >/dev/null; then chrt -f "$@"; else shift; "$@"; fi; }
 rt 10 corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 >$O/rq.sched_info.jsonl 2>$O/rq.sched_info.err &
 rqs=$!
@@ -106,35 +106,12 @@ say "corewatch exited $(cat $O/corewatch.rc); run-queue phases"
 # Run-queue latency, idle-heavy (pingpong unpinned, the CPUs idle between switches) then busy (two
 # spinners keep both CPUs busy), each a 7.5 s pingpong with nothing else running but the two 2 s
 # instances and one runqlat (libbpf-tools) that traces the whole phase (no interval: it prints its
-# one histogram at SIGINT). Oracles, read by the shell in cap files (the instances' line counts and
-# the uptime, then /proc/schedstat and /proc/stat):
-#  - the kernel's run-queue totals (per-CPU run_delay and pcount) at two record boundaries 4 s apart
-#    (rq.LOAD.0 and rq.LOAD.1). An instance writes its record 0.2-0.6 s after it read its counters
-#    (that varies by 0.3 s under TCG: a reading after the record lands would miss hundreds of
-#    switches of the workload at one end), so the shell reads 0.15 s before the next tick instead:
-#    the instances' timers are aligned to the wall clock, 2 s apart, and the host checks that each
-#    reading came before the record that follows it;
+# one histogram at SIGINT). Oracles:
+#  - the kernel's run-queue totals (per-CPU run_delay and pcount): each instance reads them itself at
+#    every sample (cpu.schedstat in its records), next to its eBPF maps;
 #  - for runqlat, the same counters (and ctxt) once it has attached and before the pingpong starts
 #    (rq.LOAD.runqlat.0), and after the pingpong has exited and before runqlat is stopped (.1): the
-#    workload lies inside that bracket and the bracket inside runqlat's window.
-# cs SECONDS: "21.98" or "26" in centiseconds; now_cs: the uptime in centiseconds, without a fork.
-cs() {
-	local s=${1%.*} f
-	case $1 in *.*) f=${1#*.}00 ;; *) f=00 ;; esac
-	f=${f%"${f#??}"}
-	f=${f#0}
-	CS=$((s * 100 + f))
-}
-# sleep_until CS: a timed read on a FIFO nobody writes (fd 3), no fork: under TCG on a loaded host
-# a fork and exec of sleep made the readings 0.1-0.15 s late.
-mkfifo /tmp/never && exec 3<>/tmp/never
-sleep_until() {
-	local t _ d
-	read t _ </proc/uptime
-	cs "$t"
-	d=$(($1 - CS))
-	[ $d -le 0 ] || read -t $((d / 100)).$(printf %02d $((d % 100))) _ <&3
-}
+#    workload lies inside that bracket and the bracket inside runqlat's window (cap files).
 # cap FILE [LINES]: the uptime, /proc/schedstat and /proc/stat's ctxt read with shell builtins (no
 # fork between the uptime and the counters), the uptime again, then LINES (the instances' line
 # counts, counted after the reading) and both uptimes as FILE's first line.
@@ -149,27 +126,6 @@ cap() {
 	{ echo "${2:--} $t1 $t2"; cat "$1.body"; } >"$1" && rm -f "$1.body"
 }
 uptime_now() { local t _; read t _ </proc/uptime; echo "${t%.*}"; }
-# rq_marks LOAD T0: the readings at the first tick of the sched_info instance 0.5 s or more after
-# T0 (centiseconds; the pingpong is under way) and at the tick 4 s after it.
-rq_marks() {
-	local name=$1 t0=$2 last k
-	last=$(sed -n '$s/.*"uptime_s":\([0-9.]*\).*/\1/p' $O/rq.sched_info.jsonl)
-	if [ -z "$last" ]; then
-		say "run-queue $name: the sched_info instance has no metrics record"
-		return
-	fi
-	cs "$last"
-	k=$((CS + 200))
-	while [ $k -lt $((t0 + 50)) ]; do k=$((k + 200)); done
-	# SCHED_FIFO above the instances while it sleeps to each reading (under the busy phase a
-	# normal shell woke up to 0.3 s late), back to normal for what it starts after
-	command -v chrt >/dev/null && chrt -f -p 20 $$ >/dev/null
-	sleep_until $((k - 15))
-	cap $O/rq.$name.0 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
-	sleep_until $((k + 385))
-	cap $O/rq.$name.1 "$(lines $O/rq.sched_info.jsonl) $(lines $O/rq.wakeup_stamp.jsonl)"
-	command -v chrt >/dev/null && chrt -o -p 0 $$ >/dev/null
-}
 # wait_tracing LOAD PID: until runqlat says it has attached (at most 60 s; 7-8 s under TCG).
 wait_tracing() {
 	local end=$(($(uptime_now) + 60))
@@ -194,8 +150,6 @@ for load in idle:0 busy:2; do
 	read t0 _ </proc/uptime
 	pingpong 7.5 "$spin" >$O/rq.$name.pingpong &
 	pp=$!
-	cs "$t0"
-	rq_marks $name $CS
 	wait $pp
 	read t1 _ </proc/uptime
 	cap $O/rq.$name.runqlat.1
