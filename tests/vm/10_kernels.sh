@@ -140,10 +140,19 @@ for line in open(os.path.join(g, "records.jsonl")):
 mets = [r for r in recs if r.get("type") == "metrics"]
 summary = {"kernel": abi, "series": os.environ["SERIES_NAME"], "records": len(mets), "hooks": {},
            "checks": {"boot": True}, "ratios": {}}
-# Figures a check name holds here are reported (INFO) instead of checked: none at present.
-REPORTED_ONLY = ()
+# Reported (INFO, with their figures) instead of checked, until they can be made deterministic here:
+#  - p50/p99 against runqlat: its one histogram covers the pingpong's start and end and the records
+#    inside its bracket do not (6.12 busy: 2600 of its 7500 samples, waits of 32-128 us the records
+#    lack, moved p50 by two buckets), and the records that cover the bracket hold runqlat's own
+#    seconds of loading; tests/e2e/55_runqueue.sh checks the same on equal windows (bpftrace keyed by
+#    the records' wall-clock windows);
+#  - the sched_info sum on 5.10, which has no task storage: a wait a migration cut counts from its last
+#    run queue only, 0.92-0.95 of run_delay in these runs.
+REPORTED_ONLY = ("-within-one-bucket-of-runqlat",)
+def reported(name):
+    return any(k in name for k in REPORTED_ONLY) or (abi.startswith("5.10.") and "-sched_info-sum-vs-run-delay-" in name)
 def res(name, ok, why=""):
-    if any(k in name for k in REPORTED_ONLY):
+    if reported(name):
         summary.setdefault("reported", {})[name] = bool(ok)
         print(f"INFO vm/{abi}/{name}: " + ("within bounds" if ok else "out of bounds: " + why))
         return
