@@ -69,11 +69,15 @@ res("block-ops-match-diskstats-2pct", pairs and all(abs(b - p) / p <= 0.02 for _
 lat = [d for m in mets for d in m["block"]["devices"] if d["ops_per_s"] > 200]
 res("block-latency-histogram", lat and all(d["latency_us"]["count"] > 0 and d["latency_us"]["p50"] <= d["latency_us"]["p99"] <= max(d["latency_us"]["max"], 1) for d in lat), str(lat[:1])[:300])
 
-# TCP: active and passive opens against /proc/net/snmp, within 2%
+# TCP: active and passive opens against /proc/net/snmp, within 2% over the records of the workload.
+# The agent reads its eBPF map and /proc/net/snmp milliseconds apart, so a record may hand a few
+# connects of the loop to its neighbour (190/187 then 110/113 in one CI run): per record within 5%.
 tcp = [(m["tcp"]["active_opens_per_s"], m["network"]["tcp"]["active_opens_per_s"],
         m["tcp"]["passive_opens_per_s"], m["network"]["tcp"]["passive_opens_per_s"]) for m in mets
        if m["network"]["tcp"]["active_opens_per_s"] > 20]
-res("tcp-opens-match-snmp-2pct", tcp and all(abs(a - b) / b <= 0.02 and abs(c - d) / d <= 0.02 for a, b, c, d in tcp), str(tcp))
+tot = [sum(t[i] for t in tcp) for i in range(4)]
+res("tcp-opens-match-snmp-2pct", tcp and abs(tot[0] - tot[1]) <= 0.02 * tot[1] and abs(tot[2] - tot[3]) <= 0.02 * tot[3]
+    and all(abs(a - b) / b <= 0.05 and abs(c - d) / d <= 0.05 for a, b, c, d in tcp), str(tcp))
 res("tcp-closes-and-durations", sum(m["tcp"]["closes_per_s"] for m in mets) >= 300 and
     sum(m["tcp"]["connection_duration_ms"]["count"] for m in mets) >= 300, "closes missing")
 
