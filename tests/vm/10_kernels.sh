@@ -256,13 +256,13 @@ def runqlat_hist(text):
             hists[-1][b] = hists[-1].get(b, 0) + int(m.group(3))
     return hists
 def cap(name):
-    # {"lines": the instances' line counts (none for runqlat's), "uptime", "version", "cpus": {cpu: [9 numbers]}, "ctxt"}
+    # {"uptime", "version", "cpus": {cpu: [9 numbers]}, "ctxt"}
     text = read(name)
     if not text:
         return None
     ls = text.splitlines()
     head = ls[0].split()
-    c = {"lines": [int(x) for x in head[:-2] if x.isdigit()], "uptime": float(head[-2]), "uptime_end": float(head[-1]),
+    c = {"uptime": float(head[0]),
          "cpus": {}, "version": None, "ctxt": None}
     stat = False  # /proc/stat follows /proc/schedstat; its first line is the "cpu " total
     for l in ls[1:]:

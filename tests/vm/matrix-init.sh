@@ -112,9 +112,8 @@ say "corewatch exited $(cat $O/corewatch.rc); run-queue phases"
 #  - for runqlat, the same counters (and ctxt) once it has attached and before the pingpong starts
 #    (rq.LOAD.runqlat.0), and after the pingpong has exited and before runqlat is stopped (.1): the
 #    workload lies inside that bracket and the bracket inside runqlat's window (cap files).
-# cap FILE [LINES]: the uptime, /proc/schedstat and /proc/stat's ctxt read with shell builtins (no
-# fork between the uptime and the counters), the uptime again, then LINES (the instances' line
-# counts, counted after the reading) and both uptimes as FILE's first line.
+# cap FILE: the uptime, /proc/schedstat and /proc/stat's ctxt read with shell builtins (no fork
+# between the uptime and the counters), the uptime again; both uptimes are FILE's first line.
 cap() {
 	local t1 t2 l _
 	read t1 _ </proc/uptime
@@ -123,7 +122,7 @@ cap() {
 		while read -r l; do case $l in ctxt*) echo "$l" ;; esac; done </proc/stat
 	} >"$1.body"
 	read t2 _ </proc/uptime
-	{ echo "${2:--} $t1 $t2"; cat "$1.body"; } >"$1" && rm -f "$1.body"
+	{ echo "$t1 $t2"; cat "$1.body"; } >"$1" && rm -f "$1.body"
 }
 uptime_now() { local t _; read t _ </proc/uptime; echo "${t%.*}"; }
 # wait_tracing LOAD PID: until runqlat says it has attached (at most 60 s; 7-8 s under TCG).
