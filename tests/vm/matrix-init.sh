@@ -97,16 +97,25 @@ rqs=$!
 rt 10 env COREWATCH_BPF_FORCE_RAW_TP=1 corewatch -c /etc/corewatch-empty.conf -i 2s --top 5 \
 	>$O/rq.wakeup_stamp.jsonl 2>$O/rq.wakeup_stamp.err &
 rqw=$!
-stdbuf -oL runqlat >$O/rq.idle.runqlat 2>$O/rq.idle.runqlat.err &
-rql=$!
+# runqlat_start LOAD: runqlat printing a histogram each second, every line stamped with the uptime
+# it was read at (shell builtins, no fork per line) in $O/rq.LOAD.runqlat; rql is runqlat's pid.
+runqlat_start() {
+	local f=/tmp/rq.$1.fifo
+	mkfifo $f
+	(while IFS= read -r l; do read -r u _ </proc/uptime; echo "$u $l"; done) <$f >$O/rq.$1.runqlat &
+	rqt=$!
+	stdbuf -oL runqlat 1 >$f 2>$O/rq.$1.runqlat.err &
+	rql=$!
+}
+runqlat_start idle
 wait $cw
 echo $? >$O/corewatch.rc
 say "corewatch exited $(cat $O/corewatch.rc); run-queue phases"
 
 # Run-queue latency, idle-heavy (pingpong unpinned, the CPUs idle between switches) then busy (two
 # spinners keep both CPUs busy), each a 7.5 s pingpong with nothing else running but the two 2 s
-# instances and one runqlat (libbpf-tools) that traces the whole phase (no interval: it prints its
-# one histogram at SIGINT). Oracles:
+# instances and one runqlat (libbpf-tools) that traces the whole phase, a histogram each second (and
+# the last part second at SIGINT), each line stamped with the uptime. Oracles:
 #  - the kernel's run-queue totals (per-CPU run_delay and pcount): each instance reads them itself at
 #    every sample (cpu.schedstat in its records), next to its eBPF maps;
 #  - for runqlat, the same counters (and ctxt) once it has attached and before the pingpong starts
@@ -141,8 +150,7 @@ done
 for load in idle:0 busy:2; do
 	name=${load%%:*} spin=${load#*:}
 	if [ $name = busy ]; then
-		stdbuf -oL runqlat >$O/rq.busy.runqlat 2>$O/rq.busy.runqlat.err &
-		rql=$!
+		runqlat_start busy
 	fi
 	wait_tracing $name $rql
 	cap $O/rq.$name.runqlat.0
@@ -159,6 +167,7 @@ for load in idle:0 busy:2; do
 	kill -KILL $rql 2>/dev/null
 	wait $rql
 	echo $? >$O/rq.$name.runqlat.rc
+	wait $rqt
 	say "run-queue $name: pingpong $(cat $O/rq.$name.pingpong), runqlat status $(cat $O/rq.$name.runqlat.rc)"
 done
 kill -TERM $rqs $rqw
