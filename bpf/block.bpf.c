@@ -105,7 +105,7 @@ static __always_inline int on_start(struct bio_rq_key key, bool issue)
 	if (bpf_map_update_elem(&start, &key, &fresh, BPF_NOEXIST) == 0)
 		s->inflight++;
 	else
-		s->map_full++;
+		s->start_full++;
 	return 0;
 }
 
@@ -170,7 +170,7 @@ static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 o
 	k.op = op;
 	v = map_lookup_or_init(&by_dev, &k, &zero_val);
 	if (!v) {
-		s->map_full++;
+		s->by_dev_full++;
 		return 0;
 	}
 	v->ops++;
@@ -184,6 +184,8 @@ static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 o
 			m->latency_us = lat_us;
 		if (queued && queue_us > m->queue_us)
 			m->queue_us = queue_us;
+	} else {
+		s->by_dev_full++;
 	}
 	return 0;
 }

@@ -84,9 +84,10 @@ struct {
 	__type(value, __u64);
 } queued_at_pid SEC(".maps");
 
-/* comm -> short-lived processes with that name; the agent reads and clears it every interval. */
+/* comm -> short-lived processes with that name; the agent reads and clears it every interval. A
+ * plain hash: a name that finds it full is counted (short_comms_full), not evicting another. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SHORT_LIVED_COMMS);
 	__type(key, char[TASK_COMM_LEN]);
 	__type(value, __u64);
@@ -131,7 +132,7 @@ static __always_inline void mark_queued(struct task_struct *t, __u64 now, bool b
 			struct sched_pcpu *s = stats();
 
 			if (s)
-				s->map_full++;
+				s->queued_at_pid_full++;
 		}
 	}
 }
@@ -343,6 +344,8 @@ static __always_inline int on_exit(struct task_struct *t)
 	cnt = map_lookup_or_init(&short_comms, &comm, &zero);
 	if (cnt)
 		__sync_fetch_and_add(cnt, 1);
+	else
+		s->short_comms_full++;
 	return 0;
 }
 

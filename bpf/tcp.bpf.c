@@ -27,23 +27,35 @@ struct {
 	__type(value, struct net_pcpu);
 } pcpu SEC(".maps");
 
+/* Largest connection duration (ms) per CPU since the agent last zeroed it (every interval): apart
+ * from the cumulative counters, so that zeroing it never loses a count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} duration_max SEC(".maps");
+
+/* Plain hashes, not LRU: a full map fails the insert, which is counted (x_full), where an LRU map
+ * would evict a live entry without a word (a close then goes unmatched). */
+
 /* established connection -> when it became established */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NET_SOCKS_MAX);
 	__type(key, __u64);
 	__type(value, __u64);
 } socks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NET_PEERS_MAX);
 	__type(key, struct peer_key);
 	__type(value, __u64);
 } peers SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NET_PROCS_MAX);
 	__type(key, __u32);
 	__type(value, struct proc_bytes);
@@ -59,7 +71,9 @@ static __always_inline struct net_pcpu *stats(void)
 static __always_inline int on_state(const struct sock *sk, int oldstate, int newstate)
 {
 	struct net_pcpu *s = stats();
-	__u64 key = (__u64)sk, now, *ts;
+	__u64 key = (__u64)sk, now, ms, *ts, *max;
+	__u32 zero = 0;
+	long err;
 
 	if (!s || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -72,15 +86,25 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 		s->failed_connects++;
 	if (newstate == TCP_ESTABLISHED) {
 		now = bpf_ktime_get_ns();
-		if (bpf_map_update_elem(&socks, &key, &now, BPF_NOEXIST) == 0)
+		err = bpf_map_update_elem(&socks, &key, &now, BPF_NOEXIST);
+		if (err == 0)
 			s->socks++;
+		else if (err == -EEXIST) /* a socket at this address whose close was missed */
+			bpf_map_update_elem(&socks, &key, &now, BPF_EXIST);
+		else
+			s->socks_full++;
 	} else if (newstate == TCP_CLOSE) {
 		ts = bpf_map_lookup_elem(&socks, &key);
 		if (!ts)
 			return 0;
 		now = bpf_ktime_get_ns();
-		if (now > *ts)
-			hist_add(&s->duration_ms, (now - *ts) / 1000000);
+		if (now > *ts) {
+			ms = (now - *ts) / 1000000;
+			hist_add(&s->duration_ms, ms);
+			max = bpf_map_lookup_elem(&duration_max, &zero);
+			if (max && ms > *max)
+				*max = ms;
+		}
 		s->closes++;
 		if (bpf_map_delete_elem(&socks, &key) == 0)
 			s->socks--;
@@ -109,6 +133,8 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	cnt = map_lookup_or_init(&peers, &k, &zero);
 	if (cnt)
 		__sync_fetch_and_add(cnt, 1);
+	else
+		s->peers_full++;
 	return 0;
 }
 
@@ -137,8 +163,13 @@ static __always_inline int on_length(const struct sock *sk, int ret, bool tx)
 	if (!p) {
 		bpf_get_current_comm(&fresh.comm, sizeof(fresh.comm));
 		p = map_lookup_or_init(&procs, &tgid, &fresh);
-		if (!p)
+		if (!p) {
+			struct net_pcpu *s = stats();
+
+			if (s)
+				s->procs_full++;
 			return 0;
+		}
 	}
 	if (tx)
 		__sync_fetch_and_add(&p->tx, (__u64)ret);

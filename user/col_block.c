@@ -39,6 +39,7 @@ struct block_state {
 	void *buf;          /* ncpu values of the largest per-CPU struct */
 	struct bio_max *zero_max;
 	__s64 inflight;
+	__u64 start_full, by_dev_full; /* failed inserts since load, over the CPUs */
 };
 
 static struct bpf_status status = { .name = "block" };
@@ -190,19 +191,21 @@ static int block_sample(void *state)
 		return -errno;
 	pc = s->buf;
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, pc) == 0) {
-		__u64 events = 0, full = 0;
+		__u64 events = 0;
 		__s64 inflight = 0;
 
+		s->start_full = s->by_dev_full = 0;
 		for (int c = 0; c < s->ncpu; c++) {
 			events += pc[c].inserts + pc[c].issues + pc[c].completes;
-			full += pc[c].map_full;
+			s->start_full += pc[c].start_full;
+			s->by_dev_full += pc[c].by_dev_full;
 			inflight += pc[c].inflight;
 		}
-		bpf_status_counters(&status, events, 0, full);
+		bpf_status_counters(&status, events, 0, s->start_full + s->by_dev_full);
 		s->inflight = inflight < 0 ? 0 : inflight;
 	}
-	bpf_status_map(&status, 0, "start", (uint64_t)s->inflight, BIO_INFLIGHT_MAX);
-	bpf_status_map(&status, 1, "by_dev", s->n, BIO_KEYS_MAX);
+	bpf_status_map(&status, 0, "start", (uint64_t)s->inflight, BIO_INFLIGHT_MAX, s->start_full);
+	bpf_status_map(&status, 1, "by_dev", s->n, BIO_KEYS_MAX, s->by_dev_full);
 	return 0;
 }
 

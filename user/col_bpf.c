@@ -28,13 +28,15 @@ void bpf_status_counters(struct bpf_status *st, uint64_t events, uint64_t ringbu
 	st->map_full = map_full;
 }
 
-void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max)
+void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max,
+		    uint64_t failed)
 {
 	if (i >= BPF_STATUS_MAPS)
 		return;
 	st->fill[i].map = name;
 	st->fill[i].used = used;
 	st->fill[i].max = max;
+	st->fill[i].failed = failed;
 	if (st->nfill <= i)
 		st->nfill = i + 1;
 }
@@ -97,7 +99,7 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	}
 	progs = jobj(o, "programs");
 	for (size_t i = 0; i < nregistry; i++) {
-		const struct bpf_status *st = registry[i];
+		struct bpf_status *st = registry[i];
 		cJSON *p = jobj(progs, st->name), *hooks, *fill, *left;
 
 		jbool(p, "attached", st->loaded);
@@ -124,6 +126,9 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 			jint(f, "entries", st->fill[m].used);
 			jint(f, "max_entries", st->fill[m].max);
 			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
+			/* in this interval: what the map could not hold was lost to the figures */
+			jint(f, "failed_inserts", st->fill[m].failed - st->fill[m].failed_reported);
+			st->fill[m].failed_reported = st->fill[m].failed;
 		}
 		drops += st->ringbuf_drops;
 		full += st->map_full;

@@ -24,8 +24,9 @@ struct bpf_status {
 	size_t nhooks;
 	uint64_t events;           /* cumulative events seen by its programs */
 	uint64_t ringbuf_drops, map_full;
-	/* map fill levels: name, entries in use, capacity */
-	struct { const char *map; uint64_t used, max; } fill[BPF_STATUS_MAPS];
+	/* map fill levels: name, entries in use, capacity, inserts that failed because it was full
+	 * (cumulative; and its value when the section last reported) */
+	struct { const char *map; uint64_t used, max, failed, failed_reported; } fill[BPF_STATUS_MAPS];
 	size_t nfill;
 	/* programs the kernel refused (to load or to attach): never selected again */
 	char refused[16][32];
@@ -36,8 +37,10 @@ struct bpf_status {
 void bpf_status_register(struct bpf_status *st);
 /* Sets st's cumulative counters, at each sample. */
 void bpf_status_counters(struct bpf_status *st, uint64_t events, uint64_t ringbuf_drops, uint64_t map_full);
-/* Sets the fill level of st's map number i (i < BPF_STATUS_MAPS; name static), at each sample. */
-void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max);
+/* Sets the fill level of st's map number i (i < BPF_STATUS_MAPS; name static) and its failed
+ * inserts since load (failed), at each sample. */
+void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max,
+		    uint64_t failed);
 /* True when any registered program is loaded. */
 bool bpf_status_any_loaded(void);
 /* eBPF programs attached now, over every collector (for the service status line). */

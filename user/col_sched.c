@@ -316,8 +316,8 @@ static int sched_sample(void *state)
 	sum = s->total[next];
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
-			    FIELD(sum, ringbuf_drops), FIELD(sum, map_full));
-	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS);
+			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full));
+	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
 	return 0;
 }
 

@@ -25,6 +25,8 @@ struct tcp_state {
 	struct tcp_bpf *skel;
 	__u64 *buf;                 /* ncpu x NFIELDS */
 	__u64 sum[2][NFIELDS];
+	__u64 *max_ms, *zeros;      /* ncpu: duration_max as read, and to zero it */
+	__u64 dur_max[2];           /* the longest connection that closed in each snapshot's interval */
 	int cur;
 	struct peer_key peer_keys[NET_PEERS_MAX];
 	__u64 peer_counts[NET_PEERS_MAX];
@@ -45,6 +47,8 @@ static void tcp_free(void *state)
 	bpf_base_stop(&s->base);
 	tcp_bpf__destroy(s->skel);
 	free(s->buf);
+	free(s->max_ms);
+	free(s->zeros);
 	free(s);
 }
 
@@ -84,7 +88,9 @@ static int tcp_init(const struct collector_env *env, void **state)
 		return err;
 	s = *state;
 	s->buf = calloc((size_t)bpf_ncpus() * NFIELDS, sizeof(__u64));
-	if (!s->buf)
+	s->max_ms = calloc((size_t)bpf_ncpus(), sizeof(__u64));
+	s->zeros = calloc((size_t)bpf_ncpus(), sizeof(__u64));
+	if (!s->buf || !s->max_ms || !s->zeros)
 		return bpf_program_failed(&status, "out of memory", ENOMEM, tcp_free, s);
 	if ((err = bpf_base_load(&s->base, tcp_open)) < 0) {
 		tcp_free(s);
@@ -99,9 +105,17 @@ static int tcp_snapshot(void *state)
 	struct tcp_state *s = state;
 	__u32 zero = 0;
 
+	int max_fd = bpf_map__fd(s->skel->maps.duration_max);
+
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->buf) != 0)
 		return -errno;
 	percpu_sum(s->buf, bpf_ncpus(), NFIELDS, s->sum[!s->cur]);
+	if (bpf_map_lookup_elem(max_fd, &zero, s->max_ms) != 0)
+		return -errno;
+	bpf_map_update_elem(max_fd, &zero, s->zeros, BPF_ANY); /* maxima are per interval */
+	s->dur_max[!s->cur] = 0;
+	for (int c = 0; c < bpf_ncpus(); c++)
+		s->dur_max[!s->cur] = s->max_ms[c] > s->dur_max[!s->cur] ? s->max_ms[c] : s->dur_max[!s->cur];
 	return 0;
 }
 
@@ -118,10 +132,12 @@ static int tcp_sample(void *state)
 				  sizeof(struct proc_bytes), s->proc_keys, s->proc_vals, NET_PROCS_MAX);
 	s->cur = next;
 	b = s->sum[next];
-	bpf_status_counters(&status, FIELD(b, events), 0, FIELD(b, map_full));
-	bpf_status_map(&status, 0, "socks", (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0, NET_SOCKS_MAX);
-	bpf_status_map(&status, 1, "peers", s->npeers, NET_PEERS_MAX);
-	bpf_status_map(&status, 2, "procs", s->nprocs, NET_PROCS_MAX);
+	bpf_status_counters(&status, FIELD(b, events), 0,
+			    FIELD(b, socks_full) + FIELD(b, peers_full) + FIELD(b, procs_full));
+	bpf_status_map(&status, 0, "socks", (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0, NET_SOCKS_MAX,
+		       FIELD(b, socks_full));
+	bpf_status_map(&status, 1, "peers", s->npeers, NET_PEERS_MAX, FIELD(b, peers_full));
+	bpf_status_map(&status, 2, "procs", s->nprocs, NET_PROCS_MAX, FIELD(b, procs_full));
 	return 0;
 }
 
@@ -215,7 +231,7 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 		jnum(o, rates[i].name, safe_div((double)(b[f] - a[f]), dt));
 	}
 	hist_delta((const struct hist *)&FIELD(a, duration_ms), (const struct hist *)&FIELD(b, duration_ms), &d);
-	hist_emit(jobj(o, "connection_duration_ms"), &d, 0);
+	hist_emit(jobj(o, "connection_duration_ms"), &d, s->dur_max[s->cur]);
 	emit_peers(s, o);
 	emit_procs(s, o, dt);
 }

@@ -52,7 +52,7 @@ void hist_emit(cJSON *o, const struct hist *d, uint64_t max)
 		double v = hist_quantile(d, qs[i].q);
 
 		/* a bucket's upper part may lie above the largest value actually seen */
-		jnum(o, qs[i].name, max && v > (double)max ? (double)max : v);
+		jnum(o, qs[i].name, v > (double)max ? (double)max : v);
 	}
 	jint(o, "max", max);
 	jint(o, "sum", d->sum);

@@ -43,7 +43,8 @@ struct bio_start {
 /* Per-CPU counters (element 0). */
 struct bio_pcpu {
 	__u64 inserts, issues, completes;
-	__u64 map_full;   /* a request or key could not be tracked */
+	__u64 start_full;  /* failed inserts, per map: a request could not be tracked */
+	__u64 by_dev_full; /* a device and op could not be tracked (by_dev or maxima full) */
 	__s64 inflight;   /* +1 per start entry created, -1 per entry deleted: summed, the fill level */
 };
 

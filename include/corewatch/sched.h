@@ -19,7 +19,8 @@ struct sched_pcpu {
 	__u64 short_lived;    /* exited processes started after interval_start_ns */
 	__u64 oom_kills;
 	__u64 ringbuf_drops;
-	__u64 map_full;
+	__u64 short_comms_full;   /* failed inserts, per map: the map was full */
+	__u64 queued_at_pid_full;
 	__u64 rq_wait_ns;     /* the run-queue waits of rq, exact: the histogram's sum is truncated */
 	__u64 rq_clock_stale; /* sched_info path: switches whose run-queue clock lagged and was corrected */
 	__u64 rq_lag_ns;      /* what those corrections added to rq_wait_ns, net of what they took back

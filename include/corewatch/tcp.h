@@ -20,7 +20,9 @@ struct net_pcpu {
 	__u64 resets_sent;
 	__u64 resets_received;
 	__u64 events;
-	__u64 map_full;
+	__u64 socks_full;       /* failed inserts, per map: the map was full */
+	__u64 peers_full;
+	__u64 procs_full;
 	__s64 socks;            /* +1 per entry added to socks, -1 per entry removed */
 	struct hist duration_ms; /* established -> closed */
 };

@@ -23,6 +23,8 @@ import socket, time
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(512)
 for _ in range(300):
     c = socket.create_connection(srv.getsockname()); a, _ = srv.accept(); c.close(); a.close()
+for _ in range(5):  # connections of a known length: 150 ms
+    c = socket.create_connection(srv.getsockname()); a, _ = srv.accept(); time.sleep(0.15); c.close(); a.close()
 PYEOF
 	for _ in $(seq 40); do /bin/true; done
 	wait $pid
@@ -80,6 +82,35 @@ res("tcp-opens-match-snmp-2pct", tcp and abs(tot[0] - tot[1]) <= 0.02 * tot[1] a
     and all(abs(a - b) / b <= 0.05 and abs(c - d) / d <= 0.05 for a, b, c, d in tcp), str(tcp))
 res("tcp-closes-and-durations", sum(m["tcp"]["closes_per_s"] for m in mets) >= 300 and
     sum(m["tcp"]["connection_duration_ms"]["count"] for m in mets) >= 300, "closes missing")
+# the five 150 ms connections (both ends) in the longest closed connection of some record
+dmax = max(m["tcp"]["connection_duration_ms"]["max"] for m in mets)
+res("tcp-duration-max-holds-the-150ms-connections", dmax >= 150, f"largest connection_duration_ms.max {dmax}")
+
+# Every histogram of every record: p50 <= p90 <= p99 <= max, and max (kept apart from the buckets, in
+# its own per-CPU map) inside the highest non-empty bucket.
+def histograms(o, path=""):
+    if isinstance(o, dict):
+        if "buckets" in o and "max" in o and "count" in o:
+            yield path, o
+        for k, v in o.items():
+            yield from histograms(v, f"{path}.{k}")
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from histograms(v, f"{path}[{i}]")
+bad, seen = [], 0
+for i, m in enumerate(mets):
+    for path, h in histograms(m):
+        if not h["count"] or not h["buckets"]:
+            continue
+        seen += 1
+        les = [b["le"] for b in h["buckets"]]
+        top = les[-1]
+        # the highest bucket's range: above the next lower log2 bound
+        lo = 0 if top == "+Inf" else (top + 1) // 2
+        ok = h["p50"] <= h["p90"] <= h["p99"] <= h["max"] and (top == "+Inf" or lo <= h["max"] <= top)
+        if not ok:
+            bad.append((i, path, {k: h[k] for k in ("count", "p50", "p90", "p99", "max")}, les))
+res("histograms-quantiles-under-max-in-top-bucket", seen >= 10 and not bad, f"{seen} histograms; {bad[:4]}")
 
 # run-queue histogram
 rq = [m["sched"]["runqueue_latency_us"] for m in mets]
@@ -197,3 +228,40 @@ PYEOF
 else
 	skip_or_fail "bpf/oom-kill-event" "no writable memory cgroup controller"
 fi
+
+# A bounded map that fills says so: 2,500 short-lived processes with distinct names (prctl) in a few
+# seconds (6-10 s here, inside two 10 s intervals), against short_comms' 1,024 names per interval:
+# failed_inserts counts the names the map could not hold.
+"${CW[@]}" -i 10s -n 2 >"$T/names" 2>"$T/names.err" &
+pid=$!
+wait_lines "$T/names" 1 15
+$PY - <<'PYEOF' >"$T/names.n"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+n = 0
+for i in range(2500):
+    pid = os.fork()
+    if pid == 0:
+        libc.prctl(15, b"cwname%05d" % i, 0, 0, 0)  # PR_SET_NAME
+        os._exit(0)
+    os.waitpid(pid, 0)
+    n += 1
+print(n)
+PYEOF
+wait $pid
+N=$(cat "$T/names.n") pycheck bpf/map-full "$T/names" <<'PYEOF'
+import json, os, sys
+n = int(os.environ["N"])
+mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
+maps = [m["bpf"]["programs"]["sched"]["maps"]["short_comms"] for m in mets]
+failed = sum(x["failed_inserts"] for x in maps)
+held = sum(x["entries"] for x in maps)
+sl = sum(m["sched"]["short_lived"]["count"] for m in mets)
+# every name is held or counted as failed (n <= held + failed; the machine's own short-lived
+# processes add a few, each one name at most: <= sl), and inserts failed only where the map was full
+ok = (n == 2500 and all(x["entries"] <= x["max_entries"] == 1024 for x in maps) and failed > 0
+      and n <= held + failed <= sl and all(x["entries"] == 1024 for x in maps if x["failed_inserts"])
+      and mets[-1]["bpf"]["map_full"] >= failed)
+print(("PASS" if ok else "FAIL") + " bpf/short-comms-overflow-counted" + ("" if ok else
+      f": {n} names, per record {maps}, failed {failed}, held {held}, short-lived {sl}, map_full {mets[-1]['bpf']['map_full']}"))
+PYEOF
