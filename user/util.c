@@ -355,6 +355,12 @@ char *secret_file_read(const char *flag, const char *path, char *err, size_t err
 			close(fd);
 		return NULL;
 	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen, "--%s: %s is %s by every user (mode %04o); a secret must be mode 0600 or 0640",
+			 flag, path, st.st_mode & S_IROTH ? "readable" : "writable", (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return NULL;
+	}
 	if (st.st_size > 65536 || !(buf = calloc(1, (size_t)st.st_size + 1))) {
 		snprintf(err, errlen, "--%s: %s: too large", flag, path);
 		close(fd);
@@ -368,7 +374,5 @@ char *secret_file_read(const char *flag, const char *path, char *err, size_t err
 		return NULL;
 	}
 	buf[n] = '\0';
-	if (st.st_mode & S_IROTH)
-		log_warnx("--%s: %s is readable by every user; keep secrets mode 0600 or 0640", flag, path);
 	return buf;
 }

@@ -82,8 +82,8 @@ double clock_s(clockid_t clock);
 int epoll_watch(int epfd, int fd);
 
 /* Reads a small file holding a secret (a token, credentials, headers; at most 64 KiB) into a
- * NUL-terminated malloc'd string (caller wipes and frees), warning when every user may read it.
- * Returns NULL with "--flag: path: reason" in err. */
+ * NUL-terminated malloc'd string (caller wipes and frees). Returns NULL with "--flag: path: reason"
+ * in err, also when every user may read or write it (a secret others can read is not one). */
 char *secret_file_read(const char *flag, const char *path, char *err, size_t errlen);
 
 #endif

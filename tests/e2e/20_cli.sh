@@ -24,6 +24,9 @@ expect_2 unknown-flag "unknown option '--no-such-flag'" --no-such-flag
 expect_2 unknown-config-key "$T/unknown.conf:2: unknown key 'no-such-key'" -c "$T/unknown.conf"
 expect_2 config-out-of-bounds "$T/bounds.conf:2: retention-days" -c "$T/bounds.conf"
 expect_2 missing-config "$T/none.conf: No such file" -c "$T/none.conf"
+printf 'abcdefghijklmnop0123456789\n' >"$T/token.world" && chmod 644 "$T/token.world"
+expect_2 token-file-world-readable "--listen-token-file: $T/token.world is readable by every user (mode 0644)" \
+	--listen 127.0.0.1:1 --listen-token-file "$T/token.world" -n 1
 expect_2 log-dir-is-file "--log-dir: '$T/good.conf' is not a directory" --log-dir "$T/good.conf" -n 1
 
 out=$("${CW[@]}" --check-config -c "$T/good.conf" -i 500ms 2>&1)
