@@ -240,6 +240,15 @@ static int ensure_file(struct output *out, int64_t epoch_ms)
 		     out->suffix) >= (int)sizeof(out->path))
 		return -ENAMETOOLONG;
 	out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_FILE_MODE);
+	if (out->fd < 0 && errno == ENOENT) {
+		/* the directory went away (removed by hand, a cleanup job): made again, as at start */
+		char why[256];
+
+		if (prepare_dir(out->dir, why, sizeof(why)) < 0)
+			return -ENOENT;
+		log_warnx("--log-dir: %s was gone: created it again", out->dir);
+		out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_FILE_MODE);
+	}
 	if (out->fd >= 0)
 		output_set_perms(out->fd, LOG_FILE_MODE, out->path); /* new: ours to set */
 	else if (errno == EEXIST) /* reopened (restart, SIGHUP): its mode and group stay */
