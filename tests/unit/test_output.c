@@ -118,29 +118,44 @@ static void test_output_stamped_and_day_switch(void **st)
 	output_close(&out);
 }
 
-/* The directory vanishes: records are kept, counted as errors, and all land once it is back. */
+/* The directory vanishes: it is made again at the next record. A file takes its name: records are
+ * kept, counted as errors, and all land once the directory can be made again. */
 static void test_output_backlog(void **st)
 {
 	struct agent_counters c = { 0 };
 	struct output out;
 	char dir[128], cmd[256], path[256], buf[4096];
+	struct stat sb;
+	int fd;
 
 	(void)st;
 	snprintf(dir, sizeof(dir), "%s/gone", tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	snprintf(path, sizeof(path), "%s/cw-2026-11-22-x.log", dir);
 	open_dir_output(&out, &c, dir, FORMAT_JSON);
 	output_record(&out, "{\"n\":1}", 7, noon_ms(22));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	output_record(&out, "{\"n\":2}", 7, noon_ms(22));
-	output_record(&out, "{\"n\":3}", 7, noon_ms(22));
-	assert_int_equal(c.records_written, 1);
-	assert_int_equal(c.write_errors, 2);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	output_record(&out, "{\"n\":4}", 7, noon_ms(22));
-	assert_int_equal(c.records_written, 4);
-	snprintf(path, sizeof(path), "%s/cw-2026-11-22-x.log", dir);
+	assert_int_equal(c.records_written, 2);
+	assert_int_equal(c.write_errors, 0);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 02750);
 	slurp(path, buf, sizeof(buf));
-	assert_string_equal(buf, "{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+	assert_string_equal(buf, "{\"n\":2}\n");
+
+	assert_int_equal(system(cmd), 0);
+	fd = open(dir, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	output_record(&out, "{\"n\":3}", 7, noon_ms(22));
+	output_record(&out, "{\"n\":4}", 7, noon_ms(22));
+	assert_int_equal(c.records_written, 2);
+	assert_int_equal(c.write_errors, 2);
+	assert_int_equal(unlink(dir), 0);
+	output_record(&out, "{\"n\":5}", 7, noon_ms(22));
+	assert_int_equal(c.records_written, 5);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "{\"n\":3}\n{\"n\":4}\n{\"n\":5}\n");
 	output_close(&out);
 }
 
