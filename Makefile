@@ -140,7 +140,12 @@ $(BUILD)/tests/tcpconn: tests/tools/tcpconn.c
 	$(call say,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn
+$(BUILD)/tests/namedexit: tests/tools/namedexit.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn $(BUILD)/tests/namedexit
 
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
 deps:
