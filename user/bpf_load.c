@@ -487,6 +487,16 @@ void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum)
 			sum[i] += percpu[(size_t)c * n + i];
 }
 
+int percpu_take(int fd, void *vals, const void *zeros)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, vals) != 0)
+		return -errno;
+	bpf_map_update_elem(fd, &zero, zeros, BPF_ANY);
+	return 0;
+}
+
 int bpf_base_new(const struct collector_env *env, size_t size, struct bpf_status *st, void **state)
 {
 	struct bpf_base *b;

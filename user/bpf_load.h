@@ -64,6 +64,9 @@ void bpf_program_stop(struct bpf_status *st, struct bpf_hook *hooks, size_t n);
 /* Sums the ncpu copies of a per-CPU value (as read from a per-CPU map: ncpu rows of n __u64 each)
  * into sum[n]. */
 void percpu_sum(const __u64 *percpu, int ncpu, size_t n, __u64 *sum);
+/* Reads the per-CPU values of element 0 of a per-CPU array of per-interval maxima into vals, then
+ * writes zeros (ncpu values) back: each interval starts from 0. Returns 0 or -errno of the read. */
+int percpu_take(int fd, void *vals, const void *zeros);
 /* Reads up to max entries of a (non-per-CPU) hash map into keys/values (arrays of key_size and
  * value_size), then deletes what it read: per-interval maps. Returns how many were read. */
 size_t bpf_map_drain(int fd, size_t key_size, size_t value_size, void *keys, void *values, size_t max);

@@ -283,17 +283,13 @@ static void drain_short_comms(struct sched_state *s)
 static int sched_snapshot(void *state)
 {
 	struct sched_state *s = state;
-	int max_fd = bpf_map__fd(s->skel->maps.rq_max);
 	__u32 zero = 0;
 
 	/* Processes starting from now on and gone by the next sample are short-lived. */
 	s->skel->bss->interval_start_ns = (__u64)(clock_s(CLOCK_MONOTONIC) * 1e9);
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->pcpu[!s->cur]) != 0)
 		return -errno;
-	if (bpf_map_lookup_elem(max_fd, &zero, s->max_us) != 0)
-		return -errno;
-	bpf_map_update_elem(max_fd, &zero, s->zeros, BPF_ANY); /* maxima are per interval */
-	return 0;
+	return percpu_take(bpf_map__fd(s->skel->maps.rq_max), s->max_us, s->zeros);
 }
 
 static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t)cpu * NFIELDS; }

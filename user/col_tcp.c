@@ -103,19 +103,18 @@ static int tcp_init(const struct collector_env *env, void **state)
 static int tcp_snapshot(void *state)
 {
 	struct tcp_state *s = state;
+	__u64 max = 0;
 	__u32 zero = 0;
-
-	int max_fd = bpf_map__fd(s->skel->maps.duration_max);
+	int err;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.pcpu), &zero, s->buf) != 0)
 		return -errno;
 	percpu_sum(s->buf, bpf_ncpus(), NFIELDS, s->sum[!s->cur]);
-	if (bpf_map_lookup_elem(max_fd, &zero, s->max_ms) != 0)
-		return -errno;
-	bpf_map_update_elem(max_fd, &zero, s->zeros, BPF_ANY); /* maxima are per interval */
-	s->dur_max[!s->cur] = 0;
+	if ((err = percpu_take(bpf_map__fd(s->skel->maps.duration_max), s->max_ms, s->zeros)) < 0)
+		return err;
 	for (int c = 0; c < bpf_ncpus(); c++)
-		s->dur_max[!s->cur] = s->max_ms[c] > s->dur_max[!s->cur] ? s->max_ms[c] : s->dur_max[!s->cur];
+		max = s->max_ms[c] > max ? s->max_ms[c] : max;
+	s->dur_max[!s->cur] = max;
 	return 0;
 }
 
