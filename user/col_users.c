@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* col_users.c - login sessions from utmp (section "users").
  *
- * Counts USER_PROCESS entries as who(1) does. A host without utmp (containers, minimal images) reports
- * zero sessions rather than an error.
+ * Counts USER_PROCESS entries as who(1) does, leaving out those whose process is gone (a session that
+ * ended without its logout record: a crash, a killed sshd); kill(pid, 0) failing with ESRCH says so,
+ * EPERM means alive. A host without utmp (containers, minimal images) reports zero sessions rather
+ * than an error.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utmpx.h>
@@ -40,6 +43,8 @@ static int users_sample(void *state)
 		size_t i;
 
 		if (u->ut_type != USER_PROCESS || u->ut_user[0] == '\0')
+			continue;
+		if (u->ut_pid > 0 && kill(u->ut_pid, 0) < 0 && errno == ESRCH)
 			continue;
 		s->sessions++;
 		memcpy(name, u->ut_user, sizeof(u->ut_user));

@@ -56,3 +56,33 @@ ms = [int(datetime.strptime(m["time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 10
 ok = all(x < 50 or x > 190 for x in ms)
 print(("PASS" if ok else "FAIL") + " record/aligned-to-interval" + ("" if ok else f": offsets {ms}"))
 PYEOF
+
+# Login sessions as who(1) counts them: a crafted utmp in place of the system's (a tmpfs over /run in
+# a private mount namespace), read by both. Live sessions (this shell, pid 1) count; a logged-out
+# entry and a session whose process died without its logout record do not.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v who >/dev/null; then
+	sleep 0 & gone=$!
+	wait $gone
+	$PY - "$T/utmp" $$ "$gone" <<'PYEOF'
+import struct, sys
+path, me, gone = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = [(2, 0, "~", "reboot"), (7, me, "pts/0", "alice"), (7, 1, "pts/1", "bob"),
+        (8, me, "pts/2", "carol"), (7, gone, "pts/3", "dave"), (7, me, "pts/4", "alice")]
+with open(path, "wb") as f:
+    for typ, pid, line, user in rows:  # glibc's struct utmp on x86-64 and arm64: 384 bytes
+        f.write(struct.pack("<hxxi32s4s32s256shhiii4i20x", typ, pid, line.encode(), line[-2:].encode(),
+                            user.encode(), b"", 0, 0, 0, 1700000000, 0, 0, 0, 0, 0))
+PYEOF
+	unshare -m bash -c 'mount --make-rprivate / && mount -t tmpfs tmpfs /run && cp "$1" /run/utmp &&
+		who >"$2/who" && "$3" -c "$2/empty.conf" --no-bpf --count 1 --interval 200ms >"$2/users.out"' \
+		_ "$T/utmp" "$T" "$COREWATCH" 2>"$T/users.err"
+	want=$(wc -l <"$T/who" 2>/dev/null)
+	got=$($PY -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["users"]["logged_in"])' "$T/users.out" 2>/dev/null)
+	if [ -n "$got" ] && [ "$got" = "$want" ] && [ "$want" = 3 ]; then
+		pass "record/users-live-sessions-as-who"
+	else
+		fail "record/users-live-sessions-as-who" "corewatch ${got:-none}, who ${want:-none} (want 3): $(head -2 "$T/users.err")"
+	fi
+else
+	skip_or_fail "record/users-live-sessions-as-who" "needs root, unshare and who"
+fi
