@@ -63,6 +63,9 @@ static void agent_emit(void *state, cJSON *record, double dt)
 	jint(o, "alerts_sent", c->alerts_sent);
 	jint(o, "alert_delivery_errors", c->alert_delivery_errors);
 	jint(o, "alerts_dropped", c->alerts_dropped);
+	jint(o, "http_requests", c->http_requests);
+	jint(o, "http_clients_refused", c->http_clients_refused);
+	jint(o, "http_clients_closed", c->http_clients_closed);
 }
 
 const struct collector_ops agent_collector = {

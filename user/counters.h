@@ -16,6 +16,9 @@ struct agent_counters {
 	uint64_t alerts_sent;           /* deliveries that succeeded (per target) */
 	uint64_t alert_delivery_errors; /* failed attempts (each retry counts) */
 	uint64_t alerts_dropped;        /* deliveries given up: queue full or out of retries */
+	uint64_t http_requests;         /* requests the --listen endpoint answered */
+	uint64_t http_clients_refused;  /* connections not accepted: per-address limit, or full */
+	uint64_t http_clients_closed;   /* closed before a whole request arrived (http_clients.h) */
 };
 
 #endif

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* http.c - see http.h. libmicrohttpd runs in its "external epoll" mode: its epoll descriptor and a
- * 1 s timer (connection timeouts) sit in a private epoll set that the agent's loop polls as one fd. */
+ * timer sit in a private epoll set that the agent's loop polls as one fd. After each MHD_run() the
+ * timer is set to what libmicrohttpd asks (MHD_get_timeout: 0 when a pipelined request or more
+ * ready connections wait, which its edge-triggered epoll would not signal again) or to the next
+ * client deadline (http_clients.h), whichever is sooner. */
 #include "http.h"
+#include "http_clients.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -21,12 +26,13 @@
 #include "prom.h"
 #include "util.h"
 
-#define MAX_CONNECTIONS 16
-#define CONNECTION_TIMEOUT_S 10
+#define CONNECTION_TIMEOUT_S (HC_IDLE_MS / 1000) /* libmicrohttpd's own: silence on a connection */
 #define STALE_INTERVALS 3 /* /healthz fails when the latest record is older than this many intervals */
 
 struct http {
 	struct MHD_Daemon *d;
+	struct http_clients *clients;
+	struct agent_counters *ctr;
 	int epfd, tfd;
 	char *token;
 	struct prom *prom;
@@ -107,16 +113,19 @@ int http_check(const struct options *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* Compares without an early exit, so the time taken says nothing about the token. */
+/* "Bearer TOKEN" (the scheme in any case, RFC 7235), compared without an early exit, so the time
+ * taken says nothing about the token. */
 static bool token_ok(const struct http *h, const char *auth)
 {
 	size_t lt = strlen(h->token), la;
 	unsigned char diff = 0;
 
-	if (!auth || strncmp(auth, "Bearer ", 7) != 0)
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
 		return false;
-	auth += 7;
-	la = strlen(auth);
+	auth += 7 + strspn(auth + 7, " ");
+	la = strcspn(auth, " \t");
+	if (auth[la] != '\0' && auth[la + strspn(auth + la, " \t")] != '\0')
+		return false;
 	for (size_t i = 0; i < lt; i++)
 		diff |= (unsigned char)(h->token[i] ^ (i < la ? auth[i] : 0));
 	return diff == 0 && la == lt;
@@ -134,6 +143,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (code == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"corewatch\"");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -144,11 +155,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	struct http *h = cls;
+	const union MHD_ConnectionInfo *ci;
 
 	(void)version;
 	(void)upload;
-	(void)upload_len;
-	(void)state;
+	/* The first call has the headers; answering there would make libmicrohttpd close the
+	 * connection ("early" response: no keep-alive, a pipelined request lost). A body, which no
+	 * GET needs, is read and dropped; the answer comes at the last call. */
+	if (!*state) {
+		*state = h;
+		return MHD_YES;
+	}
+	if (*upload_len) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hc_answering(ci ? ci->socket_context : NULL);
+	h->ctr->http_requests++;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
 	if (strcmp(url, "/healthz") == 0) {
@@ -180,13 +204,79 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return reply(c, MHD_HTTP_OK, "application/json", h->snapshot, strlen(h->snapshot));
 }
 
-int http_open(struct http **out, const struct options *o, char *err, size_t errlen)
+/* libmicrohttpd's accept policy: the per-address limit, and room for a newcomer. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http *h = cls;
+
+	(void)len;
+	return hc_admit(h->clients, sa, clock_ms(CLOCK_MONOTONIC)) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		hc_end(h->clients, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	*socket_context = fd ? hc_start(h->clients, fd->connect_fd, addr ? addr->client_addr : NULL,
+					clock_ms(CLOCK_MONOTONIC))
+			     : NULL;
+}
+
+/* Called when a request line has arrived (libmicrohttpd's URI logger). */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)cls;
+	(void)uri;
+	hc_request_line(ci ? ci->socket_context : NULL, clock_ms(CLOCK_MONOTONIC));
+	return NULL;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)cls;
+	(void)state;
+	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		hc_answered(ci ? ci->socket_context : NULL, clock_ms(CLOCK_MONOTONIC));
+}
+
+/* Past the deadlines, then the timer: libmicrohttpd's own timeout or the next deadline. */
+static void http_arm(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG mhd_ms;
+	int64_t next = hc_enforce(h->clients, clock_ms(CLOCK_MONOTONIC));
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES && (next < 0 || (int64_t)mhd_ms < next))
+		next = mhd_ms > INT32_MAX ? INT32_MAX : (int64_t)mhd_ms;
+	if (next == 0)
+		its.it_value.tv_nsec = 1; /* at once: 0 would disarm */
+	else if (next > 0) {
+		its.it_value.tv_sec = next / 1000;
+		its.it_value.tv_nsec = (next % 1000) * 1000000;
+	}
+	if (timerfd_settime(h->tfd, 0, &its, NULL) < 0)
+		log_warn("--listen: cannot set the endpoint's timer");
+}
+
+int http_open(struct http **out, const struct options *o, struct agent_counters *ctr, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct http *h;
 	const union MHD_DaemonInfo *info;
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	char addr[INET6_ADDRSTRLEN + 8] = "?";
 
 	*out = NULL;
@@ -199,13 +289,22 @@ int http_open(struct http **out, const struct options *o, char *err, size_t errl
 		return -1;
 	}
 	h->epfd = h->tfd = -1;
+	h->ctr = ctr;
 	if (o->listen_token_file && !(h->token = read_token(o->listen_token_file, err, errlen)))
 		goto fail;
 	h->prom = prom_new();
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+	if (!(h->clients = hc_new(ctr))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* the admission is hc_admit()'s; libmicrohttpd's own limit is only a backstop */
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, on_accept, h,
 				on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HC_MAX * 2,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (!h->d) {
 		int e = errno;
 
@@ -221,10 +320,11 @@ int http_open(struct http **out, const struct options *o, char *err, size_t errl
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!info || !h->prom || h->epfd < 0 || h->tfd < 0 || epoll_watch(h->epfd, info->epoll_fd) < 0 ||
-	    epoll_watch(h->epfd, h->tfd) < 0 || timerfd_settime(h->tfd, 0, &its, NULL) < 0) {
+	    epoll_watch(h->epfd, h->tfd) < 0) {
 		snprintf(err, errlen, "--listen: cannot set up polling: %s", strerror(errno));
 		goto fail;
 	}
+	http_arm(h);
 	log_info("serving /metrics, /api/v1/snapshot and /healthz on %s", o->listen);
 	*out = h;
 	return 0;
@@ -264,6 +364,7 @@ void http_on_event(struct http *h)
 		if (ev[i].data.fd == h->tfd && read(h->tfd, &x, sizeof(x)) < 0)
 			log_debug("http timer: %s", strerror(errno));
 	MHD_run(h->d);
+	http_arm(h);
 }
 
 void http_close(struct http *h)
@@ -271,7 +372,8 @@ void http_close(struct http *h)
 	if (!h)
 		return;
 	if (h->d)
-		MHD_stop_daemon(h->d);
+		MHD_stop_daemon(h->d); /* tells on_connection() of each client first */
+	hc_free(h->clients);
 	if (h->epfd >= 0)
 		close(h->epfd);
 	if (h->tfd >= 0)

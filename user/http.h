@@ -13,15 +13,18 @@
 
 #include <cJSON.h>
 
+#include "counters.h"
 #include "options.h"
 
 struct http;
 
 /* Checks --listen and --listen-token-file without binding. Returns 0, or -1 with a reason. */
 int http_check(const struct options *o, char *err, size_t errlen);
-/* Binds and starts serving (*out NULL when --listen is not given). Returns 0, or -1 with a reason
- * naming the address (port in use, bad token file). */
-int http_open(struct http **out, const struct options *o, char *err, size_t errlen);
+/* Binds and starts serving (*out NULL when --listen is not given), counting requests and refused or
+ * closed clients into ctr (borrowed). Returns 0, or -1 with a reason naming the address (port in
+ * use, bad token file). */
+int http_open(struct http **out, const struct options *o, struct agent_counters *ctr, char *err,
+	      size_t errlen);
 /* The latest metrics record (ownership passes to the server; the previous one is freed) and the
  * wall-clock time it was taken. */
 void http_set_record(struct http *h, cJSON *record, int64_t now_ms, uint64_t interval_ms);

@@ -67,7 +67,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	refresh_host(m);
 	if (output_open(&m->out, &m->opt, &m->ctr, err, errlen) < 0 ||
 	    deliver_open(&m->deliver, &m->opt, m->host, &m->ctr, err, errlen) < 0 ||
-	    http_open(&m->http, &m->opt, err, errlen) < 0)
+	    http_open(&m->http, &m->opt, &m->ctr, err, errlen) < 0)
 		return -1;
 	m->alerts = alert_engine_new(&m->opt.rules, m->opt.alert_repeat_ms, emit_alert, m);
 	if (!m->alerts) {

@@ -31,7 +31,7 @@ static const struct { const char *path, *label; } keyed[] = {
 static const char *const counters[] = {
 	"agent.records_written", "agent.records_dropped", "agent.write_errors", "agent.collector_errors",
 	"agent.missed_intervals", "agent.alerts_sent", "agent.alert_delivery_errors", "agent.alerts_dropped",
-	"bpf.ringbuf_drops", "bpf.map_full", "bpf.programs.events", NULL,
+	"agent.http_requests", "agent.http_clients_refused", "agent.http_clients_closed", "bpf.ringbuf_drops", "bpf.map_full", "bpf.programs.events", NULL,
 };
 
 struct sbuf {
