@@ -62,8 +62,13 @@ int deliver_http_check_url(const char *flag, const char *url, bool http, char *e
 			ok |= strcmp(scheme, schemes[http][i]) == 0;
 	curl_free(scheme);
 	curl_url_cleanup(u);
-	if (!ok)
-		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, url, schemes[http][0]);
+	if (!ok) {
+		char *shown = redact_url(url);
+
+		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, shown ? shown : "(this URL)",
+			 schemes[http][0]);
+		free(shown);
+	}
 	return ok ? 0 : -1;
 }
 

@@ -23,6 +23,8 @@ enum opt_type { T_DURATION, T_UINT, T_DOUBLE, T_STRING, T_NAME, T_DIR, T_BOOL, T
 
 #define O_CLI_ONLY 1u   /* not accepted in the config file */
 #define O_RESTART 2u    /* SIGHUP cannot apply it: needs a restart */
+#define O_URL 4u        /* a URL: its password is not printed */
+#define O_HEADERS 8u    /* 'Name: value' headers: secret values are not printed */
 
 struct opt_spec {
 	const char *name;
@@ -83,17 +85,17 @@ static const struct opt_spec specs[] = {
 	  "DURATION", "time one delivery (hook run, HTTP post, email) may take" },
 	{ "alert-exec", 0, T_STRING, OFF(alert_exec), 0, 0, NULL, NULL, O_RESTART, "PROGRAM",
 	  "run PROGRAM (no shell) per alert: JSON on stdin, COREWATCH_ALERT_* in the environment" },
-	{ "alert-webhook", 0, T_STRING, OFF(alert_webhook), 0, 0, NULL, NULL, O_RESTART, "URL",
+	{ "alert-webhook", 0, T_STRING, OFF(alert_webhook), 0, 0, NULL, NULL, O_RESTART | O_URL, "URL",
 	  "POST each alert as JSON to URL" },
-	{ "alert-webhook-header", 0, T_LIST, OFF(alert_webhook_header), 0, 0, NULL, NULL, O_RESTART,
+	{ "alert-webhook-header", 0, T_LIST, OFF(alert_webhook_header), 0, 0, NULL, NULL, O_RESTART | O_HEADERS,
 	  "'NAME: VALUE'", "extra webhook header (repeatable; not for secrets)" },
 	{ "alert-webhook-headers-file", 0, T_STRING, OFF(alert_webhook_headers_file), 0, 0, NULL, NULL,
 	  O_RESTART, "FILE", "webhook headers kept secret, one 'Name: value' per line" },
-	{ "alertmanager", 0, T_STRING, OFF(alertmanager), 0, 0, NULL, NULL, O_RESTART, "URL",
+	{ "alertmanager", 0, T_STRING, OFF(alertmanager), 0, 0, NULL, NULL, O_RESTART | O_URL, "URL",
 	  "Alertmanager base URL (alerts go to URL/api/v2/alerts)" },
 	{ "alert-email", 0, T_LIST, OFF(alert_email), 0, 0, NULL, NULL, O_RESTART, "ADDR",
 	  "mail each alert to ADDR (repeatable; needs --smtp-url and --smtp-from)" },
-	{ "smtp-url", 0, T_STRING, OFF(smtp_url), 0, 0, NULL, NULL, O_RESTART, "URL",
+	{ "smtp-url", 0, T_STRING, OFF(smtp_url), 0, 0, NULL, NULL, O_RESTART | O_URL, "URL",
 	  "mail server: smtp://host:port (STARTTLS when offered) or smtps://host:port" },
 	{ "smtp-from", 0, T_STRING, OFF(smtp_from), 0, 0, NULL, NULL, O_RESTART, "ADDR",
 	  "sender address of alert emails" },
@@ -563,6 +565,31 @@ static cJSON *value_json(const struct options *o, const struct opt_spec *sp)
 	}
 }
 
+/* A printed value with its secrets left out (O_URL, O_HEADERS). */
+static cJSON *value_shown(const struct options *o, const struct opt_spec *sp)
+{
+	cJSON *v = value_json(o, sp), *it;
+	char *shown;
+
+	if (!(sp->flags & (O_URL | O_HEADERS)))
+		return v;
+	if (cJSON_IsString(v)) {
+		if ((shown = redact_url(v->valuestring))) {
+			cJSON_Delete(v);
+			v = cJSON_CreateString(shown);
+			free(shown);
+		}
+		return v;
+	}
+	cJSON_ArrayForEach(it, v)
+		if (cJSON_IsString(it) && (shown = sp->flags & O_URL ? redact_url(it->valuestring)
+								    : redact_header(it->valuestring))) {
+			cJSON_SetValuestring(it, shown);
+			free(shown);
+		}
+	return v;
+}
+
 void options_print_json(const struct options *o)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -571,7 +598,7 @@ void options_print_json(const struct options *o)
 	for (size_t i = 0; i < NSPECS; i++)
 		if (specs[i].type != T_ACTION)
 			cJSON_AddItemToObject(root, specs[i].type == T_RULE ? "alerts" : specs[i].name,
-					      value_json(o, &specs[i]));
+					      value_shown(o, &specs[i]));
 	text = cJSON_Print(root);
 	if (text)
 		printf("%s\n", text);

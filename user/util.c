@@ -376,3 +376,44 @@ char *secret_file_read(const char *flag, const char *path, char *err, size_t err
 	buf[n] = '\0';
 	return buf;
 }
+
+char *redact_url(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at, *colon;
+	char *out;
+
+	if (!auth)
+		return strdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	/* the last '@' before the path: a password may hold '@' itself */
+	for (at = NULL, colon = auth; colon < end; colon++)
+		if (*colon == '@')
+			at = colon;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		return strdup(url);
+	if (asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url, at) < 0)
+		return NULL;
+	return out;
+}
+
+char *redact_header(const char *header)
+{
+	static const char *const words[] = { "authorization", "cookie", "token", "key", "secret", "password",
+					     "auth", NULL };
+	size_t n = strcspn(header, ":");
+	char name[128], *out;
+	bool secret = false;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) - 1 ? n : sizeof(name) - 1), header);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; words[i] && !secret; i++)
+		secret = strstr(name, words[i]) != NULL;
+	if (!secret || header[n] != ':')
+		return strdup(header);
+	if (asprintf(&out, "%.*s: ***", (int)n, header) < 0)
+		return NULL;
+	return out;
+}

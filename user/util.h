@@ -85,5 +85,12 @@ int epoll_watch(int epfd, int fd);
  * NUL-terminated malloc'd string (caller wipes and frees). Returns NULL with "--flag: path: reason"
  * in err, also when every user may read or write it (a secret others can read is not one). */
 char *secret_file_read(const char *flag, const char *path, char *err, size_t errlen);
+/* The URL as it may be shown: a password in its userinfo replaced by "***" ("smtp://bob:***@host").
+ * malloc'd (caller frees); NULL when out of memory. */
+char *redact_url(const char *url);
+/* A 'Name: value' header as it may be shown: the value replaced by "***" when the name says it
+ * carries a secret (authorization, cookie, or a name with token, key, secret, password or auth in
+ * it). malloc'd (caller frees); NULL when out of memory. */
+char *redact_header(const char *header);
 
 #endif

@@ -39,6 +39,29 @@ else
 	fail "cli/check-config-prints-effective-config" "$out"
 fi
 expect_2 check-config-bad "$T/unknown.conf:2" --check-config -c "$T/unknown.conf"
+# Secrets in URLs and headers are never printed: passwords in userinfo, secret header values.
+cat >"$T/secrets.conf" <<'EOF'
+alert-webhook = https://hookuser:hunter2-pw@example.com/hook
+alert-webhook-header = Authorization: Bearer s3cr3t-bearer
+alert-webhook-header = X-Api-Key: s3cr3t-key
+alert-webhook-header = X-Team: ops
+alertmanager = http://am:am-p%40ss@127.0.0.1:9093
+smtp-url = smtp://mailer:mail:pw@mail.example.com:587
+smtp-from = corewatch@example.com
+alert-email = ops@example.com
+EOF
+out=$("${CW[@]}" --check-config -c "$T/secrets.conf" 2>&1)
+if [ $? -eq 0 ] && ! echo "$out" | grep -qE 'hunter2|s3cr3t|am-p|mail:pw' && echo "$out" | $PY -c '
+import json, sys
+c = json.load(sys.stdin)
+assert c["alert-webhook"] == "https://hookuser:***@example.com/hook", c["alert-webhook"]
+assert c["alert-webhook-header"] == ["Authorization: ***", "X-Api-Key: ***", "X-Team: ops"], c["alert-webhook-header"]
+assert c["alertmanager"] == "http://am:***@127.0.0.1:9093" and c["smtp-url"] == "smtp://mailer:***@mail.example.com:587", c'; then
+	pass "cli/check-config-redacts-secrets"
+else
+	fail "cli/check-config-redacts-secrets" "$out"
+fi
+expect_2 bad-url-redacted "--alert-webhook: 'ftp://u:\*\*\*@h/x' is not a http" --alert-webhook 'ftp://u:pw-not-shown@h/x'
 # Two bad lines: the first one is named, by its own line number, whichever comes first.
 printf 'interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n' >"$T/two1.conf"
 printf 'interval = 1s\nintreval = 2s\nthis line is bad\n' >"$T/two2.conf"

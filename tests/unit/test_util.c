@@ -137,6 +137,37 @@ static void test_rfc3339(void **st)
 	assert_string_equal(b, "2026-11-22T01:31:08.996Z");
 }
 
+/* Secrets as they may be shown: passwords in a URL's userinfo, secret header values. */
+static void test_redact(void **st)
+{
+	static const char *const urls[][2] = {
+		{ "https://u:pw@h/p", "https://u:***@h/p" },
+		{ "smtp://bob:a:b@c@mail:587", "smtp://bob:***@mail:587" },
+		{ "http://user@h/x", "http://user@h/x" },
+		{ "http://h/p?u=a:b@c", "http://h/p?u=a:b@c" },
+		{ "not a url", "not a url" },
+		{ "http://:pw@h", "http://:***@h" },
+	};
+	static const char *const headers[][2] = {
+		{ "Authorization: Bearer x", "Authorization: ***" }, { "x-api-KEY: k", "x-api-KEY: ***" },
+		{ "Cookie: a=b", "Cookie: ***" },		      { "X-Team: ops", "X-Team: ops" },
+		{ "X-Auth-Token:t", "X-Auth-Token: ***" },	      { "no colon token", "no colon token" },
+	};
+	char *got;
+
+	(void)st;
+	for (size_t i = 0; i < ARRAY_SIZE(urls); i++) {
+		got = redact_url(urls[i][0]);
+		assert_string_equal(got, urls[i][1]);
+		free(got);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(headers); i++) {
+		got = redact_header(headers[i][0]);
+		assert_string_equal(got, headers[i][1]);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,7 +175,7 @@ int main(void)
 		cmocka_unit_test(test_format_duration), cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_counter_delta),  cmocka_unit_test(test_math),
 		cmocka_unit_test(test_scan),           cmocka_unit_test(test_json_numbers),
-		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_rfc3339),         cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
