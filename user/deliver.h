@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <cJSON.h>
@@ -24,6 +25,11 @@ struct deliverer;
 /* Checks the delivery settings (URLs, program, secret files) without starting anything. Returns 0,
  * or -1 with a one-line reason naming the flag in err (exit 2). */
 int deliver_check(const struct options *o, char *err, size_t errlen);
+
+/* The capabilities (a mask of 1 << CAP_x) the agent must keep to run the --alert-exec hook as its
+ * user: CAP_SETUID, CAP_SETGID and CAP_KILL (its timeout) when that user is not the agent's own,
+ * else 0. */
+uint64_t deliver_caps_to_keep(const struct options *o);
 
 /* Checks, then prepares the targets. *out is NULL when no target is configured. Returns 0, or -1
  * with a reason in err. host names the instance in Alertmanager labels and emails; it is copied. */

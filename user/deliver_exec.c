@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* deliver_exec.c - the --alert-exec transport: the program, the record on its stdin and in
- * COREWATCH_ALERT_* variables, its output kept for the log, killed after --alert-timeout. */
+ * COREWATCH_ALERT_* variables, its output kept for the log, killed after --alert-timeout.
+ *
+ * A hook runs unprivileged: as --alert-exec-user (nobody when the agent is root; never root), no
+ * supplementary groups, no capabilities in any set, no_new_privs (a set-uid program it runs gains
+ * nothing), in /, with an environment of the alert's variables and a fixed PATH only, and stdin the
+ * record's pipe (closed after the record: never the agent's own). */
 #include "deliver_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
+#include "privs.h"
 #include "util.h"
 
-extern char **environ;
+#define HOOK_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define HOOK_OUTPUT_MAX 1024   /* bytes of a hook's stderr kept for the log */
 
@@ -32,8 +41,63 @@ struct exec_run {
 
 static void exec_child_exited(void *ctx, pid_t pid, int status);
 
+struct exec_conf {
+	char *path;
+	uid_t uid;     /* whom the hook runs as */
+	gid_t gid;
+	bool switch_to; /* uid differs from the agent's: set at each start (needs CAP_SETUID/SETGID) */
+};
+
+static void exec_conf_free(void *conf)
+{
+	struct exec_conf *c = conf;
+
+	if (c)
+		free(c->path);
+	free(c);
+}
+
+/* --alert-exec-user: a name or a uid (its primary group from the passwd entry, else the same
+ * number); unset, nobody for a root agent and the agent's own user otherwise. Returns 0, or -1 with
+ * the reason. */
+static int hook_user(const struct options *o, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+	const char *name = o->alert_exec_user;
+	struct passwd *pw;
+	uint64_t n;
+
+	if (!name) {
+		if (getuid() != 0) {
+			*uid = getuid();
+			*gid = getgid();
+			return 0;
+		}
+		name = "nobody";
+	}
+	errno = 0;
+	if ((pw = getpwnam(name))) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	} else if (parse_u64(name, 0, UINT32_MAX - 1, &n) == 0) {
+		*uid = (uid_t)n;
+		*gid = (pw = getpwuid(*uid)) ? pw->pw_gid : (gid_t)n;
+	} else {
+		snprintf(err, errlen, "--alert-exec-user: '%s' is not a user of this host", name);
+		return -1;
+	}
+	if (*uid == 0) {
+		snprintf(err, errlen, "--alert-exec-user: '%s' is root: hooks run without privileges", name);
+		return -1;
+	}
+	return 0;
+}
+
 static int exec_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
+	struct exec_conf *c;
+	uid_t uid;
+	gid_t gid;
+
 	*conf = NULL;
 	if (!o->alert_exec)
 		return 0;
@@ -46,11 +110,35 @@ static int exec_setup(const struct options *o, void **conf, char *err, size_t er
 		snprintf(err, errlen, "--alert-exec: %s: %s", o->alert_exec, strerror(errno));
 		return -1;
 	}
-	if (!(*conf = strdup(o->alert_exec))) {
+	if (hook_user(o, &uid, &gid, err, errlen) < 0)
+		return -1;
+	if (uid != getuid() && !(privs_have(CAP_SETUID) && privs_have(CAP_SETGID))) {
+		snprintf(err, errlen, "--alert-exec-user: running hooks as uid %u needs CAP_SETUID and "
+			 "CAP_SETGID (run as root, or name this agent's own user)", (unsigned)uid);
+		return -1;
+	}
+	if (!(c = calloc(1, sizeof(*c))) || !(c->path = strdup(o->alert_exec))) {
+		exec_conf_free(c);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	c->uid = uid;
+	c->gid = gid;
+	c->switch_to = uid != getuid();
+	*conf = c;
 	return 0;
+}
+
+uint64_t deliver_caps_to_keep(const struct options *o)
+{
+	char err[256];
+	uid_t uid;
+	gid_t gid;
+
+	if (!o->alert_exec || hook_user(o, &uid, &gid, err, sizeof(err)) < 0 || uid == getuid())
+		return 0;
+	/* CAP_KILL: the hook's group, no longer the agent's uid, is killed at its timeout */
+	return (1ull << CAP_SETUID) | (1ull << CAP_SETGID) | (1ull << CAP_KILL);
 }
 
 static void add_env(char ***env, size_t *n, const char *name, const char *value)
@@ -65,7 +153,7 @@ static void add_env(char ***env, size_t *n, const char *name, const char *value)
 	nv[*n] = NULL;
 }
 
-/* The agent's environment without COREWATCH_ALERT_*, then r's fields as COREWATCH_ALERT_*. Returns
+/* r's fields as COREWATCH_ALERT_* and a fixed PATH: nothing of the agent's own environment. Returns
  * the array (caller frees it, and each of the *nowned strings of *owned it points into), or NULL. */
 static char **hook_env(const cJSON *r, char ***owned, size_t *nowned)
 {
@@ -76,12 +164,9 @@ static char **hook_env(const cJSON *r, char ***owned, size_t *nowned)
 		{ "TIME", "time" },
 	};
 	static const char *const nums[][2] = { { "VALUE", "value" }, { "THRESHOLD", "threshold" } };
-	size_t nenv = 0, n = 0;
+	size_t n = 0;
 	char **env, *labels;
 
-	for (const char *const *e = (const char *const *)environ; e && *e; e++)
-		if (strncmp(*e, "COREWATCH_ALERT_", 16) != 0)
-			nenv++;
 	*owned = NULL;
 	*nowned = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
@@ -95,15 +180,46 @@ static char **hook_env(const cJSON *r, char ***owned, size_t *nowned)
 	labels = deliver_labels(r);
 	add_env(owned, nowned, "LABELS", labels ? labels : "{}");
 	free(labels);
-	env = calloc(nenv + *nowned + 1, sizeof(*env));
+	env = calloc(*nowned + 2, sizeof(*env));
 	if (!env)
 		return NULL;
-	for (const char *const *e = (const char *const *)environ; e && *e; e++)
-		if (strncmp(*e, "COREWATCH_ALERT_", 16) != 0)
-			env[n++] = (char *)*e;
+	env[n++] = (char *)HOOK_PATH;
 	for (size_t i = 0; i < *nowned; i++)
 		env[n++] = (*owned)[i];
 	return env;
+}
+
+/* In the forked child: becomes the hook (see the top of this file) or reports on fail_fd why not. */
+static void hook_exec(const struct exec_conf *c, int in, int out, int fail_fd, char **env)
+{
+	char *argv[2] = { c->path, NULL };
+	sigset_t none;
+	int e;
+
+	/* its own group: a timeout kills its children too */
+	if (setpgid(0, 0) < 0)
+		goto fail;
+	/* the agent blocks its signals for signalfd and ignores SIGPIPE: the hook must not inherit it */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir("/") < 0)
+		goto fail;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		goto fail;
+	/* groups, then the gid, then the uid: leaving uid 0 empties every capability set */
+	if (c->switch_to && (setgroups(0, NULL) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 ||
+			     setresuid(c->uid, c->uid, c->uid) < 0))
+		goto fail;
+	if (privs_drop_all() < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		goto fail;
+	execve(c->path, argv, env);
+fail:
+	e = errno;
+	if (write(fail_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
 }
 
 static void run_free(struct exec_run *x)
@@ -117,42 +233,36 @@ static void run_free(struct exec_run *x)
 static const char *exec_start(struct job *j)
 {
 	struct deliverer *n = j->t->n;
-	const char *path = j->t->conf;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	char **owned = NULL, **env, *argv[2] = { (char *)path, NULL };
+	const struct exec_conf *c = j->t->conf;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, fail[2] = { -1, -1 };
+	char **owned = NULL, **env;
 	size_t nowned = 0;
 	char *text = cJSON_PrintUnformatted(j->rec);
 	struct exec_run *x = calloc(1, sizeof(*x));
 	const char *why = NULL;
-	int e;
+	int e = 0;
 
 	if (x)
 		*x = (struct exec_run){ .pid = -1, .out_fd = -1 };
 	env = hook_env(j->rec, &owned, &nowned);
-	if (!x || !text || !env || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!x || !text || !env || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(fail, O_CLOEXEC) < 0) {
 		why = "out of memory or descriptors";
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	posix_spawnattr_init(&at);
-	/* The agent blocks its signals for signalfd and ignores SIGPIPE: the hook must not inherit that. */
-	sigemptyset(&none);
-	sigfillset(&dfl);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills its children too */
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETPGROUP);
-	e = posix_spawn(&x->pid, path, &fa, &at, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (e) {
+	x->pid = fork();
+	if (x->pid == 0)
+		hook_exec(c, in[0], out[1], fail[1], env);
+	if (x->pid < 0) {
+		why = strerror(errno);
+		goto out;
+	}
+	close(fail[1]);
+	fail[1] = -1;
+	/* the child's end closes at its execve: nothing to read then */
+	if (read(fail[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+		waitpid(x->pid, NULL, 0);
+		x->pid = -1;
 		why = strerror(e);
 		goto out;
 	}
@@ -179,6 +289,8 @@ out:
 			close(in[i]);
 		if (out[i] >= 0)
 			close(out[i]);
+		if (fail[i] >= 0)
+			close(fail[i]);
 	}
 	if (x)
 		run_free(x);
@@ -226,9 +338,10 @@ static void exec_overdue(struct job *j)
 
 	if (x->pid <= 0)
 		return;
-	log_warnx("alert-exec: %s still running after %llu ms: killing it", (const char *)j->t->conf,
+	log_warnx("alert-exec: %s still running after %llu ms: killing it", ((const struct exec_conf *)j->t->conf)->path,
 		  (unsigned long long)j->t->n->timeout_ms);
-	kill(-x->pid, SIGKILL);
+	if (kill(-x->pid, SIGKILL) < 0)
+		log_warn("alert-exec: cannot kill the hook's process group %d", (int)x->pid);
 	j->deadline = 0; /* its exit arrives through SIGCHLD */
 }
 
@@ -238,7 +351,7 @@ static void exec_child_exited(void *ctx, pid_t pid, int status)
 {
 	struct job *j = ctx;
 	struct exec_run *x = j->priv;
-	const char *path = j->t->conf;
+	const char *path = ((const struct exec_conf *)j->t->conf)->path;
 	char why[HOOK_OUTPUT_MAX + 64], *nl;
 
 	(void)pid;
@@ -289,7 +402,7 @@ const struct deliver_ops deliver_exec_ops = {
 	.name = "alert-exec",
 	.max_running = DELIVER_RUNNING_MAX, /* hook programs running at once */
 	.setup = exec_setup,
-	.conf_free = free,
+	.conf_free = exec_conf_free,
 	.start = exec_start,
 	.on_fd = exec_on_fd,
 	.overdue = exec_overdue,

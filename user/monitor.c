@@ -450,7 +450,7 @@ int monitor_run(struct monitor *m)
 		return 1;
 	}
 	/* Loaded, attached, first sample taken: what needed privileges is done. */
-	if (privs_drop(bpf_caps_to_keep()) < 0)
+	if (privs_drop(bpf_caps_to_keep() | deliver_caps_to_keep(&m->opt)) < 0)
 		log_warn("cannot drop capabilities");
 	if (start_watchdog(m) < 0)
 		log_warn("cannot start the watchdog timer");

@@ -85,6 +85,8 @@ static const struct opt_spec specs[] = {
 	  "DURATION", "time one delivery (hook run, HTTP post, email) may take" },
 	{ "alert-exec", 0, T_STRING, OFF(alert_exec), 0, 0, NULL, NULL, O_RESTART, "PROGRAM",
 	  "run PROGRAM (no shell) per alert: JSON on stdin, COREWATCH_ALERT_* in the environment" },
+	{ "alert-exec-user", 0, T_STRING, OFF(alert_exec_user), 0, 0, NULL, NULL, O_RESTART, "USER",
+	  "run --alert-exec as USER (name or uid; never root), without capabilities [nobody as root]" },
 	{ "alert-webhook", 0, T_STRING, OFF(alert_webhook), 0, 0, NULL, NULL, O_RESTART | O_URL, "URL",
 	  "POST each alert as JSON to URL" },
 	{ "alert-webhook-header", 0, T_LIST, OFF(alert_webhook_header), 0, 0, NULL, NULL, O_RESTART | O_HEADERS,

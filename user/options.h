@@ -38,6 +38,7 @@ struct options {
 	uint64_t alert_repeat_ms;    /* 0: a firing alert is sent once */
 	uint64_t alert_timeout_ms;   /* per delivery attempt */
 	char *alert_exec;
+	char *alert_exec_user; /* NULL: nobody when root, else the agent's own user */
 	char *alert_webhook, *alert_webhook_headers_file;
 	struct strlist alert_webhook_header;
 	char *alertmanager;

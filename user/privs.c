@@ -37,3 +37,21 @@ int privs_drop(uint64_t keep_more)
 		return -errno;
 	return 0;
 }
+
+bool privs_have(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (cap < 0 || cap > 63 || syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int privs_drop_all(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+}

@@ -85,13 +85,30 @@ done
 [ $am_up = 1 ] || { fail "alerts/receivers-up" "alertmanager: $(tail -3 "$T/am.log" | tr '\n' ' ')"; exit 0; }
 pass "alerts/receivers-up"
 
+# The hook runs as nobody: it reaches its script through $T and writes into a directory of its own.
+chmod 711 "$T"
+mkdir -m 1777 "$T/hookd"
 cat >"$T/hook" <<EOF
 #!/bin/sh
-printf 'env %s %s %s %s\n' "\$COREWATCH_ALERT_NAME" "\$COREWATCH_ALERT_STATE" "\$COREWATCH_ALERT_SEVERITY" "\$COREWATCH_ALERT_LABELS" >>"$T/hook.out"
-cat >>"$T/hook.out"
+printf 'env %s %s %s %s\n' "\$COREWATCH_ALERT_NAME" "\$COREWATCH_ALERT_STATE" "\$COREWATCH_ALERT_SEVERITY" "\$COREWATCH_ALERT_LABELS" >>"$T/hookd/hook.out"
+# what it may do: who it is, its capabilities, where it runs, what it inherited, what it can touch
+{
+	printf 'priv uid=%s groups=%s cwd=%s ' "\$(id -u)" "\$(id -G)" "\$(pwd)"
+	grep -E '^(CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs):' /proc/self/status | tr -d '\t' | tr '\n' ' '
+	cat /etc/shadow >/dev/null 2>&1 && printf 'shadow=read ' || printf 'shadow=denied '
+	touch /etc/corewatch-hook-probe 2>/dev/null && printf 'etc=written ' || printf 'etc=denied '
+	printf 'env=%s\n' "\$(env | cut -d= -f1 | grep -vxE 'PWD|OLDPWD|SHLVL|_' | sort | tr '\n' ,)"
+} >>"$T/hookd/hook.out"
+cat >>"$T/hookd/hook.out"
 echo "hook saw \$COREWATCH_ALERT_STATE" >&2
 EOF
 chmod 755 "$T/hook"
+for bad in root no-such-user-here; do
+	"${CW[@]}" --alert-exec "$T/hook" --alert-exec-user "$bad" --check-config >/dev/null 2>"$T/cfg.err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q "error: --alert-exec-user: '$bad'" "$T/cfg.err" && pass "alerts/exec-user-refused $bad" ||
+		fail "alerts/exec-user-refused $bad" "rc=$rc $(cat "$T/cfg.err")"
+done
 printf 'Authorization: Bearer s3cret-token\n' >"$T/wh.secret"
 chmod 600 "$T/wh.secret"
 
@@ -121,11 +138,16 @@ wait "${burners[@]}" 2>/dev/null
 wait_grep "$T/out" '"type":"alert".*"state":"resolved"' 20 || fail "alerts/cpu-burner-resolves" "no resolved record"
 # deliveries of the resolved alert
 for ((i = 0; i < 50; i++)); do
-	[ "$(grep -c '^env' "$T/hook.out" 2>/dev/null)" -ge 2 ] && [ "$(wc -l <"$T/wh.log" 2>/dev/null)" -ge 2 ] &&
+	[ "$(grep -c '^env' "$T/hookd/hook.out" 2>/dev/null)" -ge 2 ] && [ "$(wc -l <"$T/wh.log" 2>/dev/null)" -ge 2 ] &&
 		[ "$(ls "$T/mail/new" 2>/dev/null | wc -l)" -ge 2 ] && break
 	sleep 0.1
 done
 sleep 1.2 # one more record, whose agent section counts the deliveries
+# the agent itself keeps CAP_DAC_READ_SEARCH, and for the hook's sake CAP_SETUID and CAP_SETGID
+# (to become nobody) and CAP_KILL (to kill it at its timeout)
+capeff=$(awk '/^CapEff:/ {print $2}' /proc/$cw/status)
+[ "$capeff" = 00000000000000e4 ] && pass "alerts/agent-keeps-only-what-hooks-need" ||
+	fail "alerts/agent-keeps-only-what-hooks-need" "CapEff $capeff"
 kill -TERM $cw
 wait $cw
 rc=$?
@@ -152,7 +174,17 @@ if len(alerts) == 2:
           and f["message"].startswith("CPU busy is ") and "(threshold 70%)" in f["message"], (f, r))
 
 # exec hook: JSON on stdin and COREWATCH_ALERT_* in its environment, stderr logged
-lines = open(f"{T}/hook.out").read().splitlines() if os.path.exists(f"{T}/hook.out") else []
+lines = open(f"{T}/hookd/hook.out").read().splitlines() if os.path.exists(f"{T}/hookd/hook.out") else []
+import pwd
+nobody = pwd.getpwnam("nobody")
+privs = [dict(kv.split("=", 1) if "=" in kv else kv.split(":", 1) for kv in l.split()[1:]) for l in lines if l.startswith("priv ")]
+want = {"uid": str(nobody.pw_uid), "groups": str(nobody.pw_gid), "cwd": "/", "CapInh": "0" * 16, "CapPrm": "0" * 16,
+        "CapEff": "0" * 16, "CapAmb": "0" * 16, "NoNewPrivs": "1", "shadow": "denied", "etc": "denied"}
+check("alerts/exec-hook-unprivileged", len(privs) == 2 and all({k: p.get(k) for k in want} == want for p in privs), privs)
+keys = {"PATH"} | {f"COREWATCH_ALERT_{k}" for k in ("NAME", "STATE", "SEVERITY", "METRIC", "OP", "MESSAGE", "STARTED_AT",
+                                                 "HOST", "REASON", "TIME", "VALUE", "THRESHOLD", "LABELS")}
+check("alerts/exec-hook-clean-environment", privs and all(set(p["env"].strip(",").split(",")) == keys for p in privs),
+      [p.get("env") for p in privs])
 envs = [l for l in lines if l.startswith("env ")]
 bodies = [json.loads(l) for l in lines if l.startswith("{")]
 check("alerts/exec-hook-env", envs == ["env cpu_high firing warning {}", "env cpu_high resolved warning {}"], envs)
