@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,6 +179,9 @@ void output_reopen(struct output *out)
 
 static void maint_exited(void *ctx, pid_t pid, int status);
 
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_IDLE (3 << 13) /* IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0), linux/ioprio.h */
+
 static void start_maintenance(struct output *out)
 {
 	pid_t pid;
@@ -199,7 +203,10 @@ static void start_maintenance(struct output *out)
 		/* The parent blocks signals for its signalfd; the child must die on SIGTERM. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpriority(PRIO_PROCESS, 0, 10);
+		/* compressing a day's file must not compete with the host: nice 10, idle I/O class */
+		if (setpriority(PRIO_PROCESS, 0, 10) < 0 ||
+		    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_IDLE) < 0)
+			log_warn("log maintenance: cannot lower its CPU and I/O priority");
 		_exit(logdir_maintain(out->dir, out->prefix, out->suffix, out->retention_days, out->day,
 				      out->closed, time(NULL)) ? 1 : 0);
 	}

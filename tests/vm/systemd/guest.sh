@@ -219,6 +219,41 @@ fi
 cp -p "$O/conf.orig" "$CONF"
 out=$(timeout 30 systemctl reload "$U" 2>&1) || fail reload-restore "$out"
 
+# ---- an alert hook under the unit: nobody, no capabilities; log maintenance at low priority ----
+# The hook reports on its output, which the agent logs to the journal. Yesterday's file in the log
+# directory is compressed by the maintenance child at start: the child ran, and said nothing about
+# not being allowed to lower its priority (the unit's system-call filter once refused it).
+HOOK=/usr/local/lib/corewatch-probe-hook
+cat >"$HOOK" <<'EOF'
+#!/bin/sh
+printf 'probe uid=%s ' "$(id -u)"
+grep -E '^(CapPrm|CapEff|CapAmb|NoNewPrivs):' /proc/self/status | tr -d '\t' | tr '\n' ' '
+cat /etc/shadow >/dev/null 2>&1 && printf 'shadow=read ' || printf 'shadow=denied '
+touch /var/log/corewatch/probe 2>/dev/null && printf 'logdir=written\n' || printf 'logdir=denied\n'
+EOF
+chmod 755 "$HOOK"
+yesterday="$LOGDIR/corewatch-$(date -d yesterday +%F).log"
+[ -e "$yesterday" ] || [ -e "$yesterday.gz" ] || echo '{"type":"placeholder"}' >"$yesterday"
+printf 'alert-exec = %s\nalert = probe: load.load1 >= 0\n' "$HOOK" >>"$CONF"
+c=$(cursor)
+timeout 60 systemctl restart "$U" >/dev/null 2>&1
+waitfor 60 sh -c "journalctl -q --no-pager -o cat -u $U --since=@$c | grep -q 'probe uid='"
+j=$(unit_journal "$c")
+line=$(printf '%s\n' "$j" | grep -m1 'probe uid=')
+fact hook-probe "$line"
+fact agent-caps-with-hook "$(grep -E '^(CapPrm|CapEff|CapAmb):' "/proc/$(mainpid)/status" | tr -s '\t\n' '  ')"
+z=0000000000000000
+expect hook-runs-as-nobody-without-capabilities "hook said: ${line:-nothing}" \
+	test -n "$line" -a -z "${line##*probe uid=65534 CapPrm:$z CapEff:$z CapAmb:$z NoNewPrivs:1 shadow=denied logdir=denied*}"
+expect agent-keeps-only-what-the-hook-needs "CapEff of MainPID: $(awk '/^CapEff/ {print $2}' "/proc/$(mainpid)/status")" \
+	test "$(awk '/^CapEff/ {print $2}' "/proc/$(mainpid)/status")" = 00000000000000e4
+waitfor 20 test -e "$yesterday.gz"
+expect maintenance-child-lowers-its-priority "yesterday's file compressed: $([ -e "$yesterday.gz" ] && echo yes || echo no); $(printf '%s\n' "$j" | grep -m1 'cannot lower')" \
+	sh -c "[ -e '$yesterday.gz' ] && ! printf '%s\n' \"\$1\" | grep -q 'cannot lower'" _ "$j"
+cp -p "$O/conf.orig" "$CONF"
+timeout 60 systemctl restart "$U" >/dev/null 2>&1
+waitfor 30 is_active || fail hook-restore "not active after the restart: $(systemctl is-active "$U")"
+
 # ---- watchdog: a stopped main loop is killed and restarted ----
 # The shipped WatchdogSec=30s, not a lowered drop-in: a drop-in costs a daemon-reload and a restart,
 # which under TCG take about as long as the 30 s themselves.
