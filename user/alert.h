@@ -93,6 +93,13 @@ void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_
  * -1 when out of memory (the running rules and their state are kept). */
 int alert_engine_set_rules(struct alert_engine *e, const struct alert_rules *rules, uint64_t repeat_ms,
 			   int64_t now_ms);
+/* Told when a rule's metric is not in a fed record (missing names the part of the path that is not:
+ * "sched", "filesystems{mount=/srv}"), once until it is again (missing NULL), and again for every
+ * rule still missing after alert_engine_set_rules (SIGHUP). An array found empty is not missing: its
+ * instances come and go. record is the record fed; ctx is alert_engine_new's. */
+typedef void (*alert_unfed_fn)(void *ctx, const struct alert_rule *r, const char *missing,
+			       const cJSON *record);
+void alert_engine_on_unfed(struct alert_engine *e, alert_unfed_fn fn);
 /* Alerts pending or firing now (for status lines and tests). */
 size_t alert_engine_active(const struct alert_engine *e, size_t *firing);
 /* Frees the engine and its state, sending nothing; NULL is fine. */

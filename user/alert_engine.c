@@ -51,6 +51,12 @@ struct rule_state {
 	struct instance *inst;
 	size_t n, cap;
 	bool overflow_warned;
+	/* Whether the last feed had its metric (see alert_unfed_fn): */
+	unsigned fed_gen;          /* last feed that gave it a number */
+	bool empty;                /* that feed found an array of instances empty (not a fault) */
+	size_t miss;               /* segments reached before the path ended (the deepest) */
+	bool nomatch;              /* and there, an array whose instances the selector all left out */
+	bool missing_told;         /* the callback was told it is missing, and not told otherwise since */
 };
 
 struct alert_engine {
@@ -58,6 +64,7 @@ struct alert_engine {
 	size_t n;
 	uint64_t repeat_ms;
 	alert_emit_fn emit;
+	alert_unfed_fn unfed;
 	void *ctx;
 	unsigned gen;
 };
@@ -325,30 +332,87 @@ static size_t add_labels(const cJSON *item, struct label *lb, size_t nlb)
 	return nlb;
 }
 
+/* The path ended at depth (nomatch: a selector left every instance out); the deepest end is kept. */
+static void ended(struct rule_state *rs, size_t depth, bool nomatch)
+{
+	if (depth > rs->miss || (depth == rs->miss && nomatch)) {
+		rs->miss = depth;
+		rs->nomatch = nomatch;
+	}
+}
+
 static void walk(struct alert_engine *e, struct rule_state *rs, const cJSON *node, size_t depth,
 		 struct label *lb, size_t nlb, int64_t now_ms)
 {
 	const struct alert_segment *sg;
 	const cJSON *child, *item;
+	bool any = false;
 
 	if (depth == rs->rule.nseg) {
-		if (cJSON_IsNumber(node) && isfinite(node->valuedouble))
+		if (cJSON_IsNumber(node) && isfinite(node->valuedouble)) {
+			rs->fed_gen = e->gen;
 			observe(e, rs, lb, nlb, node->valuedouble, now_ms);
+		} else {
+			ended(rs, depth - 1, false);
+		}
 		return;
 	}
 	sg = &rs->rule.seg[depth];
 	child = cJSON_GetObjectItemCaseSensitive(node, sg->name);
 	if (!sg->array) {
-		if (cJSON_IsObject(child) || depth + 1 == rs->rule.nseg)
+		if (cJSON_IsObject(child) || (child && depth + 1 == rs->rule.nseg))
 			walk(e, rs, child, depth + 1, lb, nlb, now_ms);
+		else
+			ended(rs, depth, false);
 		return;
 	}
-	if (!cJSON_IsArray(child))
+	if (!cJSON_IsArray(child)) {
+		ended(rs, depth, false);
 		return;
+	}
+	if (!cJSON_GetArraySize(child))
+		rs->empty = true;
 	cJSON_ArrayForEach(item, child) {
-		if (cJSON_IsObject(item) && selected(sg, item))
+		if (cJSON_IsObject(item) && selected(sg, item)) {
+			any = true;
 			walk(e, rs, item, depth + 1, lb, add_labels(item, lb, nlb), now_ms);
+		}
 	}
+	if (!any && cJSON_GetArraySize(child))
+		ended(rs, depth, true);
+}
+
+/* The part of r's metric that a feed did not find: its segments up to the one at depth, with that
+ * one's selector when it matched nothing. */
+static void missing_part(const struct alert_rule *r, size_t depth, bool nomatch, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i <= depth && i < r->nseg && n < len; i++) {
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "." : "", r->seg[i].name);
+		for (size_t k = 0; nomatch && i == depth && k < r->seg[i].nsel && n < len; k++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s%s", k ? "," : "{", r->seg[i].sel[k].key,
+					      r->seg[i].sel[k].value, k + 1 == r->seg[i].nsel ? "}" : "");
+	}
+}
+
+/* Tells the unfed callback when r's metric went missing from the records, or came back. */
+static void track_fed(struct alert_engine *e, struct rule_state *rs, const cJSON *record)
+{
+	char part[256];
+
+	if (rs->fed_gen == e->gen || rs->empty) {
+		if (rs->missing_told && e->unfed)
+			e->unfed(e->ctx, &rs->rule, NULL, record);
+		rs->missing_told = false;
+		return;
+	}
+	if (rs->missing_told || !e->unfed)
+		return;
+	missing_part(&rs->rule, rs->miss, rs->nomatch, part, sizeof(part));
+	e->unfed(e->ctx, &rs->rule, part, record);
+	rs->missing_told = true;
 }
 
 void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_ms)
@@ -359,7 +423,10 @@ void alert_engine_feed(struct alert_engine *e, const cJSON *record, int64_t now_
 	for (size_t i = 0; i < e->n; i++) {
 		struct rule_state *rs = &e->r[i];
 
+		rs->empty = rs->nomatch = false;
+		rs->miss = 0;
 		walk(e, rs, record, 0, lb, 0, now_ms);
+		track_fed(e, rs, record);
 		/* Instances not seen this time: a firing alert resolves as absent, never fires. */
 		for (size_t k = rs->n; k-- > 0;) {
 			if (rs->inst[k].gen == e->gen)
@@ -446,6 +513,11 @@ int alert_engine_set_rules(struct alert_engine *e, const struct alert_rules *rul
 	e->n = rules->n;
 	e->repeat_ms = repeat_ms;
 	return 0;
+}
+
+void alert_engine_on_unfed(struct alert_engine *e, alert_unfed_fn fn)
+{
+	e->unfed = fn;
 }
 
 size_t alert_engine_active(const struct alert_engine *e, size_t *firing)

@@ -141,3 +141,13 @@ const struct collector_ops bpf_collector = {
 	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
 	.emit = bpf_section_emit, .free = free,
 };
+
+bool bpf_section(const char *name)
+{
+	static const char *const sections[] = { "sched", "block", "tcp", NULL };
+
+	for (size_t i = 0; sections[i]; i++)
+		if (strcmp(name, sections[i]) == 0)
+			return true;
+	return false;
+}

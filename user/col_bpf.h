@@ -33,6 +33,8 @@ struct bpf_status {
 	size_t nrefused;
 };
 
+/* Whether a record section ("sched") comes from an eBPF program of that name. */
+bool bpf_section(const char *name);
 /* Makes st part of the bpf section (once; loaded or not, so errors are reported too). */
 void bpf_status_register(struct bpf_status *st);
 /* Sets st's cumulative counters, at each sample. */

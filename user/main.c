@@ -38,7 +38,9 @@ int main(int argc, char *argv[])
 			     : 0;
 		if (rc)
 			log_errorx("%s", err);
-		else if (!opt.quiet) /* quiet: the exit status says it (systemd's ExecStartPre) */
+		else
+			monitor_check_rules(&opt);
+		if (!rc && !opt.quiet) /* quiet: the exit status says it (systemd's ExecStartPre) */
 			options_print_json(&opt);
 		options_free(&opt);
 		return rc;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bpf_load.h"
+#include "col_bpf.h"
 #include "inventory.h"
 #include "log.h"
 #include "privs.h"
@@ -31,6 +32,7 @@ static void apply_log_level(const struct options *o)
 
 static void emit_event(void *ctx, const char *event, cJSON *body);
 static void emit_alert(void *ctx, cJSON *body, int64_t now_ms);
+static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missing, const cJSON *record);
 
 static void set_env(struct monitor *m)
 {
@@ -74,6 +76,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	alert_engine_on_unfed(m->alerts, rule_unfed);
 	while (collector_table[n])
 		n++;
 	m->slots = calloc(n, sizeof(*m->slots));
@@ -165,6 +168,45 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 }
 
 /* An alert state change from the engine: a record in the output, then to every delivery target. */
+/* Why a section the record lacks is not there: eBPF's reason for its sections, else the collector's. */
+static const char *absent_why(const char *section, const cJSON *record, char *buf, size_t len)
+{
+	const cJSON *bpf = cJSON_GetObjectItemCaseSensitive(record, "bpf"), *why;
+
+	if (!bpf_section(section)) {
+		snprintf(buf, len, "its collector is not running here (see the inventory's collectors and the log)");
+		return buf;
+	}
+	why = cJSON_GetObjectItemCaseSensitive(bpf, "reason");
+	if (!cJSON_IsString(why)) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bpf, "programs"), section);
+
+		why = cJSON_GetObjectItemCaseSensitive(p, "error");
+	}
+	snprintf(buf, len, "it comes from eBPF, %s", cJSON_IsString(why) ? why->valuestring : "whose program is not attached");
+	return buf;
+}
+
+/* The alert engine found a rule's metric missing from the record (or back): one line each way. */
+static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missing, const cJSON *record)
+{
+	char why[320];
+
+	(void)ctx;
+	if (!missing) {
+		log_info("alert rule '%s': %s is in the records again: the rule is live", r->name, r->metric);
+		return;
+	}
+	if (!strchr(missing, '.') && !strchr(missing, '{'))
+		absent_why(missing, record, why, sizeof(why));
+	else if (strchr(missing, '{'))
+		snprintf(why, sizeof(why), "no instance matches");
+	else
+		snprintf(why, sizeof(why), "this host or kernel does not provide it");
+	log_warnx("alert rule '%s' cannot fire: %s is not in the record (%s); it stays loaded and works once it is",
+		  r->name, missing, why);
+}
+
 static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 {
 	struct monitor *m = ctx;
@@ -400,6 +442,22 @@ static int start_watchdog(struct monitor *m)
 	return 0;
 }
 
+
+void monitor_check_rules(const struct options *o)
+{
+	struct collector_env env = { .no_bpf = o->no_bpf };
+	const char *why = NULL;
+
+	for (size_t i = 0; i < o->rules.n; i++) {
+		const struct alert_rule *r = &o->rules.v[i];
+
+		if (!bpf_section(r->seg[0].name))
+			continue;
+		if (!why && !(why = bpf_unavailable(&env)))
+			return;
+		log_warnx("alert rule '%s' cannot fire: %s comes from eBPF, %s", r->name, r->metric, why);
+	}
+}
 
 int monitor_run(struct monitor *m)
 {

@@ -48,6 +48,10 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 		  size_t errlen);
 /* Runs until SIGTERM/SIGINT or --count. Returns 0, or 1 on a fatal runtime error. */
 int monitor_run(struct monitor *m);
+/* For --check-config: warns of each rule whose metric eBPF would give when eBPF cannot run here
+ * (--no-bpf, no BTF, no privileges). The running agent says the same of any missing metric at its
+ * first record. */
+void monitor_check_rules(const struct options *o);
 void monitor_stop(struct monitor *m);
 
 #endif

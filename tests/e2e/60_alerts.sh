@@ -30,6 +30,26 @@ for bad in "--alert-exec bin/hook" "--alert-webhook ftp://127.0.0.1/" "--alertma
 	[ $rc -eq 2 ] && grep -q "error: ${bad%% *}: " "$T/cfg.err" || { fail "alerts/bad-target-exit-2" "$bad: rc=$rc $(cat "$T/cfg.err")"; continue; }
 	pass "alerts/bad-target-exit-2 ${bad%% *}"
 done
+# Rules that cannot fire say so: the shipped config's runqueue_slow under --no-bpf, at
+# --check-config and in the running agent (at its first record and again after SIGHUP), and a
+# selector no instance matches; the rules stay loaded.
+"$COREWATCH" -c configs/corewatch.conf --no-bpf --check-config --quiet >/dev/null 2>"$T/unfed.err"
+rc=$?
+[ $rc = 0 ] && grep -q "warning: alert rule 'runqueue_slow' cannot fire: sched.runqueue_latency_us.p99 comes from eBPF, disabled by --no-bpf" "$T/unfed.err" &&
+	pass "alerts/check-config-names-rule-that-cannot-fire" || fail "alerts/check-config-names-rule-that-cannot-fire" "rc=$rc $(cat "$T/unfed.err")"
+printf 'alert = runqueue_slow: sched.runqueue_latency_us.p99 > 20000 for 5m\nalert = srv_full: filesystems{mount=/srv/none}.used_pct > 90\nalert = load: load.load1 > 1000\n' >"$T/unfed.conf"
+"$COREWATCH" -c "$T/unfed.conf" --no-bpf -i 300ms >/dev/null 2>"$T/unfed.run" &
+up=$!
+wait_grep "$T/unfed.run" "srv_full" 5
+kill -HUP $up
+sleep 1
+kill -TERM $up
+wait $up
+n_rq=$(grep -c "alert rule 'runqueue_slow' cannot fire: sched is not in the record (it comes from eBPF, disabled by --no-bpf); it stays loaded" "$T/unfed.run")
+n_fs=$(grep -c "alert rule 'srv_full' cannot fire: filesystems{mount=/srv/none} is not in the record (no instance matches)" "$T/unfed.run")
+n_load=$(grep -c "alert rule 'load'" "$T/unfed.run")
+[ "$n_rq" = 2 ] && [ "$n_fs" = 2 ] && [ "$n_load" = 0 ] && pass "alerts/agent-names-rules-that-cannot-fire-at-start-and-sighup" ||
+	fail "alerts/agent-names-rules-that-cannot-fire-at-start-and-sighup" "runqueue_slow told $n_rq, srv_full $n_fs, load $n_load times (want 2, 2, 0): $(grep -v 'cpu: no' "$T/unfed.run" | head -5)"
 printf 'alert = fs: filesystems{mount=/}.used_pct > 95 for 1m severity critical\ncpu-threshold = 90\n' >"$T/list.conf"
 "$COREWATCH" -c "$T/list.conf" --check-config >"$T/list.json" 2>&1
 pycheck alerts/check-config "$T/list.json" <<'PYEOF'

@@ -386,6 +386,63 @@ static void test_rule_changes(void **st)
 	cJSON_Delete(s.got);
 }
 
+/* What the unfed callback was told, in order: "rule:missing" or "rule:back". */
+static char told[8][128];
+static size_t ntold;
+
+static void unfed(void *ctx, const struct alert_rule *r, const char *missing, const cJSON *record)
+{
+	(void)ctx;
+	(void)record;
+	if (ntold < ARRAY_SIZE(told))
+		snprintf(told[ntold++], sizeof(told[0]), "%s:%s", r->name, missing ? missing : "back");
+}
+
+/* A rule whose metric is not in the record is told once (the deepest part missing), again after a
+ * rule change, and when it is back; an empty array of instances is not missing. */
+static void test_unfed(void **st)
+{
+	const char *rules[] = { "rq: sched.runqueue_latency_us.p99 > 100", "var: filesystems{mount=/var}.used_pct > 90",
+				"cpu: cpu.busy_pct > 50", "ino: filesystems{mount=/var}.inodes_used_pct > 90" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 4, 0, &s);
+	struct alert_rules l = { 0 };
+	struct alert_rule r;
+	char why[256];
+
+	(void)st;
+	ntold = 0;
+	alert_engine_on_unfed(e, unfed);
+	feed_json(e, fs_record(10, -1), T0);
+	assert_int_equal(ntold, 4);
+	assert_string_equal(told[0], "rq:sched");
+	assert_string_equal(told[1], "var:filesystems{mount=/var}");
+	assert_string_equal(told[2], "cpu:cpu");
+	assert_string_equal(told[3], "ino:filesystems{mount=/var}");
+	feed_json(e, fs_record(10, -1), T0 + 1000); /* told once per spell */
+	assert_int_equal(ntold, 4);
+	/* /var appears; its inodes_used_pct is null: still missing, not told twice */
+	feed_json(e, fs_record(10, 20), T0 + 2000);
+	assert_int_equal(ntold, 5);
+	assert_string_equal(told[4], "var:back");
+	/* an empty array is not missing */
+	feed_json(e, "{\"filesystems\":[],\"cpu\":{\"busy_pct\":1},\"sched\":{\"runqueue_latency_us\":{}}}", T0 + 3000);
+	assert_int_equal(ntold, 7);
+	assert_string_equal(told[5], "cpu:back");
+	assert_string_equal(told[6], "ino:back");
+	/* SIGHUP: the rules still missing are told again, with the deepest part missing now */
+	ntold = 0;
+	parse_ok(rules[0], &r);
+	assert_int_equal(alert_rules_add(&l, &r, why, sizeof(why)), 0);
+	assert_int_equal(alert_engine_set_rules(e, &l, 0, T0 + 4000), 0);
+	feed_json(e, "{\"sched\":{\"runqueue_latency_us\":{}}}", T0 + 5000);
+	assert_int_equal(ntold, 1);
+	assert_string_equal(told[0], "rq:sched.runqueue_latency_us.p99");
+	alert_rules_free(&l);
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_repeat_and_labels),
 		cmocka_unit_test(test_rule_changes),
+		cmocka_unit_test(test_unfed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
