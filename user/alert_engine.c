@@ -124,14 +124,24 @@ static const char *label_value(const struct instance *in, const char *key)
 	return "?";
 }
 
-/* What the alert is about, in words: "filesystem /var", "CPU 3", or the metric and its labels. */
+/* What the alert is about, in words: "filesystem /var", "CPU 3 busy", "disk sda util_pct", or the
+ * metric and its labels. */
 static void subject(const struct alert_rule *r, const struct instance *in, char *buf, size_t len)
 {
+	/* arrays of instances by what people call one, and the label that names it */
+	static const struct { const char *path, *thing, *label; } things[] = {
+		{ "filesystems", "filesystem", "mount" }, { "disks", "disk", "device" },
+		{ "network.interfaces", "interface", "name" }, { "block.devices", "block device", "device" },
+		{ "cpu.cores", "CPU", "cpu" }, { "sched.cpus", "CPU", "cpu" },
+	};
 	char path[128] = "";
-	size_t n = 0;
+	size_t n = 0, arr = 0;
 
-	for (size_t i = 0; i < r->nseg && n < sizeof(path); i++)
+	for (size_t i = 0; i < r->nseg && n < sizeof(path); i++) {
 		n += (size_t)snprintf(path + n, sizeof(path) - n, "%s%s", i ? "." : "", r->seg[i].name);
+		if (r->seg[i].array && !arr)
+			arr = n;
+	}
 	if (strcmp(path, "filesystems.used_pct") == 0)
 		snprintf(buf, len, "filesystem %s", label_value(in, "mount"));
 	else if (strcmp(path, "cpu.busy_pct") == 0)
@@ -143,6 +153,13 @@ static void subject(const struct alert_rule *r, const struct instance *in, char 
 	else if (strncmp(path, "load.load", 9) == 0)
 		snprintf(buf, len, "load average (%s min)", path + 9);
 	else {
+		for (size_t t = 0; arr && t < ARRAY_SIZE(things); t++)
+			if (strlen(things[t].path) == arr && strncmp(path, things[t].path, arr) == 0 &&
+			    path[arr] == '.') {
+				snprintf(buf, len, "%s %s %s", things[t].thing, label_value(in, things[t].label),
+					 path + arr + 1);
+				return;
+			}
 		int w = snprintf(buf, len, "%s", path);
 
 		for (size_t i = 0; i < in->nlabels && w > 0 && (size_t)w < len; i++)

@@ -361,13 +361,24 @@ static char *mail_text(struct email_conf *m, const char *host, const cJSON *r)
 	time_t now = time(NULL);
 	struct tm tm;
 	bool firing = strcmp(deliver_str(r, "state"), "firing") == 0;
+	/* the subject names the instance and the value, as the message does: "filesystem / is 93% full" */
+	const char *what = deliver_str(r, "message");
+	char safe[200];
 	int len;
+
+	if (strncmp(what, "resolved: ", 10) == 0)
+		what += 10;
+	snprintf(safe, sizeof(safe), "%s", what);
+	for (char *c = safe; *c; c++)
+		if (*c == '\r' || *c == '\n')
+			*c = ' ';
+	what = safe;
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	len = asprintf(&text,
 		       "Date: %s\r\nFrom: %s\r\nTo: %s\r\n"
-		       "Subject: [corewatch] %s %s %s on %s\r\n"
+		       "Subject: [corewatch] %s %s %s: %s on %s\r\n"
 		       "Message-ID: <corewatch.%lld.%d.%u@%s>\r\n"
 		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		       "Auto-Submitted: auto-generated\r\n\r\n"
@@ -376,7 +387,7 @@ static char *mail_text(struct email_conf *m, const char *host, const cJSON *r)
 		       "Value:     %.15g\r\nThreshold: %s %.15g\r\nStarted:   %s\r\nTime:      %s\r\n\r\n"
 		       "-- \r\ncorewatch\r\n",
 		       date, m->from, m->to, firing ? "FIRING" : "RESOLVED", deliver_str(r, "severity"),
-		       deliver_str(r, "name"), host, (long long)now, (int)getpid(), ++m->seq, host,
+		       deliver_str(r, "name"), what, host, (long long)now, (int)getpid(), ++m->seq, host,
 		       deliver_str(r, "message"), deliver_str(r, "name"), deliver_str(r, "severity"),
 		       deliver_str(r, "state"), firing ? "" : ", ", deliver_str(r, "reason"), host,
 		       deliver_str(r, "metric"), labels ? labels : "{}", deliver_num(r, "value"),

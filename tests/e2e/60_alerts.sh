@@ -225,8 +225,9 @@ check("alerts/secret-not-in-args-or-log", "s3cret" not in err, "secret leaked to
 # email through SMTP, one per state change, to both recipients
 msgs = [email.message_from_binary_file(open(p, "rb")) for p in sorted(glob.glob(f"{T}/mail/new/*"))]
 subjects = sorted(m["Subject"] for m in msgs)
-check("alerts/email-sent", subjects == sorted([f"[corewatch] FIRING warning cpu_high on {host}",
-                                               f"[corewatch] RESOLVED warning cpu_high on {host}"]), subjects)
+want = sorted([f"[corewatch] FIRING warning cpu_high: {f['message']} on {host}",
+               f"[corewatch] RESOLVED warning cpu_high: {r['message'][len('resolved: '):]} on {host}"])
+check("alerts/email-sent", subjects == want and all(" is " in x for x in subjects), (subjects, want))
 check("alerts/email-recipients", all(m["To"] == "ops@example.com, oncall@example.com"
       and m["From"] == "corewatch@localhost" and "CPU busy is" in m.get_payload() for m in msgs) and msgs,
       [str(m)[:300] for m in msgs])

@@ -386,6 +386,23 @@ static void test_rule_changes(void **st)
 	cJSON_Delete(s.got);
 }
 
+/* Messages (and so email subjects) name the instance: the disk, the interface. */
+static void test_instance_messages(void **st)
+{
+	const char *rules[] = { "u: disks.util_pct > 90", "rx: network.interfaces{name=eth0}.rx_bytes_per_s > 1000" };
+	struct sink s;
+	struct alert_engine *e = engine(rules, 2, 0, &s);
+
+	(void)st;
+	feed_json(e, "{\"disks\":[{\"device\":\"sda\",\"util_pct\":97.5}],"
+		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]}}", T0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+	assert_str(s.got, "0.message", "disk sda util_pct is 97.5% (threshold 90%)");
+	assert_str(s.got, "1.message", "interface eth0 rx_bytes_per_s is 25000/s (threshold 1000/s)");
+	alert_engine_free(e);
+	cJSON_Delete(s.got);
+}
+
 /* What the unfed callback was told, in order: "rule:missing" or "rule:back". */
 static char told[8][128];
 static size_t ntold;
@@ -456,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_and_labels),
 		cmocka_unit_test(test_rule_changes),
 		cmocka_unit_test(test_unfed),
+		cmocka_unit_test(test_instance_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
