@@ -389,6 +389,7 @@ static __always_inline int on_oom_victim(struct task_struct *t, __u32 uid)
 	e->anon_rss_kb = mm ? mm_counter(mm, MM_ANONPAGES) * page_kb : 0;
 	e->file_rss_kb = mm ? mm_counter(mm, MM_FILEPAGES) * page_kb : 0;
 	e->shmem_rss_kb = mm ? mm_counter(mm, MM_SHMEMPAGES) * page_kb : 0;
+	e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_load.h"
+#include "cgroup.h"
 #include "collector.h"
 #include "corewatch/sched.h"
 #include "sched.skel.h" /* after the structs it names */
@@ -65,6 +66,7 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 {
 	struct sched_state *s = ctx;
 	const struct oom_event *e = data;
+	char cg[1024];
 	cJSON *body;
 
 	if (len < sizeof(*e) || e->type != EVENT_OOM_KILL || !s->base.env->emit_event)
@@ -78,6 +80,11 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 	jint(body, "anon_rss_bytes", e->anon_rss_kb * 1024);
 	jint(body, "file_rss_bytes", e->file_rss_kb * 1024);
 	jint(body, "shmem_rss_bytes", e->shmem_rss_kb * 1024);
+	/* the cgroup outlives its killed process: found by its id after the event */
+	if (e->cgroup_id && cgroup_path_of_id(e->cgroup_id, cg, sizeof(cg)) == 0)
+		jstr(body, "cgroup", cg);
+	else
+		jstr(body, "cgroup", NULL);
 	s->base.env->emit_event(s->base.env->emit_ctx, "oom_kill", body);
 	return 0;
 }
@@ -395,6 +402,8 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	jnum(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
 	jnum(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
 	jnum(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
+	jint(o, "oom_kills", FIELD(sum, oom_kills));
+	jint(o, "oom_kills_total", FIELD(sum_b, oom_kills));
 	jstr(o, "runqueue_latency_method", s->fast ? "sched_info" : "wakeup_stamp");
 	memcpy(&total, &FIELD(sum, rq), sizeof(total));
 	total.sum = (FIELD(sum, rq_wait_ns) + 500) / 1000; /* exact, where the slots' sum truncates */

@@ -20,8 +20,10 @@
 #define PREFIX "corewatch"
 #define MAX_SERIES 4096 /* histogram series kept (devices x ops, ...): bounded whatever the record */
 
-/* Arrays left out: their instances are processes and peers, whose labels would churn. */
+/* Left out: arrays whose instances are processes and peers, whose labels would churn, and counts of
+ * one interval that a counter beside them gives whole. */
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived.top_comms", "tcp.top_net",
+				       "sched.oom_kills", /* of the interval: oom_kills_total is the counter */
 				       "tcp.top_retransmit_peers", NULL };
 /* Objects keyed by name rather than arrays: their keys become a label. */
 static const struct { const char *path, *label; } keyed[] = {
@@ -31,7 +33,8 @@ static const struct { const char *path, *label; } keyed[] = {
 static const char *const counters[] = {
 	"agent.records_written", "agent.records_dropped", "agent.write_errors", "agent.collector_errors",
 	"agent.missed_intervals", "agent.alerts_sent", "agent.alert_delivery_errors", "agent.alerts_dropped",
-	"agent.http_requests", "agent.http_clients_refused", "agent.http_clients_closed", "bpf.ringbuf_drops", "bpf.map_full", "bpf.programs.events", NULL,
+	"agent.http_requests", "agent.http_clients_refused", "agent.http_clients_closed", "bpf.ringbuf_drops",
+	"bpf.map_full", "bpf.programs.events", "sched.oom_kills_total", NULL,
 };
 
 struct sbuf {
@@ -339,7 +342,7 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 	/* an instance's numeric identity (cores' cpu) is already its label */
 	if (labels[0] && in_list(schema_label_keys, it->string))
 		return;
-	if (cJSON_IsNumber(it) || cJSON_IsBool(it)) {
+	if ((cJSON_IsNumber(it) || cJSON_IsBool(it)) && !in_list(skipped, cpath)) {
 		double v = cJSON_IsBool(it) ? (cJSON_IsTrue(it) ? 1 : 0) : it->valuedouble;
 		bool counter = in_list(counters, cpath);
 
@@ -347,7 +350,8 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 		if (strcmp(it->string, "total") == 0 && !counter) /* processes.total: corewatch_processes */
 			snprintf(cname, sizeof(cname), "%s", name);
 		else
-			snprintf(cname, sizeof(cname), "%s_%s%s", name, conv, counter ? "_total" : "");
+			snprintf(cname, sizeof(cname), "%s_%s%s", name, conv,
+				 counter && !ends_with(conv, "_total") ? "_total" : "");
 		emit(p, cname, counter ? "counter" : "gauge", cpath, labels, v * scale);
 	}
 }

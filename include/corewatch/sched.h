@@ -51,6 +51,7 @@ struct oom_event {
 	__u64 anon_rss_kb;
 	__u64 file_rss_kb;
 	__u64 shmem_rss_kb;
+	__u64 cgroup_id;   /* its cgroup v2 (kernfs node id; 0 if unknown) */
 	char comm[TASK_COMM_LEN];
 };
 

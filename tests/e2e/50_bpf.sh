@@ -207,28 +207,49 @@ else
 	skip_or_fail "bpf/no-privileges-fallback" "setpriv not installed"
 fi
 
-# An OOM kill inside a 32 MiB memory cgroup becomes one "event" record through the ring buffer.
-cg=""
+# An OOM kill inside a 32 MiB memory cgroup becomes one "event" record through the ring buffer,
+# naming the victim's cgroup v2 path (a cgroup of its own, as the victim's /proc/PID/cgroup says),
+# is counted in sched.oom_kills as /proc/vmstat's oom_kill counts it, and fires a rule on it.
+cg="" v2=""
 if [ -w /sys/fs/cgroup/memory ]; then
 	cg=/sys/fs/cgroup/memory/corewatch-test-$$
 	mkdir "$cg" && echo $((32 << 20)) >"$cg/memory.limit_in_bytes" || cg=""
+	# a hybrid host: the v2 hierarchy beside it, where the event's path comes from
+	[ -d /sys/fs/cgroup/unified ] && v2=/sys/fs/cgroup/unified/corewatch-test-$$ && mkdir "$v2"
 elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
 	cg=/sys/fs/cgroup/corewatch-test-$$
 	mkdir "$cg" && echo $((32 << 20)) >"$cg/memory.max" && echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
 	[ -f "$cg/memory.max" ] || cg=""
+	v2=$cg
 fi
 if [ -n "$cg" ]; then
-	"${CW[@]}" -i 1s -n 3 >"$T/oom" 2>"$T/oom.err" &
+	oom0=$(awk '$1 == "oom_kill" {print $2}' /proc/vmstat)
+	"${CW[@]}" -i 1s -n 3 --alert 'oom: sched.oom_kills > 0' >"$T/oom" 2>"$T/oom.err" &
 	pid=$!
 	wait_lines "$T/oom" 1 10
-	sh -c "echo \$\$ >'$cg/cgroup.procs'; $PY -c 'x = bytearray(256 << 20)'" 2>/dev/null
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; [ -z '$v2' ] || echo \$\$ >'$v2/cgroup.procs';
+		grep '^0::' /proc/\$\$/cgroup | cut -d: -f3- >'$T/oom.cgroup'; $PY -c 'x = bytearray(256 << 20)'" 2>/dev/null
 	wait $pid
+	oom1=$(awk '$1 == "oom_kill" {print $2}' /proc/vmstat)
+	[ -z "$v2" ] || [ "$v2" = "$cg" ] || rmdir "$v2" 2>/dev/null
 	rmdir "$cg" 2>/dev/null
-	pycheck bpf/oom "$T/oom" <<'PYEOF'
-import json, sys
-ev = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "event"]
+	OOMS=$((oom1 - oom0)) pycheck bpf/oom "$T/oom" <<'PYEOF'
+import json, os, sys
+recs = list(map(json.loads, open(sys.argv[1])))
+ev = [r for r in recs if r["type"] == "event"]
 ok = len(ev) == 1 and ev[0]["event"] == "oom_kill" and ev[0]["comm"] == "python3" and 16 << 20 < ev[0]["anon_rss_bytes"] < 64 << 20
 print(("PASS" if ok else "FAIL") + " bpf/oom-kill-event" + ("" if ok else f": {ev}"))
+want = open(os.path.join(os.path.dirname(sys.argv[1]), "oom.cgroup")).read().strip()
+got = ev[0].get("cgroup") if ev else None
+print(("PASS" if got == want and want.startswith("/corewatch-test-") else "FAIL") + " bpf/oom-kill-event-names-cgroup" +
+      ("" if got == want else f": event {got!r}, /proc/PID/cgroup {want!r}"))
+m = [r for r in recs if r["type"] == "metrics"]
+n, total, ooms = sum(r["sched"]["oom_kills"] for r in m), m[-1]["sched"]["oom_kills_total"] if m else -1, int(os.environ["OOMS"])
+print(("PASS" if n == ooms == total == 1 else "FAIL") + " bpf/oom-kills-counted-as-vmstat" +
+      ("" if n == ooms == total == 1 else f": records {n} (since start {total}), /proc/vmstat {ooms}"))
+fired = [r for r in recs if r["type"] == "alert" and r["name"] == "oom" and r["state"] == "firing"]
+print(("PASS" if len(fired) == 1 and fired[0]["value"] == 1 else "FAIL") + " bpf/oom-kill-rule-fires" +
+      ("" if len(fired) == 1 else f": {fired}"))
 PYEOF
 	check "bpf/oom-schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/oom"
 else

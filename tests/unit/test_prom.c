@@ -15,7 +15,7 @@ static const char *rec1 =
 	"\"filesystems\":[{\"mount\":\"/mnt/a \\\"b\\\"\",\"device\":\"/dev/x\",\"fstype\":\"ext4\","
 	"\"used_pct\":96.5,\"inodes_used_pct\":null}],"
 	"\"processes\":{\"total\":73},"
-	"\"sched\":{\"runqueue_latency_us\":{\"count\":3,\"p50\":2,\"p90\":3,\"p99\":3,\"max\":3,\"sum\":6,"
+	"\"sched\":{\"oom_kills\":1,\"oom_kills_total\":3,\"runqueue_latency_us\":{\"count\":3,\"p50\":2,\"p90\":3,\"p99\":3,\"max\":3,\"sum\":6,"
 	"\"buckets\":[{\"le\":1,\"count\":1},{\"le\":3,\"count\":2}]},"
 	"\"cpus\":[{\"cpu\":0,\"runqueue_latency_us\":{\"count\":3,\"p50\":2,\"p90\":3,\"p99\":3,\"max\":3,\"sum\":6}}],"
 	"\"short_lived\":{\"count\":4,\"top_comms\":[{\"comm\":\"true\",\"count\":4}]},"
@@ -87,6 +87,11 @@ static void test_render(void **st)
 	assert_line(t, "corewatch_bpf_program_events_total{program=\"sched\"} 42");
 	assert_line(t, "corewatch_bpf_program_map_fill_ratio{program=\"sched\",map=\"m1\"} 0.125");
 	assert_line(t, "corewatch_agent_records_written_total 7");
+	/* a counter already named _total keeps one; the interval's count is left to it */
+	assert_line(t, "# TYPE corewatch_sched_oom_kills_total counter");
+	assert_line(t, "corewatch_sched_oom_kills_total 3");
+	assert_null(strstr(t, "oom_kills_total_total"));
+	assert_null(strstr(t, "corewatch_sched_oom_kills "));
 	assert_line(t, "corewatch_agent_rss_bytes 1000");
 	assert_line(t, "corewatch_last_record_timestamp_seconds 1700000000");
 	/* every family has HELP and TYPE once */
