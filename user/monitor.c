@@ -167,7 +167,6 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 	cJSON_Delete(r);
 }
 
-/* An alert state change from the engine: a record in the output, then to every delivery target. */
 /* Why a section the record lacks is not there: eBPF's reason for its sections, else the collector's. */
 static const char *absent_why(const char *section, const cJSON *record, char *buf, size_t len)
 {
@@ -207,6 +206,7 @@ static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missin
 		  r->name, missing, why);
 }
 
+/* An alert state change from the engine: a record in the output, then to every delivery target. */
 static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 {
 	struct monitor *m = ctx;
@@ -232,13 +232,15 @@ static void emit_event(void *ctx, const char *event, cJSON *body)
 	write_record(m, r, now);
 }
 
-static void write_inventory(struct monitor *m)
+/* The inventory record as JSON taken at now (malloc'd), or NULL when out of memory. */
+static char *inventory_json(void *ctx, int64_t now)
 {
+	struct monitor *m = ctx;
 	const char *names[64];
 	bool active[64];
 	size_t n = m->nslots < 64 ? m->nslots : 64;
-	int64_t now = clock_ms(CLOCK_REALTIME);
 	cJSON *r = record_new("inventory", now, m->host, m->opt.interval_ms);
+	char *text;
 
 	for (size_t i = 0; i < n; i++) {
 		names[i] = m->slots[i].ops->name;
@@ -246,7 +248,21 @@ static void write_inventory(struct monitor *m)
 	}
 	if (r)
 		inventory_fill(r, &m->env, names, active, n);
-	write_record(m, r, now);
+	text = r ? cJSON_PrintUnformatted(r) : NULL;
+	cJSON_Delete(r);
+	return text;
+}
+
+static void write_inventory(struct monitor *m)
+{
+	int64_t now = clock_ms(CLOCK_REALTIME);
+	char *text = inventory_json(m, now);
+
+	if (text)
+		output_inventory(&m->out, text, strlen(text), now);
+	else
+		log_warnx("inventory record dropped: out of memory");
+	free(text);
 }
 
 /* Tells systemd what the agent is doing, when that changed. */
@@ -346,6 +362,7 @@ static void reload_config(struct monitor *m)
 static void reload(struct monitor *m)
 {
 	reload_config(m);
+	write_inventory(m); /* what runs now, in the log: the new settings, a refreshed host name */
 	m->status[0] = '\0';
 	update_status(m);
 	sd_notify_send("READY=1");
@@ -503,6 +520,7 @@ int monitor_run(struct monitor *m)
 	}
 	sample_all(m); /* rates need two samples: the first record comes one interval from now */
 	write_inventory(m);
+	output_on_new_file(&m->out, inventory_json, m);
 	if (arm_timer(m) < 0) {
 		log_warn("timerfd_settime");
 		return 1;

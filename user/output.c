@@ -256,8 +256,10 @@ static int ensure_file(struct output *out, int64_t epoch_ms)
 		log_warnx("--log-dir: %s was gone: created it again", out->dir);
 		out->fd = open(out->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_FILE_MODE);
 	}
-	if (out->fd >= 0)
+	if (out->fd >= 0) {
 		output_set_perms(out->fd, LOG_FILE_MODE, out->path); /* new: ours to set */
+		out->fresh_file = true;
+	}
 	else if (errno == EEXIST) /* reopened (restart, SIGHUP): its mode and group stay */
 		out->fd = open(out->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (out->fd < 0)
@@ -331,6 +333,25 @@ static int append(struct output *out, const char *json, size_t len, int64_t epoc
 	return 0;
 }
 
+/* A new file's first line: an inventory taken now, ahead of the backlog (whose lines it describes). */
+static void prepend_inventory(struct output *out, int64_t epoch_ms)
+{
+	char *json = out->inventory_fn(out->inventory_ctx, epoch_ms);
+	size_t at = out->blen, n;
+	char *line;
+
+	if (!json)
+		return;
+	/* formatted like any record at the end of the backlog, then moved to its start */
+	if (append(out, json, strlen(json), epoch_ms) == 0 && (line = malloc((n = out->blen - at)))) {
+		memcpy(line, out->backlog + at, n);
+		memmove(out->backlog + n, out->backlog, at);
+		memcpy(out->backlog, line, n);
+		free(line);
+	}
+	free(json);
+}
+
 static void flush_backlog(struct output *out, int64_t epoch_ms)
 {
 	ssize_t n;
@@ -343,6 +364,9 @@ static void flush_backlog(struct output *out, int64_t epoch_ms)
 		report_failure(out, -err);
 		return;
 	}
+	if (out->fresh_file && out->inventory_fn && !out->writing_inventory)
+		prepend_inventory(out, epoch_ms);
+	out->fresh_file = false;
 	n = write(out->fd, out->backlog, out->blen);
 	if (n < 0) {
 		err = errno;
@@ -377,6 +401,19 @@ void output_record(struct output *out, const char *json, size_t len, int64_t epo
 	if (append(out, json, len, epoch_ms) < 0)
 		log_warnx("record of %zu bytes dropped: out of memory or larger than the backlog", len);
 	flush_backlog(out, epoch_ms);
+}
+
+void output_inventory(struct output *out, const char *json, size_t len, int64_t epoch_ms)
+{
+	out->writing_inventory = true;
+	output_record(out, json, len, epoch_ms);
+	out->writing_inventory = false;
+}
+
+void output_on_new_file(struct output *out, char *(*fn)(void *ctx, int64_t epoch_ms), void *ctx)
+{
+	out->inventory_fn = fn;
+	out->inventory_ctx = ctx;
 }
 
 void output_close(struct output *out)

@@ -34,6 +34,11 @@ struct output {
 	size_t nreported;
 	pid_t maint_pid;                  /* compression/retention child, 0 if none */
 	bool maint_again;
+	/* what starts every file created after the first (output_on_new_file) */
+	char *(*inventory_fn)(void *ctx, int64_t epoch_ms);
+	void *inventory_ctx;
+	bool fresh_file;                  /* a file was created by this write: it needs one */
+	bool writing_inventory;           /* this write is one already */
 };
 
 /* Prepares the sink from o (creating the log directory if needed). Returns 0, or -1 with a reason in
@@ -46,6 +51,12 @@ int output_check(const struct options *o, char *err, size_t errlen);
 int output_reconfigure(struct output *out, const struct options *o, char *err, size_t errlen);
 /* Appends one record (json, len bytes, no newline) stamped with its time, and writes. */
 void output_record(struct output *out, const char *json, size_t len, int64_t epoch_ms);
+/* Writes an inventory record like output_record. */
+void output_inventory(struct output *out, const char *json, size_t len, int64_t epoch_ms);
+/* From now on every file the output creates (the next day's, one made again after the directory
+ * vanished) starts with an inventory record, so each file describes its host: fn returns it as
+ * malloc'd JSON taken at epoch_ms (the output frees it), or NULL. */
+void output_on_new_file(struct output *out, char *(*fn)(void *ctx, int64_t epoch_ms), void *ctx);
 /* Reopens the file on the next write (SIGHUP, logrotate). */
 void output_reopen(struct output *out);
 /* Flushes what it can and releases everything. */

@@ -45,7 +45,7 @@ fi
 
 # The log directory is removed while running and a file takes its name for 0.6 s (nothing can be
 # written: errors counted, records kept); once the file goes, the agent makes the directory again
-# (its own mode) and the kept records come out first.
+# (its own mode), the new file starts with the inventory and the kept records come out first.
 "${CW[@]}" --no-bpf -i 100ms --log-dir "$T/vanish" 2>"$T/vanish.err" &
 pid=$!
 f="$T/vanish/corewatch-$(date +%F).log"
@@ -64,6 +64,8 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 a = recs[-1]["agent"]
 # the records of the outage came out of the backlog: more lines than since the directory came back
 assert a["write_errors"] >= 3 and a["records_dropped"] == 0 and len(recs) >= 6, (a, len(recs))
+# the file made again starts with the inventory, as every new file does
+assert recs[0]["type"] == "inventory" and sum(r["type"] == "inventory" for r in recs) == 1, [r["type"] for r in recs[:3]]
 PYEOF
 then
 	pass "faults/log-dir-removed-is-recreated"
@@ -148,8 +150,14 @@ for f in final:
 check("faults/clock-jumps-records-in-own-day-file", not bad and total >= 20, (bad[:5], total, final))
 ts = [r["timestamp"] for r in lines(f"corewatch-{d0}.log.gz") if "timestamp" in r]
 inv = [r for r in lines(f"corewatch-{d0}.log.gz") if r.get("type") == "inventory"]
-# first visit: the inventory and 5+ records; second visit (after the step back): 5+ more
-check("faults/clock-back-day-gz-keeps-both-visits", len(inv) == 1 and len(ts) >= 10, (len(inv), len(ts)))
+# first visit: the inventory and 5+ records; second visit (after the step back): its own inventory
+# (a file made anew) and 5+ more
+check("faults/clock-back-day-gz-keeps-both-visits", len(inv) == 2 and len(ts) >= 10, (len(inv), len(ts)))
+# every file the agent made starts with the inventory, taken on its own day
+firsts = {f: (lambda rs: rs[0] if rs else {})(lines(f)) for f in final}
+check("faults/every-new-file-starts-with-inventory", all(r.get("type") == "inventory" and
+      time.strftime("%Y-%m-%d", time.localtime(r["timestamp"])) == f[10:20] for f, r in firsts.items()),
+      {f: (r.get("type"), r.get("time")) for f, r in firsts.items()})
 check("faults/clock-jumps-final-files", final == sorted([f"corewatch-{d0}.log.gz", f"corewatch-{d1}.log", f"corewatch-{d30}.log.gz"]), final)
 PYEOF
 fi
