@@ -43,7 +43,7 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	systemd:/usr/bin/systemd-analyze \
 	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
 	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
-	libbpf-tools:/usr/sbin/runqlat
+	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* net.bpf.c - TCP connection lifecycle (opens, failed connects, closes and durations), retransmits
- * by remote peer, resets, and per-process send/receive bytes where the kernel has the
+/* tcp.bpf.c - TCP connection lifecycle (opens, failed connects, closes and durations), retransmits
+ * by peer and service, resets, and per-process send/receive bytes where the kernel has the
  * sock_send_length/sock_recv_length tracepoints. Each hook has a tp_btf program and a raw_tp twin.
  */
 #include "vmlinux.h"
@@ -19,6 +19,12 @@
 #define IPPROTO_TCP 6
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the agent before load: net.ipv4.ip_local_port_range, where clients' ports come from; and
+ * whether tcp_retransmit_skb passes the attempt's result (err, a third argument on newer kernels),
+ * read from the kernel's BTF. */
+const volatile __u16 ephemeral_lo = 32768, ephemeral_hi = 60999;
+const volatile bool retransmit_has_err = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -39,7 +45,8 @@ struct {
 /* Plain hashes, not LRU: a full map fails the insert, which is counted (x_full), where an LRU map
  * would evict a live entry without a word (a close then goes unmatched). */
 
-/* established connection -> when it became established */
+/* established connection -> when it became established (ktime ns), its lowest bit set when this
+ * host accepted it (SYN_RECV -> ESTABLISHED: the local port is the service's) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NET_SOCKS_MAX);
@@ -85,7 +92,7 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)
 		s->failed_connects++;
 	if (newstate == TCP_ESTABLISHED) {
-		now = bpf_ktime_get_ns();
+		now = (bpf_ktime_get_ns() & ~1ull) | (oldstate == TCP_SYN_RECV);
 		err = bpf_map_update_elem(&socks, &key, &now, BPF_NOEXIST);
 		if (err == 0)
 			s->socks++;
@@ -98,8 +105,8 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 		if (!ts)
 			return 0;
 		now = bpf_ktime_get_ns();
-		if (now > *ts) {
-			ms = (now - *ts) / 1000000;
+		if (now > (*ts & ~1ull)) {
+			ms = (now - (*ts & ~1ull)) / 1000000;
 			hist_add(&s->duration_ms, ms);
 			max = bpf_map_lookup_elem(&duration_max, &zero);
 			if (max && ms > *max)
@@ -112,11 +119,17 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	return 0;
 }
 
+static __always_inline bool is_ephemeral(__u16 port)
+{
+	return port >= ephemeral_lo && port <= ephemeral_hi;
+}
+
 static __always_inline int on_retransmit(const struct sock *sk)
 {
 	struct net_pcpu *s = stats();
 	struct peer_key k = {};
-	__u64 zero = 0, *cnt;
+	__u64 zero = 0, *cnt, *est, skey = (__u64)sk;
+	__u16 lport, rport;
 
 	if (!s)
 		return 0;
@@ -125,7 +138,19 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	if (!sk)
 		return 0;
 	k.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	k.port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* A peer is the remote address and the service's port: ours when this host is the server
+	 * (else each client's ephemeral port would make a peer of every connection), theirs when it
+	 * is the client. */
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	est = bpf_map_lookup_elem(&socks, &skey);
+	if (est)
+		k.server = *est & 1;
+	else /* opened before the agent started: the port from the ephemeral range is the client's */
+		k.server = is_ephemeral(rport) && !is_ephemeral(lport) ? 1
+			   : is_ephemeral(lport) && !is_ephemeral(rport) ? 0
+									 : lport < rport;
+	k.port = k.server ? lport : rport;
 	if (k.family == AF_INET)
 		BPF_CORE_READ_INTO(&k.addr, sk, __sk_common.skc_daddr);
 	else if (k.family == AF_INET6)
@@ -136,6 +161,16 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	else
 		s->peers_full++;
 	return 0;
+}
+
+/* A retransmit that failed (the segment still queued below, -EBUSY; no memory) sent nothing: the
+ * kernel's RetransSegs leaves it out, and so does this where the tracepoint says (its third
+ * argument; the load of it is dead code, pruned, where it has none). */
+static __always_inline int retransmit_args(__u64 *ctx)
+{
+	if (retransmit_has_err && (int)ctx[2] != 0)
+		return 0;
+	return on_retransmit((const struct sock *)ctx[0]);
 }
 
 static __always_inline int on_reset(bool sent)
@@ -184,7 +219,7 @@ int BPF_PROG(state_btf, const struct sock *sk, int oldstate, int newstate)
 	return on_state(sk, oldstate, newstate);
 }
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(retransmit_btf, const struct sock *sk) { return on_retransmit(sk); }
+int retransmit_btf(__u64 *ctx) { return retransmit_args(ctx); }
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(send_reset_btf) { return on_reset(true); }
 SEC("tp_btf/tcp_receive_reset")
@@ -200,7 +235,7 @@ int BPF_PROG(state_raw, const struct sock *sk, int oldstate, int newstate)
 	return on_state(sk, oldstate, newstate);
 }
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(retransmit_raw, const struct sock *sk) { return on_retransmit(sk); }
+int retransmit_raw(struct bpf_raw_tracepoint_args *ctx) { return retransmit_args(ctx->args); }
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(send_reset_raw) { return on_reset(true); }
 SEC("raw_tp/tcp_receive_reset")

@@ -52,16 +52,42 @@ static void tcp_free(void *state)
 	free(s);
 }
 
+/* net.ipv4.ip_local_port_range, where this host's client ports come from; Linux's default when it
+ * cannot be read. */
+static void ephemeral_range(const struct collector_env *env, __u16 *lo, __u16 *hi)
+{
+	char path[512], buf[64], *end;
+	unsigned long a, b;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", env->proc_root);
+	if (!(f = fopen(path, "re")))
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		errno = 0;
+		a = strtoul(buf, &end, 10);
+		b = strtoul(end, &end, 10);
+		if (!errno && a >= 1 && a <= b && b <= 65535) {
+			*lo = (__u16)a;
+			*hi = (__u16)b;
+		}
+	}
+	fclose(f);
+}
+
 /* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
 static struct bpf_object *tcp_open(struct bpf_base *b)
 {
 	struct tcp_state *s = (struct tcp_state *)b;
 	struct tcp_bpf *k;
+	int nparams = 0;
 
 	tcp_bpf__destroy(s->skel);
 	s->skel = k = tcp_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return NULL;
+	ephemeral_range(b->env, &k->rodata->ephemeral_lo, &k->rodata->ephemeral_hi);
+	k->rodata->retransmit_has_err = kernel_btf_has_tracepoint("tcp_retransmit_skb", &nparams) && nparams >= 3;
 	struct bpf_hook hooks[] = {
 		{ .tp = "inet_sock_set_state", .btf = k->progs.state_btf, .raw = k->progs.state_raw },
 		{ .tp = "tcp_retransmit_skb", .btf = k->progs.retransmit_btf, .raw = k->progs.retransmit_raw },
@@ -176,6 +202,7 @@ static void emit_peers(struct tcp_state *s, cJSON *o)
 		inet_ntop(p->family == 10 ? AF_INET6 : AF_INET, p->addr, addr, sizeof(addr));
 		jstr(e, "address", addr);
 		jint(e, "port", p->port);
+		jstr(e, "role", p->server ? "server" : "client");
 		jint(e, "count", s->peer_counts[idx[i]]);
 		cJSON_AddItemToArray(arr, e);
 	}

@@ -27,11 +27,13 @@ struct net_pcpu {
 	struct hist duration_ms; /* established -> closed */
 };
 
+/* Retransmits are counted by peer: the remote address and the service's port. */
 struct peer_key {
-	__u8 addr[16];   /* IPv4 in the first 4 bytes */
-	__u16 port;      /* host order */
+	__u8 addr[16];   /* the remote address; IPv4 in the first 4 bytes */
+	__u16 port;      /* the service's port, host order: local when server, remote when not */
 	__u16 family;    /* AF_INET, AF_INET6 */
-	__u32 pad;
+	__u8 server;     /* 1: this host is the server (accepted the connection) */
+	__u8 pad[3];
 };
 
 struct proc_bytes {
