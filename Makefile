@@ -5,6 +5,8 @@
 #   make run        install missing build deps (as root), build, run with defaults
 #   make test       install missing deps, build, run every test; ends with "N passed, N failed"
 #   make SANITIZE=1 ...   the same with ASan + UBSan, in build/san/
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (300) each; make test runs them 15 s each
+#   make soak       SOAK_MINUTES (20) under load; RSS and descriptors must not grow
 #   make V=1 ...    show full commands
 
 .DELETE_ON_ERROR:
@@ -21,7 +23,13 @@ say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 SANITIZE ?= 0
-ifeq ($(SANITIZE),1)
+FUZZ ?= 0
+ifeq ($(FUZZ),1)
+# libFuzzer targets (tests/fuzz/): the agent's code instrumented for coverage, under ASan + UBSan
+BUILD ?= build/fuzz
+CC := clang
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
@@ -43,7 +51,8 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	systemd:/usr/bin/systemd-analyze \
 	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
 	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
-	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip
+	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip \
+	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
@@ -78,6 +87,9 @@ USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 300
 
 # Installation (DESTDIR for staging; the config file is never overwritten).
 PREFIX ?= /usr/local
@@ -88,7 +100,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DOCS := README.md docs/schema.md docs/performance.md docs/operations.md docs/corewatch.schema.json
 
-.PHONY: all deps run test bench clean unit-tests vmlinux install uninstall
+.PHONY: all deps run test bench soak clean unit-tests vmlinux install uninstall fuzz fuzz-bins
 all: $(BUILD)/corewatch
 
 $(BUILD)/%.o: %.c
@@ -130,6 +142,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcorewatch.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# (built with FUZZ=1: -fsanitize=fuzzer brings libFuzzer's main)
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libcorewatch.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 $(BUILD)/tests/pingpong: tests/tools/pingpong.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
@@ -166,7 +186,14 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests
-	$(Q)BUILD=$(BUILD) bash tests/run
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 SANITIZE=0 BUILD=build/fuzz fuzz-bins
+	$(Q)BUILD=$(BUILD) FUZZ_BUILD=build/fuzz bash tests/run
+
+# Each fuzz target for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/); what it finds new
+# stays in build/fuzz/corpus/, a crash in build/fuzz/crashes/.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 SANITIZE=0 BUILD=build/fuzz fuzz-bins
+	$(Q)FUZZ_BUILD=build/fuzz bash tests/fuzz/run $(FUZZ_SECONDS)
 
 # The benchmark: not part of `make test`. Installs the peers it compares with when run as root.
 BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl
@@ -190,6 +217,11 @@ bench: deps
 	fi
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty
 	$(Q)BUILD=$(BUILD) bash bench/run
+
+# The soak: SOAK_MINUTES (20) at 100 ms under load, scraped and alerting; fails on growth (bench/soak).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)BUILD=$(BUILD) bash bench/soak
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
@@ -220,4 +252,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d $(BUILD)/bpf/*.d)
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d $(BUILD)/tests/fuzz/*.d $(BUILD)/bpf/*.d)
