@@ -394,6 +394,7 @@ static void on_timer(void *ctx)
 {
 	struct monitor *m = ctx;
 	uint64_t expirations;
+	int64_t now;
 	ssize_t n;
 
 	if (m->stop)
@@ -410,6 +411,19 @@ static void on_timer(void *ctx)
 		return;
 	if (expirations > 1)
 		m->ctr.missed_intervals += expirations - 1;
+	/* A tick right after a late one (the loop was stopped or starved, and the late tick was
+	 * handled just before this one came due) would make a record of a few ms: busy 0 or 100%,
+	 * rates from a handful of events, alerts changing state on them. It is merged into the next
+	 * record instead, and counted as missed. */
+	now = clock_ms(CLOCK_MONOTONIC);
+	/* (a monotonic clock that went back is a test's libfaketime: never a sliver) */
+	if (m->last_tick_ms && now >= m->last_tick_ms && now - m->last_tick_ms < (int64_t)m->opt.interval_ms / 2) {
+		m->ctr.missed_intervals++;
+		log_debug("tick %lld ms after the last one: merged into the next record",
+			  (long long)(now - m->last_tick_ms));
+		return;
+	}
+	m->last_tick_ms = now;
 	tick(m);
 }
 

@@ -40,6 +40,7 @@ struct monitor {
 	struct loop_handler sig, timer, watchdog, http_ev, deliver_ev;
 	char status[200];        /* the last STATUS= sent to systemd */
 	uint64_t records;        /* metrics records written */
+	int64_t last_tick_ms;    /* CLOCK_MONOTONIC of the last tick that sampled, 0 before any */
 	bool stop;
 };
 

@@ -161,3 +161,62 @@ check("faults/every-new-file-starts-with-inventory", all(r.get("type") == "inven
 check("faults/clock-jumps-final-files", final == sorted([f"corewatch-{d0}.log.gz", f"corewatch-{d1}.log", f"corewatch-{d30}.log.gz"]), final)
 PYEOF
 fi
+
+# Stopped for 5 s (SIGSTOP, then SIGCONT): the intervals it missed are counted, no burst of stale
+# records follows, and no record covers a sliver of an interval (the late tick's neighbour is merged
+# into the next record). Then a storm of 200 SIGHUPs: every line whole, the loop still on time, no
+# descriptor or memory left behind.
+"${CW[@]}" --no-bpf -i 500ms >"$T/stop.out" 2>"$T/stop.err" &
+pid=$!
+wait_lines "$T/stop.out" 4 10
+kill -STOP $pid
+sleep 5
+# continued 60 ms before a tick is due: the late tick and that one would make a 60 ms record
+$PY -c 'import os, sys, time
+t = time.time()
+time.sleep((0.44 - t % 0.5) % 0.5)
+os.kill(int(sys.argv[1]), 18)
+print(f"{time.time():.6f}")' $pid >"$T/cont"
+sleep 2.6
+fds0=$(ls /proc/$pid/fd | wc -l) rss0=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status)
+$PY -c 'import os, sys, time
+for _ in range(200):
+    os.kill(int(sys.argv[1]), 1)
+    time.sleep(0.002)' $pid
+sleep 2.6
+fds1=$(ls /proc/$pid/fd | wc -l) rss1=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status)
+kill -TERM $pid
+wait $pid
+rc=$?
+CONT=$(cat "$T/cont") RC=$rc FDS="$fds0 $fds1" RSS="$rss0 $rss1" pycheck faults/stop-and-hup-storm "$T/stop.out" <<'PYEOF'
+import json, os, sys
+from datetime import datetime, timezone
+def check(name, ok, why=""):
+    print(f"PASS faults/{name}" if ok else f"FAIL faults/{name}: {why}")
+lines = open(sys.argv[1]).read().splitlines()
+recs = []
+for l in lines:
+    try:
+        recs.append(json.loads(l))
+    except ValueError:
+        recs.append(None)
+check("stop-hup-every-line-whole", None not in recs and len(recs) > 10, f"{recs.count(None)} torn of {len(recs)}")
+recs = [r for r in recs if r]
+m = [r for r in recs if r["type"] == "metrics"]
+t = [datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() for r in m]
+cont = float(os.environ["CONT"])
+gaps = [round(b - a, 3) for a, b in zip(t, t[1:])]
+check("stop-no-sliver-records", all(g >= 0.25 for g in gaps), gaps)
+# one record for the late tick, then the usual cadence: no catching up
+after = [x for x in t if cont - 0.05 <= x < cont + 0.2]
+check("stop-no-burst-after-sigcont", len(after) <= 1, [round(x - cont, 3) for x in t if cont - 1 < x < cont + 2])
+before = [r["agent"]["missed_intervals"] for r, x in zip(m, t) if x < cont - 1]
+later = [r["agent"]["missed_intervals"] for r, x in zip(m, t) if x > cont + 1]
+missed = later[0] - before[-1] if before and later else -1
+check("stop-missed-intervals-counted", 9 <= missed <= 11, f"{missed} (want about 5 s / 0.5 s - 1, and the merged one)")
+late = [r["time"] for r, x in zip(m, t) if x > cont + 1 and int(r["time"][20:23]) % 500 > 100]
+check("hup-storm-loop-on-time", not late and len(later) >= 8, (late, len(later)))
+fds, rss = [int(x) for x in os.environ["FDS"].split()], [int(x) for x in os.environ["RSS"].split()]
+check("hup-storm-nothing-leaked", fds[0] == fds[1] and rss[1] - rss[0] < 1024, f"fds {fds}, RSS kB {rss}")
+check("hup-storm-exit-0", os.environ["RC"] == "0", os.environ["RC"])
+PYEOF
