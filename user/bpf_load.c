@@ -269,6 +269,31 @@ static void break_for_test(struct bpf_program *p)
 	}
 }
 
+/* For the tests' overflow cases: COREWATCH_BPF_TEST_MAP_MAX="socks=4,peers=2" gives those maps of any
+ * program that many entries, so that filling them takes a test's worth of work. */
+static void shrink_for_test(struct bpf_object *obj)
+{
+	const char *n = getenv("COREWATCH_BPF_TEST_MAP_MAX");
+	struct bpf_map *m;
+
+	if (!n)
+		return;
+	bpf_object__for_each_map(m, obj) {
+		size_t len = strlen(bpf_map__name(m));
+
+		for (const char *at = n; at && *at; at = strchr(at, ','), at = at ? at + 1 : NULL) {
+			uint64_t v;
+			char num[24];
+
+			if (strncmp(at, bpf_map__name(m), len) != 0 || at[len] != '=')
+				continue;
+			snprintf(num, sizeof(num), "%.*s", (int)strcspn(at + len + 1, ","), at + len + 1);
+			if (parse_u64(num, 1, UINT32_MAX, &v) == 0 && bpf_map__set_max_entries(m, (__u32)v) == 0)
+				log_info("test: map %s holds %llu entries", bpf_map__name(m), (unsigned long long)v);
+		}
+	}
+}
+
 /* Chooses the variant of each hook before load (autoload off for every other one). */
 static void bpf_hooks_select(const struct bpf_status *st, struct bpf_hook *hooks, size_t n)
 {
@@ -417,6 +442,7 @@ int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_
 			return bpf_program_failed(st, "a tracepoint it needs has no usable variant", ENOENT, NULL, NULL);
 		}
 	kernel_btf_release(); /* libbpf parses its own copy to load: never two at once */
+	shrink_for_test(obj);
 	load_failed_prog[0] = '\0';
 	err = bpf_object__load(obj);
 	if (err) {

@@ -159,10 +159,12 @@ static int tcp_sample(void *state)
 	b = s->sum[next];
 	bpf_status_counters(&status, FIELD(b, events), 0,
 			    FIELD(b, socks_full) + FIELD(b, peers_full) + FIELD(b, procs_full));
-	bpf_status_map(&status, 0, "socks", (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0, NET_SOCKS_MAX,
-		       FIELD(b, socks_full));
-	bpf_status_map(&status, 1, "peers", s->npeers, NET_PEERS_MAX, FIELD(b, peers_full));
-	bpf_status_map(&status, 2, "procs", s->nprocs, NET_PROCS_MAX, FIELD(b, procs_full));
+	bpf_status_map(&status, 0, "socks", (__s64)FIELD(b, socks) > 0 ? FIELD(b, socks) : 0,
+		       bpf_map__max_entries(s->skel->maps.socks), FIELD(b, socks_full));
+	bpf_status_map(&status, 1, "peers", s->npeers, bpf_map__max_entries(s->skel->maps.peers),
+		       FIELD(b, peers_full));
+	bpf_status_map(&status, 2, "procs", s->nprocs, bpf_map__max_entries(s->skel->maps.procs),
+		       FIELD(b, procs_full));
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 # each, keyed by the remote address and the service's port, with this host's role, and their counts
 # must match the kernel's own RetransSegs of this host's namespace (/proc/net/snmp) within 10%
 # (one segment per packet on the veth: gso_max_segs 1, so an event is a segment).
+# Beside it a second agent whose TCP maps are shrunk for the test (4 sockets, 2 peers, 1 process)
+# must count what did not fit in each, per map, instead of losing it without a word.
 . tests/e2e/lib.sh
 
 if ! need_root "retransmits/by-service"; then exit 0; fi
@@ -39,7 +41,11 @@ fi
 "${CW[@]}" -i 1s --top 20 >"$T/out" 2>"$T/err" &
 cw=$!
 pids+=($cw)
+COREWATCH_BPF_TEST_MAP_MAX=socks=4,peers=2,procs=1 "${CW[@]}" -i 1s >"$T/small.out" 2>"$T/small.err" &
+pids+=($!)
+small=$!
 wait_grep "$T/out" '"type":"metrics"' 15 || fail "retransmits/agent-started" "$(tail -3 "$T/err")"
+wait_grep "$T/small.out" '"type":"metrics"' 15 || fail "retransmits/small-maps-agent-started" "$(tail -3 "$T/small.err")"
 snmp() { awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ {print $13}' /proc/net/snmp; }
 r0=$(snmp)
 t0=$(date +%s.%N)
@@ -95,8 +101,8 @@ wait $peer
 sleep 2.5
 r1=$(snmp)
 t1=$(date +%s.%N)
-kill -TERM $cw
-wait $cw
+kill -TERM $cw $small
+wait $cw $small
 NET=$net R=$((r1 - r0)) T0=$t0 T1=$t1 pycheck retransmits/by-service "$T/out" <<'PYEOF'
 import calendar, json, os, sys, time
 net, kernel, t0, t1 = os.environ["NET"], int(os.environ["R"]), float(os.environ["T0"]), float(os.environ["T1"])
@@ -122,3 +128,14 @@ ok = n <= tot <= n + sum(v for k, v in peers.items() if k not in ours) + 2
 print(("PASS" if ok else "FAIL") + " retransmits/total-is-the-peers-sum" + ("" if ok else f": total {tot}, peers {peers}"))
 PYEOF
 check "retransmits/schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/out"
+pycheck retransmits/small-maps "$T/small.out" <<'PYEOF'
+import json, sys
+m = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
+maps = m[-1]["bpf"]["programs"]["tcp"]["maps"] if m else {}
+for name, want in (("socks", 4), ("peers", 2), ("procs", 1)):
+    failed = sum(r["bpf"]["programs"]["tcp"]["maps"][name]["failed_inserts"] for r in m)
+    ok = maps.get(name, {}).get("max_entries") == want and failed > 0
+    print(("PASS" if ok else "FAIL") + f" retransmits/{name}-overflow-counted" +
+          ("" if ok else f": max_entries {maps.get(name, {}).get('max_entries')}, failed {failed}"))
+print(f"INFO small maps: failed inserts {[(n, sum(r['bpf']['programs']['tcp']['maps'][n]['failed_inserts'] for r in m)) for n in ('socks', 'peers', 'procs')]}, bpf.map_full {m[-1]['bpf']['map_full'] if m else None}")
+PYEOF
