@@ -138,33 +138,36 @@ static __always_inline __u32 op_of_rwbs(char c, char next)
 	}
 }
 
+/* Every completion counts, as /proc/diskstats counts it: also one whose issue was not seen (issued
+ * before attach, or the start map full), and the second completion of a write that went through the
+ * flush machinery (REQ_PREFLUSH/REQ_FUA on a device that needs a separate flush: blk-flush ends the
+ * data request again once its post-flush is done, and diskstats counts that end too; an O_DSYNC
+ * direct write is two writes there). Only a completion whose issue was seen is timed. */
 static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 op, __u64 nr_bytes)
 {
 	struct bio_pcpu *s = stats();
-	__u64 now = bpf_ktime_get_ns(), lat_us, queue_us = 0;
+	__u64 now = bpf_ktime_get_ns(), lat_us = 0, queue_us = 0;
+	bool timed = false, queued = false;
 	struct bio_start *st;
 	struct bio_key k;
 	struct bio_val *v;
 	struct bio_max *m;
-	bool queued;
 
 	if (!s)
 		return 0;
 	s->completes++;
 	st = bpf_map_lookup_elem(&start, &key);
-	if (!st)
-		return 0; /* issued before we attached, or not tracked (map full) */
-	if (!st->issue_ns || st->issue_ns > now) {
+	if (st) {
+		if (st->issue_ns && st->issue_ns <= now) {
+			timed = true;
+			lat_us = (now - st->issue_ns) / 1000;
+			queued = st->insert_ns && st->insert_ns <= st->issue_ns;
+			if (queued)
+				queue_us = (st->issue_ns - st->insert_ns) / 1000;
+		}
 		bpf_map_delete_elem(&start, &key);
 		s->inflight--;
-		return 0;
 	}
-	lat_us = (now - st->issue_ns) / 1000;
-	queued = st->insert_ns && st->insert_ns <= st->issue_ns;
-	if (queued)
-		queue_us = (st->issue_ns - st->insert_ns) / 1000;
-	bpf_map_delete_elem(&start, &key);
-	s->inflight--;
 
 	k.dev = dev;
 	k.op = op;
@@ -175,6 +178,8 @@ static __always_inline int on_complete(struct bio_rq_key key, __u32 dev, __u32 o
 	}
 	v->ops++;
 	v->bytes += nr_bytes;
+	if (!timed)
+		return 0;
 	hist_add(&v->latency, lat_us);
 	if (queued)
 		hist_add(&v->queue, queue_us);

@@ -8,7 +8,7 @@ BPF_PROGS='switch_btf|switch_raw|wakeup_btf|issue_btf|complete_btf|state_btf|dum
 if ! need_root "bpf/collectors"; then exit 0; fi
 if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel has no BTF"; exit 0; fi
 
-# run_workload OUT [ENV...]: corewatch at 1 s for 7 records while pipe ping-pong, direct I/O, TCP
+# run_workload OUT [ENV...]: corewatch at 1 s for 7 records while pipe ping-pong, direct and O_DSYNC I/O, TCP
 # connects and a burst of short processes run inside the window.
 run_workload() {
 	local out=$1
@@ -19,6 +19,9 @@ run_workload() {
 	taskset -c 0 "$PINGPONG" 2.5 >"$out.pp"
 	dd if=/dev/zero of="$T/dd.img" bs=4k count=4000 oflag=direct 2>/dev/null
 	dd if="$T/dd.img" of=/dev/null bs=4k iflag=direct 2>/dev/null
+	# O_DSYNC: each write goes through the flush machinery (pre-flush, data, and the data request ended
+	# again after its post-flush), which diskstats counts as two writes
+	dd if=/dev/zero of="$T/dsync.img" bs=4k count=600 oflag=direct,dsync 2>/dev/null
 	$PY - <<'PYEOF'
 import socket, time
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(512)
