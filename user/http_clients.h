@@ -19,7 +19,7 @@
 
 #include "counters.h"
 
-#define HC_MAX 32
+#define HC_MAX 64
 #define HC_PER_ADDRESS 8
 #define HC_REQUEST_MS 5000
 #define HC_IDLE_MS 10000
