@@ -87,7 +87,7 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	struct bpf_section_state *s = state;
 	const char *why = bpf_unavailable(s->env);
 	cJSON *o = jobj(record, "bpf"), *progs;
-	uint64_t drops = 0, full = 0;
+	uint64_t drops = 0, full = 0, failed = 0;
 	bool any = bpf_status_any_loaded();
 
 	(void)dt;
@@ -128,6 +128,7 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
 			/* in this interval: what the map could not hold was lost to the figures */
 			jint(f, "failed_inserts", st->fill[m].failed - st->fill[m].failed_reported);
+			failed += st->fill[m].failed - st->fill[m].failed_reported;
 			st->fill[m].failed_reported = st->fill[m].failed;
 		}
 		drops += st->ringbuf_drops;
@@ -135,6 +136,17 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	}
 	jint(o, "ringbuf_drops", drops);
 	jint(o, "map_full", full);
+	/* of the interval, over every map: what a rule watches (bpf.failed_inserts > 0) */
+	jint(o, "failed_inserts", failed);
+}
+
+uint64_t bpf_status_map_full(void)
+{
+	uint64_t full = 0;
+
+	for (size_t i = 0; i < nregistry; i++)
+		full += registry[i]->map_full;
+	return full;
 }
 
 const struct collector_ops bpf_collector = {

@@ -33,6 +33,8 @@ struct bpf_status {
 	size_t nrefused;
 };
 
+/* Updates lost to full maps since start, over every program (the record's bpf.map_full). */
+uint64_t bpf_status_map_full(void);
 /* Whether a record section ("sched") comes from an eBPF program of that name. */
 bool bpf_section(const char *name);
 /* Makes st part of the bpf section (once; loaded or not, so errors are reported too). */

@@ -271,9 +271,9 @@ static void update_status(struct monitor *m)
 	char iv[32], st[sizeof(m->status)];
 
 	format_duration_ms(m->opt.interval_ms, iv, sizeof(iv));
-	snprintf(st, sizeof(st), "sampling every %s, %zu bpf programs, %llu dropped, %llu alerts firing",
-		 iv, bpf_attached_count(), (unsigned long long)m->ctr.records_dropped,
-		 (unsigned long long)m->ctr.alerts_firing);
+	snprintf(st, sizeof(st), "sampling every %s, %zu bpf programs, %llu dropped, %llu lost to full maps, "
+		 "%llu alerts firing", iv, bpf_attached_count(), (unsigned long long)m->ctr.records_dropped,
+		 (unsigned long long)bpf_status_map_full(), (unsigned long long)m->ctr.alerts_firing);
 	if (strcmp(st, m->status) == 0)
 		return;
 	snprintf(m->status, sizeof(m->status), "%s", st);

@@ -41,7 +41,8 @@ fi
 "${CW[@]}" -i 1s --top 20 >"$T/out" 2>"$T/err" &
 cw=$!
 pids+=($cw)
-COREWATCH_BPF_TEST_MAP_MAX=socks=4,peers=2,procs=1 "${CW[@]}" -i 1s >"$T/small.out" 2>"$T/small.err" &
+COREWATCH_BPF_TEST_MAP_MAX=socks=4,peers=2,procs=1 "${CW[@]}" -i 1s \
+	--alert 'bpf_map_full: bpf.failed_inserts > 0' >"$T/small.out" 2>"$T/small.err" &
 pids+=($!)
 small=$!
 wait_grep "$T/out" '"type":"metrics"' 15 || fail "retransmits/agent-started" "$(tail -3 "$T/err")"
@@ -137,5 +138,11 @@ for name, want in (("socks", 4), ("peers", 2), ("procs", 1)):
     ok = maps.get(name, {}).get("max_entries") == want and failed > 0
     print(("PASS" if ok else "FAIL") + f" retransmits/{name}-overflow-counted" +
           ("" if ok else f": max_entries {maps.get(name, {}).get('max_entries')}, failed {failed}"))
+recs = [json.loads(l) for l in open(sys.argv[1])]
+fired = [r for r in recs if r["type"] == "alert" and r["name"] == "bpf_map_full" and r["state"] == "firing"]
+tot = sum(r["bpf"]["failed_inserts"] for r in m)
+per = sum(r["bpf"]["programs"][p]["maps"][k]["failed_inserts"] for r in m for p in r["bpf"]["programs"] for k in r["bpf"]["programs"][p].get("maps", {}))
+ok = fired and tot == per > 0 and m[-1]["bpf"]["map_full"] >= tot
+print(("PASS" if ok else "FAIL") + " retransmits/map-full-rule-fires" + ("" if ok else f": fired {len(fired)}, interval sum {tot} vs maps {per}, map_full {m[-1]['bpf']['map_full'] if m else None}"))
 print(f"INFO small maps: failed inserts {[(n, sum(r['bpf']['programs']['tcp']['maps'][n]['failed_inserts'] for r in m)) for n in ('socks', 'peers', 'procs')]}, bpf.map_full {m[-1]['bpf']['map_full'] if m else None}")
 PYEOF

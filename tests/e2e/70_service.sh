@@ -37,7 +37,7 @@ check("service/notify-ready-once-then-after-reload", len(ready) == 2 and "MAINPI
 recs = [json.loads(l) for l in open(f"{T}/svc.out")]
 # READY comes after the eBPF programs are attached: the first STATUS already counts them.
 check("service/notify-status", status and status[0].startswith("STATUS=sampling every 1s, ")
-      and " bpf programs, 0 dropped, 0 alerts firing" in status[0] and not status[0].startswith("STATUS=sampling every 1s, 0 bpf"), status)
+      and " bpf programs, 0 dropped, 0 lost to full maps, 0 alerts firing" in status[0] and not status[0].startswith("STATUS=sampling every 1s, 0 bpf"), status)
 wd = [m["t"] for m in msgs if m["msg"] == "WATCHDOG=1"]
 gaps = [b - a for a, b in zip(wd, wd[1:])]
 check("service/notify-watchdog-at-half-period", len(wd) >= 5 and all(0.3 < g < 0.75 for g in gaps), gaps)

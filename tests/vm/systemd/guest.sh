@@ -136,7 +136,7 @@ expect is-active "is-active: $(systemctl is-active "$U")" is_active
 text=$(prop StatusText)
 fact status-text "$text"
 # STATUS= as the agent sends it: the interval, its attached programs, no drops, no alerts.
-nprog=$(printf '%s' "$text" | sed -n 's/^sampling every 1s, \([0-9]*\) bpf programs, 0 dropped, 0 alerts firing$/\1/p')
+nprog=$(printf '%s' "$text" | sed -n 's/^sampling every 1s, \([0-9]*\) bpf programs, 0 dropped, 0 lost to full maps, 0 alerts firing$/\1/p')
 if [ -n "$nprog" ] && [ "$nprog" -gt 0 ] && [ "$rc" = 0 ] && printf '%s\n' "$status" | grep -qF "Status: \"$text\""; then
 	pass status-text
 else
