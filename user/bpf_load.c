@@ -18,6 +18,7 @@
 
 #include "col_bpf.h"
 #include "log.h"
+#include "privs.h"
 #include "util.h"
 
 #ifndef CAP_PERFMON
@@ -71,9 +72,6 @@ const char *bpf_unavailable(const struct collector_env *env)
 {
 	static bool checked;
 	static const char *reason;
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { 0 };
-
 	if (env->no_bpf)
 		return "disabled by --no-bpf";
 	if (checked)
@@ -82,8 +80,7 @@ const char *bpf_unavailable(const struct collector_env *env)
 	libbpf_set_print(libbpf_to_log);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		reason = "the kernel has no BTF (/sys/kernel/btf/vmlinux), which CO-RE programs need";
-	else if (syscall(SYS_capget, &h, d) != 0 ||
-		 !((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
+	else if (!((privs_have(CAP_BPF) && privs_have(CAP_PERFMON)) || privs_have(CAP_SYS_ADMIN)))
 		reason = "missing privileges: loading tracing programs needs CAP_BPF and CAP_PERFMON "
 			 "(or CAP_SYS_ADMIN)";
 	if (reason)
@@ -94,14 +91,12 @@ const char *bpf_unavailable(const struct collector_env *env)
 const struct bpf_object_open_opts *bpf_open_opts(void)
 {
 	static struct bpf_object_open_opts opts = { .sz = sizeof(opts) };
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { 0 };
 
 	/* A CO-RE relocation whose type is not in vmlinux (a shim's flavour for older kernels) makes
 	 * libbpf look through the modules' BTF, which needs CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID); without
 	 * it the whole load fails with EPERM. Naming vmlinux as the only BTF to search avoids that: our
 	 * programs trace nothing in modules. */
-	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN))
+	if (!privs_have(CAP_SYS_ADMIN))
 		opts.btf_custom_path = "/sys/kernel/btf/vmlinux";
 	return &opts;
 }

@@ -56,23 +56,16 @@ static void tcp_free(void *state)
  * cannot be read. */
 static void ephemeral_range(const struct collector_env *env, __u16 *lo, __u16 *hi)
 {
-	char path[512], buf[64], *end;
-	unsigned long a, b;
-	FILE *f;
+	struct fbuf f = { 0 };
+	uint64_t a, b;
+	const char *p;
 
-	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", env->proc_root);
-	if (!(f = fopen(path, "re")))
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		errno = 0;
-		a = strtoul(buf, &end, 10);
-		b = strtoul(end, &end, 10);
-		if (!errno && a >= 1 && a <= b && b <= 65535) {
-			*lo = (__u16)a;
-			*hi = (__u16)b;
-		}
+	if (fbuf_read(&f, env->proc_root, "sys/net/ipv4/ip_local_port_range") == 0 && (p = f.data) &&
+	    scan_u64(&p, &a) == 0 && scan_u64(&p, &b) == 0 && a >= 1 && a <= b && b <= 65535) {
+		*lo = (__u16)a;
+		*hi = (__u16)b;
 	}
-	fclose(f);
+	fbuf_free(&f);
 }
 
 /* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */

@@ -150,13 +150,19 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	return ret;
 }
 
+/* The client table's handle of a connection (on_connection() keeps it as its socket context). */
+static struct hc_client *client_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_len, void **state)
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	struct http *h = cls;
-	const union MHD_ConnectionInfo *ci;
-
 	(void)version;
 	(void)upload;
 	/* The first call has the headers; answering there would make libmicrohttpd close the
@@ -170,8 +176,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_len = 0;
 		return MHD_YES;
 	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	hc_answering(ci ? ci->socket_context : NULL);
+	hc_answering(client_of(c));
 	h->ctr->http_requests++;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
@@ -234,22 +239,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 /* Called when a request line has arrived (libmicrohttpd's URI logger). */
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
 	(void)cls;
 	(void)uri;
-	hc_request_line(ci ? ci->socket_context : NULL, clock_ms(CLOCK_MONOTONIC));
+	hc_request_line(client_of(c), clock_ms(CLOCK_MONOTONIC));
 	return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
 	(void)cls;
 	(void)state;
 	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		hc_answered(ci ? ci->socket_context : NULL, clock_ms(CLOCK_MONOTONIC));
+		hc_answered(client_of(c), clock_ms(CLOCK_MONOTONIC));
 }
 
 /* Past the deadlines, then the timer: libmicrohttpd's own timeout or the next deadline. */
