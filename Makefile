@@ -51,7 +51,7 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	systemd:/usr/bin/systemd-analyze \
 	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
 	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
-	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip \
+	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip openssl:/usr/bin/openssl \
 	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 

@@ -46,6 +46,8 @@ char *deliver_labels(const cJSON *r)
 
 int deliver_check(const struct options *o, char *err, size_t errlen)
 {
+	if (o->ca_file && deliver_http_ca_load(o->ca_file, NULL, err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++) {
 		void *conf = NULL;
 
@@ -273,6 +275,14 @@ int deliver_open(struct deliverer **out, const struct options *o, const char *ho
 	n->ctr = ctr;
 	n->timeout_ms = o->alert_timeout_ms;
 	snprintf(n->host, sizeof(n->host), "%s", host);
+	if (o->ca_file) {
+		int certs = deliver_http_ca_load(o->ca_file, &n->ca_file, err, errlen);
+
+		if (certs < 0)
+			goto fail;
+		log_info("alert delivery trusts the %d CA certificate%s in %s, not the system's", certs,
+			 certs == 1 ? "" : "s", n->ca_file);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++) {
 		void *conf = NULL;
 
@@ -346,5 +356,6 @@ void deliver_close(struct deliverer *n, unsigned grace_ms)
 		close(n->tfd);
 	if (n->epfd >= 0)
 		close(n->epfd);
+	free(n->ca_file);
 	free(n);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* deliver_http.c - the libcurl transport: one multi handle on the deliverer's epoll set, shared by the
  * --alert-webhook target (an HTTP POST of the record), the --alert-email target (plain text over
- * SMTP, STARTTLS when offered) and Alertmanager (deliver_am.c, through deliver_http_post()). */
+ * SMTP: STARTTLS when offered, or required, or TLS from the start) and Alertmanager (deliver_am.c, through deliver_http_post()). */
 #include "deliver_priv.h"
 
 #include <curl/curl.h>
@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,29 +46,44 @@ struct email_conf {
 	char *url, *from, *user, *pass;
 	struct curl_slist *rcpt;
 	char *to;                  /* the recipients, for the To: header */
+	bool require_tls;          /* smtp+starttls://: no STARTTLS, no mail (never in the clear) */
 	unsigned seq;              /* for Message-ID */
 };
 
 /* ---- settings ---- */
 
+/* --smtp-url as libcurl takes it (malloc'd, the caller's; NULL: out of memory): smtp+starttls://
+ * is smtp:// with *require_tls set. */
+static char *smtp_url(const char *url, bool *require_tls)
+{
+	static const char form[] = "smtp+starttls://";
+	char *out = NULL;
+
+	*require_tls = strncasecmp(url, form, sizeof(form) - 1) == 0;
+	if (!*require_tls)
+		return strdup(url);
+	return asprintf(&out, "smtp://%s", url + sizeof(form) - 1) < 0 ? NULL : out;
+}
+
 int deliver_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen)
 {
 	static const char *const schemes[2][3] = { { "smtp", "smtps", NULL }, { "http", "https", NULL } };
+	static const char *const forms[2] = { "smtp://, smtp+starttls:// or smtps://", "http:// or https://" };
 	CURLU *u = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, *parsed = http ? strdup(url) : smtp_url(url, &(bool){ false });
 	bool ok = false;
 
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	if (u && parsed && curl_url_set(u, CURLUPART_URL, parsed, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
 		for (int i = 0; schemes[http][i]; i++)
 			ok |= strcmp(scheme, schemes[http][i]) == 0;
 	curl_free(scheme);
 	curl_url_cleanup(u);
+	free(parsed);
 	if (!ok) {
 		char *shown = redact_url(url);
 
-		snprintf(err, errlen, "--%s: '%s' is not a %s://host... URL", flag, shown ? shown : "(this URL)",
-			 schemes[http][0]);
+		snprintf(err, errlen, "--%s: '%s' is not an %s URL", flag, shown ? shown : "(this URL)", forms[http]);
 		free(shown);
 	}
 	return ok ? 0 : -1;
@@ -209,7 +226,9 @@ static int email_credentials(struct email_conf *m, const char *path, char *err, 
 
 static int email_setup(const struct options *o, void **conf, char *err, size_t errlen)
 {
-	struct email_conf *m;
+	struct email_conf *m = NULL;
+	char *url = NULL;
+	bool require_tls;
 	size_t tolen = 1;
 
 	*conf = NULL;
@@ -217,18 +236,22 @@ static int email_setup(const struct options *o, void **conf, char *err, size_t e
 		return 0;
 	if (deliver_http_check_url("smtp-url", o->smtp_url, false, err, errlen) < 0)
 		return -1;
+	if (!(url = smtp_url(o->smtp_url, &require_tls)))
+		goto oom;
 	for (size_t i = 0; i < o->alert_email.n; i++) {
 		const char *a = o->alert_email.v[i];
 
 		if (!strchr(a, '@') || strpbrk(a, " \t\r\n<>,")) {
 			snprintf(err, errlen, "--alert-email: '%s' is not an email address", a);
-			return -1;
+			goto fail;
 		}
 		tolen += strlen(a) + 2;
 	}
-	if (!(m = calloc(1, sizeof(*m))) || !(m->url = strdup(o->smtp_url)) ||
-	    !(m->from = strdup(o->smtp_from)) || !(m->to = calloc(1, tolen)))
+	if (!(m = calloc(1, sizeof(*m))) || !(m->from = strdup(o->smtp_from)) || !(m->to = calloc(1, tolen)))
 		goto oom;
+	m->url = url;
+	url = NULL;
+	m->require_tls = require_tls;
 	for (size_t i = 0; i < o->alert_email.n; i++) {
 		struct curl_slist *l = curl_slist_append(m->rcpt, o->alert_email.v[i]);
 
@@ -241,12 +264,64 @@ static int email_setup(const struct options *o, void **conf, char *err, size_t e
 	}
 	if (o->smtp_credentials_file && email_credentials(m, o->smtp_credentials_file, err, errlen) < 0)
 		goto fail;
+	if (m->user && !m->require_tls && strncasecmp(m->url, "smtps:", 6) != 0)
+		log_warnx("--smtp-credentials-file: an smtp:// server that does not offer STARTTLS gets the "
+			  "password in the clear; smtp+starttls:// or smtps:// would refuse to send it");
 	*conf = m;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
+	free(url);
 	email_free(m);
+	return -1;
+}
+
+/* ---- trust ---- */
+
+int deliver_http_ca_load(const char *path, char **abs, char *err, size_t errlen)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	struct fbuf b = { 0 };
+	struct stat st;
+	char *full = realpath(path, NULL);
+	int n = 0, rc;
+
+	if (abs)
+		*abs = NULL;
+	if (!full || stat(full, &st) < 0) {
+		snprintf(err, errlen, "--ca-file: %s: %s", path, strerror(errno));
+		free(full);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--ca-file: %s: not a regular file", path);
+		goto fail;
+	}
+	/* Whoever can write the file can add a CA and read every alert in transit. */
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errlen, "--ca-file: %s is writable by every user (mode %04o); it decides whom "
+			 "alerts are sent to", path, (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if ((rc = fbuf_read(&b, "", full)) < 0) {
+		snprintf(err, errlen, "--ca-file: %s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	for (const char *c = b.data; (c = strstr(c, begin)); c += sizeof(begin) - 1)
+		n++;
+	fbuf_free(&b);
+	if (!n) {
+		snprintf(err, errlen, "--ca-file: %s: no PEM certificate ('%s') in it", path, begin);
+		goto fail;
+	}
+	if (abs)
+		*abs = full;
+	else
+		free(full);
+	return n;
+fail:
+	free(full);
 	return -1;
 }
 
@@ -301,6 +376,10 @@ static struct transfer *transfer_new(struct job *j, bool http)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)j->t->n->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "corewatch");
+	if (j->t->n->ca_file) { /* instead of the system's bundle and its directory, not besides them */
+		curl_easy_setopt(e, CURLOPT_CAINFO, j->t->n->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: CURLOPT_PROTOCOLS deprecated for the _STR form */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, http ? "http,https" : "smtp,smtps");
 #else
@@ -412,7 +491,8 @@ static const char *email_start(struct job *j)
 	curl_easy_setopt(e, CURLOPT_URL, m->url);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, m->from);
 	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, m->rcpt);
-	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY); /* STARTTLS when offered */
+	/* STARTTLS when offered, or required: then a server without it gets neither login nor mail */
+	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)(m->require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (m->user) {
 		curl_easy_setopt(e, CURLOPT_USERNAME, m->user);
 		curl_easy_setopt(e, CURLOPT_PASSWORD, m->pass);

@@ -77,6 +77,7 @@ struct deliverer {
 	struct agent_counters *ctr;
 	char host[256];
 	uint64_t timeout_ms;       /* for one attempt */
+	char *ca_file;             /* --ca-file, absolute (owned); NULL: the system's CAs */
 	int epfd, tfd;
 	struct curl_loop *curl;    /* deliver_http.c's, shared by its targets; NULL without them */
 	struct target t[DELIVER_TARGETS_MAX];
@@ -101,9 +102,13 @@ char *deliver_labels(const cJSON *r);
 
 /* ---- deliver_http.c: the libcurl multi handle on the deliverer's epoll set ---- */
 
-/* Checks that url parses with scheme http(s) (http) or smtp(s) (!http), the only protocols its
- * transfers allow. Returns 0, or -1 with "--flag: ..." in err. */
+/* Checks that url parses with scheme http(s) (http) or smtp(s), smtp+starttls (!http), the only
+ * protocols its transfers allow. Returns 0, or -1 with "--flag: ..." in err. */
 int deliver_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen);
+/* Checks --ca-file path: a regular file not every user can write, holding PEM certificates. Returns
+ * how many, with its absolute path in *abs (malloc'd, the caller's; abs may be NULL), or -1 with
+ * "--ca-file: ..." in err. */
+int deliver_http_ca_load(const char *path, char **abs, char *err, size_t errlen);
 /* ops->open of a libcurl target: sets up the shared multi handle on first use. Returns 0 or -1. */
 int deliver_http_attach(struct target *t, char *err, size_t errlen);
 #define DELIVER_HTTP_JSON "Content-Type: application/json"  /* the header every POST carries */

@@ -98,11 +98,15 @@ static const struct opt_spec specs[] = {
 	{ "alert-email", 0, T_LIST, OFF(alert_email), 0, 0, NULL, NULL, O_RESTART, "ADDR",
 	  "mail each alert to ADDR (repeatable; needs --smtp-url and --smtp-from)" },
 	{ "smtp-url", 0, T_STRING, OFF(smtp_url), 0, 0, NULL, NULL, O_RESTART | O_URL, "URL",
-	  "mail server: smtp://host:port (STARTTLS when offered) or smtps://host:port" },
+	  "mail server: smtp://host:port (STARTTLS when offered), smtp+starttls://host:port (STARTTLS "
+	  "required) or smtps://host:port (TLS from the start)" },
 	{ "smtp-from", 0, T_STRING, OFF(smtp_from), 0, 0, NULL, NULL, O_RESTART, "ADDR",
 	  "sender address of alert emails" },
 	{ "smtp-credentials-file", 0, T_STRING, OFF(smtp_credentials_file), 0, 0, NULL, NULL, O_RESTART,
 	  "FILE", "SMTP login: one line 'user:password'" },
+	{ "ca-file", 0, T_STRING, OFF(ca_file), 0, 0, NULL, NULL, O_RESTART, "FILE",
+	  "trust the CA certificates (PEM) in FILE, instead of the system's, for TLS to the webhook, "
+	  "Alertmanager and SMTP server" },
 	{ "listen", 0, T_STRING, OFF(listen), 0, 0, NULL, NULL, O_RESTART, "[ADDR:]PORT",
 	  "serve /metrics (Prometheus), /api/v1/snapshot and /healthz (ADDR defaults to 127.0.0.1)" },
 	{ "listen-token-file", 0, T_STRING, OFF(listen_token_file), 0, 0, NULL, NULL, O_RESTART, "FILE",
@@ -412,6 +416,10 @@ static int check_together(const struct options *o, char *err, size_t errlen)
 	}
 	if (!o->alert_webhook && (o->alert_webhook_header.n || o->alert_webhook_headers_file)) {
 		snprintf(err, errlen, "--alert-webhook-header(s-file): no --alert-webhook to send to");
+		return -1;
+	}
+	if (o->ca_file && !o->alert_webhook && !o->alertmanager && !o->alert_email.n) {
+		snprintf(err, errlen, "--ca-file: no --alert-webhook, --alertmanager or --alert-email uses it");
 		return -1;
 	}
 	if (!o->listen && o->listen_token_file) {

@@ -44,6 +44,7 @@ struct options {
 	char *alertmanager;
 	struct strlist alert_email;
 	char *smtp_url, *smtp_from, *smtp_credentials_file;
+	char *ca_file;             /* CA bundle for the libcurl targets' TLS; NULL: the system's */
 	/* the Prometheus / snapshot endpoint */
 	char *listen, *listen_token_file;
 	/* command line only */

@@ -61,7 +61,20 @@ assert c["alertmanager"] == "http://am:***@127.0.0.1:9093" and c["smtp-url"] == 
 else
 	fail "cli/check-config-redacts-secrets" "$out"
 fi
-expect_2 bad-url-redacted "--alert-webhook: 'ftp://u:\*\*\*@h/x' is not a http" --alert-webhook 'ftp://u:pw-not-shown@h/x'
+# --ca-file: a file that cannot decide whom alerts are sent to is refused before anything starts
+printf 'not a certificate\n' >"$T/notpem"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' >"$T/open.pem"
+chmod 666 "$T/open.pem"
+expect_2 ca-file-unused "--ca-file: no --alert-webhook, --alertmanager or --alert-email uses it" --ca-file /etc/hostname
+expect_2 ca-file-missing "--ca-file: $T/none: No such file or directory" --ca-file "$T/none" --alert-webhook https://h/x
+expect_2 ca-file-not-pem "--ca-file: $T/notpem: no PEM certificate" --ca-file "$T/notpem" --alert-webhook https://h/x
+expect_2 ca-file-world-writable "--ca-file: $T/open.pem is writable by every user (mode 0666)" --ca-file "$T/open.pem" \
+	--alertmanager https://h/
+expect_2 ca-file-directory "--ca-file: $T: not a regular file" --ca-file "$T" --alert-email a@b.c --smtp-url smtps://h \
+	--smtp-from c@d.e
+expect_2 smtp-starttls-url-checked "--smtp-url: 'smtp+starttls://\[h' is not an smtp://" --alert-email a@b.c \
+	--smtp-url 'smtp+starttls://[h' --smtp-from c@d.e
+expect_2 bad-url-redacted "--alert-webhook: 'ftp://u:\*\*\*@h/x' is not an http" --alert-webhook 'ftp://u:pw-not-shown@h/x'
 # Two bad lines: the first one is named, by its own line number, whichever comes first.
 printf 'interval = 1s\nformat = json\nthis line is bad\nintreval = 2s\n' >"$T/two1.conf"
 printf 'interval = 1s\nintreval = 2s\nthis line is bad\n' >"$T/two2.conf"

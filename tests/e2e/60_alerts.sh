@@ -283,3 +283,105 @@ for what in ("alert-webhook: delivery failed", "alertmanager: delivery failed", 
 check("alerts/failure-logged-once", err.count("alertmanager: delivery failed") == 1, err.count("alertmanager: delivery failed"))
 check("alerts/repeat-resends", sum(1 for r in recs if r["type"] == "alert") >= 10, "too few repeats")
 PYEOF
+
+# ---- TLS: --ca-file decides whom alerts go to; smtp+starttls:// never sends in the clear ----
+# A private CA signs the sinks' certificate for 127.0.0.1; a second CA signs nothing of theirs.
+mkdir -p "$T/tls"
+mkcert() { # mkcert NAME: a CA NAME.pem/NAME.key
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls/$1.key" \
+		-out "$T/tls/$1.pem" -subj "/CN=corewatch test $1" -days 2 2>/dev/null
+}
+if ! mkcert ca || ! mkcert other ||
+	! openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls/srv.key" \
+		-out "$T/tls/srv.csr" -subj /CN=127.0.0.1 2>/dev/null ||
+	! openssl x509 -req -in "$T/tls/srv.csr" -CA "$T/tls/ca.pem" -CAkey "$T/tls/ca.key" -CAcreateserial \
+		-out "$T/tls/srv.pem" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null; then
+	fail "alerts/tls-certificates" "openssl could not make the test CA"
+	exit 0
+fi
+$PY tests/tools/http_sink.py "$T/https.port" "$T/https.log" tls "$T/tls/srv.pem" "$T/tls/srv.key" &
+pids+=($!)
+$PY tests/tools/smtp_sink.py starttls "$T/starttls.port" "$T/starttls.log" "$T/tls/srv.pem" "$T/tls/srv.key" >"$T/starttls.err" 2>&1 &
+pids+=($!)
+$PY tests/tools/smtp_sink.py smtps "$T/smtps.port" "$T/smtps.log" "$T/tls/srv.pem" "$T/tls/srv.key" >"$T/smtps.err" 2>&1 &
+pids+=($!)
+$PY tests/tools/smtp_sink.py plain "$T/plain.port" "$T/plain.log" >"$T/plain.err" 2>&1 &
+pids+=($!)
+https_port=$(port_file "$T/https.port") && starttls_port=$(port_file "$T/starttls.port") &&
+	smtps_port=$(port_file "$T/smtps.port") && plain_port=$(port_file "$T/plain.port") ||
+	{ fail "alerts/tls-sinks-up" "$(cat "$T/starttls.err" "$T/smtps.err" "$T/plain.err" | tail -5)"; exit 0; }
+printf 'mailer:pw-in-the-clear\n' >"$T/smtp.cred"
+chmod 600 "$T/smtp.cred"
+# tls_run NAME ARGS...: an always-firing rule for 4 records at 250 ms, delivered to ARGS
+tls_run() {
+	local name=$1
+	shift
+	"${CW[@]}" --no-bpf -i 250ms -n 4 --alert 'always: cpu.idle_pct >= 0' --alert-timeout 3s "$@" \
+		>"$T/$name.out" 2>"$T/$name.err"
+	echo $? >"$T/$name.rc"
+}
+tls_run ca --ca-file "$T/tls/ca.pem" --alert-webhook "https://127.0.0.1:$https_port/tls" \
+	--alert-email ops@example.com --smtp-url "smtp+starttls://127.0.0.1:$starttls_port" --smtp-from corewatch@localhost
+tls_run smtps --ca-file "$T/tls/ca.pem" --alert-email ops@example.com --smtp-url "smtps://127.0.0.1:$smtps_port" \
+	--smtp-from corewatch@localhost
+tls_run other --ca-file "$T/tls/other.pem" --alert-webhook "https://127.0.0.1:$https_port/other" \
+	--alert-email ops@example.com --smtp-url "smtp+starttls://127.0.0.1:$starttls_port" --smtp-from other@localhost
+tls_run system --alert-webhook "https://127.0.0.1:$https_port/system" \
+	--alert-email ops@example.com --smtp-url "smtps://127.0.0.1:$smtps_port" --smtp-from system@localhost
+tls_run required --ca-file "$T/tls/ca.pem" --alert-email ops@example.com --smtp-credentials-file "$T/smtp.cred" \
+	--smtp-url "smtp+starttls://127.0.0.1:$plain_port" --smtp-from required@localhost
+cp "$T/plain.log" "$T/plain.required.log" 2>/dev/null || : >"$T/plain.required.log"
+# the control: smtp:// takes STARTTLS only when offered, and this server's log sees what that costs
+tls_run opportunistic --alert-email ops@example.com --smtp-credentials-file "$T/smtp.cred" \
+	--smtp-url "smtp://127.0.0.1:$plain_port" --smtp-from opportunistic@localhost
+pycheck alerts/tls "$T" <<'PYEOF'
+import base64, binascii, json, os, sys
+T = sys.argv[1]
+def check(name, ok, why=""):
+    print(f"PASS {name}" if ok else f"FAIL {name}: {why}")
+def b64(s):
+    try:
+        return base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+def lines(p):
+    return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
+def run(name):
+    recs = lines(f"{T}/{name}.out")
+    m = [r for r in recs if r["type"] == "metrics"]
+    return (int(open(f"{T}/{name}.rc").read()), m[-1]["agent"] if m else {}, open(f"{T}/{name}.err").read())
+
+posts = lines(f"{T}/https.log")
+mails = lines(f"{T}/starttls.log") + lines(f"{T}/smtps.log")
+rc, a, err = run("ca")
+check("alerts/tls-ca-file-webhook-delivered", rc == 0 and [p["path"] for p in posts if p["path"] == "/tls"]
+      and a.get("alert_delivery_errors") == 0 and a.get("alerts_sent", 0) >= 2, (rc, a, posts, err[-300:]))
+got = [m for m in mails if m["from"] == "corewatch@localhost"]
+check("alerts/tls-starttls-required-delivered", any(m["tls"] and "always" in m["data"] for m in got), (got, err[-300:]))
+check("alerts/tls-ca-file-logged", "trusts the 1 CA certificate in " + T + "/tls/ca.pem" in err, err[-300:])
+rc, a, err = run("smtps")
+check("alerts/tls-smtps-delivered", rc == 0 and a.get("alerts_sent", 0) >= 1 and a.get("alert_delivery_errors") == 0
+      and [m for m in lines(f"{T}/smtps.log") if m["from"] == "corewatch@localhost"], (rc, a, err[-300:]))
+# A certificate the file does not vouch for, and the system's CAs without the file: refused and counted.
+for name, frm in (("other", "other@localhost"), ("system", "system@localhost")):
+    rc, a, err = run(name)
+    leaked = [p for p in posts if p["path"] == "/" + name] + [m for m in mails if m["from"] == frm]
+    check(f"alerts/tls-untrusted-refused {name}", rc == 0 and not leaked and a.get("alerts_sent") == 0
+          and a.get("alert_delivery_errors", 0) >= 2 and "alert-webhook: delivery failed" in err
+          and "alert-email: delivery failed" in err and "certificate" in err.lower(), (rc, a, leaked, err[-400:]))
+# STARTTLS required, not offered: the server heard a greeting and nothing else (no login, no mail).
+rc, a, err = run("required")
+heard = [l["line"].split(" ")[0].upper() for l in lines(f"{T}/plain.required.log")]
+check("alerts/tls-starttls-required-never-cleartext", rc == 0 and heard and set(heard) <= {"EHLO", "QUIT"}
+      and a.get("alerts_sent") == 0 and a.get("alert_delivery_errors", 0) >= 1 and "alert-email: delivery failed" in err,
+      (rc, heard, a, err[-300:]))
+check("alerts/tls-starttls-required-no-cleartext-warning", "in the clear" not in err, err[-300:])
+# The control: smtp:// to the same server sends login and mail in the clear, and said so at start.
+rc, a, err = run("opportunistic")
+heard = [l["line"] for l in lines(f"{T}/plain.log")][len(lines(f"{T}/plain.required.log")):]
+verbs = {h.split(" ")[0].upper() for h in heard}
+check("alerts/tls-opportunistic-is-cleartext", {"AUTH", "MAIL", "DATA"} <= verbs and a.get("alerts_sent", 0) >= 1
+      and any(b"pw-in-the-clear" in b64(h) for h in heard), (sorted(verbs), a, heard))
+check("alerts/tls-opportunistic-warned", "--smtp-credentials-file: an smtp:// server that does not offer STARTTLS gets the "
+      "password in the clear" in err, err[-300:])
+PYEOF

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """A loopback HTTP receiver for the alert tests.
 
-Usage: http_sink.py PORTFILE LOGFILE [hang]
+Usage: http_sink.py PORTFILE LOGFILE [hang | tls CERT KEY]
 Listens on 127.0.0.1 (a free port, written to PORTFILE once listening) and appends one JSON line
 per request to LOGFILE: {"method", "path", "headers", "body"}; answers 200. With "hang" it takes
-connections and never answers (a target that is up but stuck).
+connections and never answers (a target that is up but stuck); with "tls" it speaks HTTPS with
+CERT and KEY.
 """
 import http.server
 import json
 import socket
+import ssl
 import sys
 import time
 
@@ -39,6 +41,10 @@ def main():
             c, _ = s.accept()
             held.append(c)  # read nothing, answer nothing
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) > 5 and sys.argv[3] == "tls":
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     open(sys.argv[1], "w").write(str(srv.server_address[1]))
     srv.serve_forever()
 
