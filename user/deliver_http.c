@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* deliver_http.c - the libcurl transport: one multi handle on the deliverer's epoll set, shared by the
- * --alert-webhook target (an HTTP POST of the record), the --alert-email target (plain text over
- * SMTP: STARTTLS when offered, or required, or TLS from the start) and Alertmanager (deliver_am.c, through deliver_http_post()). */
+ * --alert-webhook target (an HTTP POST of the record, here), Alertmanager (deliver_am.c, through
+ * deliver_http_post()) and email (deliver_email.c, through deliver_http_mail()). */
 #include "deliver_priv.h"
 
 #include <curl/curl.h>
@@ -9,11 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -42,35 +39,14 @@ struct webhook_conf {
 	struct curl_slist *hdrs;
 };
 
-struct email_conf {
-	char *url, *from, *user, *pass;
-	struct curl_slist *rcpt;
-	char *to;                  /* the recipients, for the To: header */
-	bool require_tls;          /* smtp+starttls://: no STARTTLS, no mail (never in the clear) */
-	unsigned seq;              /* for Message-ID */
-};
-
 /* ---- settings ---- */
-
-/* --smtp-url as libcurl takes it (malloc'd, the caller's; NULL: out of memory): smtp+starttls://
- * is smtp:// with *require_tls set. */
-static char *smtp_url(const char *url, bool *require_tls)
-{
-	static const char form[] = "smtp+starttls://";
-	char *out = NULL;
-
-	*require_tls = strncasecmp(url, form, sizeof(form) - 1) == 0;
-	if (!*require_tls)
-		return strdup(url);
-	return asprintf(&out, "smtp://%s", url + sizeof(form) - 1) < 0 ? NULL : out;
-}
 
 int deliver_http_check_url(const char *flag, const char *url, bool http, char *err, size_t errlen)
 {
 	static const char *const schemes[2][3] = { { "smtp", "smtps", NULL }, { "http", "https", NULL } };
 	static const char *const forms[2] = { "smtp://, smtp+starttls:// or smtps://", "http:// or https://" };
 	CURLU *u = curl_url();
-	char *scheme = NULL, *parsed = http ? strdup(url) : smtp_url(url, &(bool){ false });
+	char *scheme = NULL, *parsed = http ? strdup(url) : deliver_smtp_url(url, &(bool){ false });
 	bool ok = false;
 
 	if (u && parsed && curl_url_set(u, CURLUPART_URL, parsed, 0) == CURLUE_OK &&
@@ -87,15 +63,6 @@ int deliver_http_check_url(const char *flag, const char *url, bool http, char *e
 		free(shown);
 	}
 	return ok ? 0 : -1;
-}
-
-/* Wipes and frees a string holding a secret (NULL is fine). */
-static void secret_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
 }
 
 /* "Name: value" with a token name. */
@@ -178,102 +145,6 @@ static int webhook_setup(const struct options *o, void **conf, char *err, size_t
 	return 0;
 fail:
 	webhook_free(w);
-	return -1;
-}
-
-static void email_free(void *conf)
-{
-	struct email_conf *m = conf;
-
-	if (!m)
-		return;
-	free(m->url);
-	free(m->from);
-	free(m->user);
-	secret_free(m->pass);
-	curl_slist_free_all(m->rcpt);
-	free(m->to);
-	free(m);
-}
-
-/* "user:password" from --smtp-credentials-file's first line into m. Returns 0 or -1. */
-static int email_credentials(struct email_conf *m, const char *path, char *err, size_t errlen)
-{
-	char *text = secret_file_read("smtp-credentials-file", path, err, errlen), *c, *nl;
-	int rc = 0;
-
-	if (!text)
-		return -1;
-	if ((nl = strpbrk(text, "\r\n")))
-		*nl = '\0';
-	c = strchr(text, ':');
-	if (!c || c == text) {
-		snprintf(err, errlen, "%s:1: expected 'user:password'", path);
-		rc = -1;
-	} else {
-		*c = '\0';
-		m->user = strdup(text);
-		m->pass = strdup(c + 1);
-		*c = ':';
-		if (!m->user || !m->pass) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
-	}
-	secret_free(text);
-	return rc;
-}
-
-static int email_setup(const struct options *o, void **conf, char *err, size_t errlen)
-{
-	struct email_conf *m = NULL;
-	char *url = NULL;
-	bool require_tls;
-	size_t tolen = 1;
-
-	*conf = NULL;
-	if (!o->alert_email.n)
-		return 0;
-	if (deliver_http_check_url("smtp-url", o->smtp_url, false, err, errlen) < 0)
-		return -1;
-	if (!(url = smtp_url(o->smtp_url, &require_tls)))
-		goto oom;
-	for (size_t i = 0; i < o->alert_email.n; i++) {
-		const char *a = o->alert_email.v[i];
-
-		if (!strchr(a, '@') || strpbrk(a, " \t\r\n<>,")) {
-			snprintf(err, errlen, "--alert-email: '%s' is not an email address", a);
-			goto fail;
-		}
-		tolen += strlen(a) + 2;
-	}
-	if (!(m = calloc(1, sizeof(*m))) || !(m->from = strdup(o->smtp_from)) || !(m->to = calloc(1, tolen)))
-		goto oom;
-	m->url = url;
-	url = NULL;
-	m->require_tls = require_tls;
-	for (size_t i = 0; i < o->alert_email.n; i++) {
-		struct curl_slist *l = curl_slist_append(m->rcpt, o->alert_email.v[i]);
-
-		if (!l)
-			goto oom;
-		m->rcpt = l;
-		if (i)
-			strcat(m->to, ", ");
-		strcat(m->to, o->alert_email.v[i]);
-	}
-	if (o->smtp_credentials_file && email_credentials(m, o->smtp_credentials_file, err, errlen) < 0)
-		goto fail;
-	if (m->user && !m->require_tls && strncasecmp(m->url, "smtps:", 6) != 0)
-		log_warnx("--smtp-credentials-file: an smtp:// server that does not offer STARTTLS gets the "
-			  "password in the clear; smtp+starttls:// or smtps:// would refuse to send it");
-	*conf = m;
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	free(url);
-	email_free(m);
 	return -1;
 }
 
@@ -434,63 +305,22 @@ static const char *webhook_start(struct job *j)
 	return deliver_http_post(j, w->url, w->hdrs);
 }
 
-static char *mail_text(struct email_conf *m, const char *host, const cJSON *r)
+const char *deliver_http_mail(struct job *j, char *text, const struct deliver_mail *m)
 {
-	char date[64], *labels = deliver_labels(r), *text = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	bool firing = strcmp(deliver_str(r, "state"), "firing") == 0;
-	/* the subject names the instance and the value, as the message does: "filesystem / is 93% full" */
-	const char *what = deliver_str(r, "message");
-	char safe[200];
-	int len;
-
-	if (strncmp(what, "resolved: ", 10) == 0)
-		what += 10;
-	snprintf(safe, sizeof(safe), "%s", what);
-	for (char *c = safe; *c; c++)
-		if (*c == '\r' || *c == '\n')
-			*c = ' ';
-	what = safe;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	len = asprintf(&text,
-		       "Date: %s\r\nFrom: %s\r\nTo: %s\r\n"
-		       "Subject: [corewatch] %s %s %s: %s on %s\r\n"
-		       "Message-ID: <corewatch.%lld.%d.%u@%s>\r\n"
-		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		       "Auto-Submitted: auto-generated\r\n\r\n"
-		       "%s\r\n\r\n"
-		       "Alert:     %s (%s)\r\nState:     %s%s%s\r\nHost:      %s\r\nMetric:    %s %s\r\n"
-		       "Value:     %.15g\r\nThreshold: %s %.15g\r\nStarted:   %s\r\nTime:      %s\r\n\r\n"
-		       "-- \r\ncorewatch\r\n",
-		       date, m->from, m->to, firing ? "FIRING" : "RESOLVED", deliver_str(r, "severity"),
-		       deliver_str(r, "name"), what, host, (long long)now, (int)getpid(), ++m->seq, host,
-		       deliver_str(r, "message"), deliver_str(r, "name"), deliver_str(r, "severity"),
-		       deliver_str(r, "state"), firing ? "" : ", ", deliver_str(r, "reason"), host,
-		       deliver_str(r, "metric"), labels ? labels : "{}", deliver_num(r, "value"),
-		       deliver_str(r, "op"), deliver_num(r, "threshold"), deliver_str(r, "started_at"),
-		       deliver_str(r, "time"));
-	free(labels);
-	return len < 0 ? NULL : text;
-}
-
-static const char *email_start(struct job *j)
-{
-	struct email_conf *m = j->t->conf;
 	struct transfer *x = transfer_new(j, false);
 	CURL *e;
 
-	if (!x)
+	if (!x) {
+		free(text);
 		return "cannot create a libcurl handle";
-	if (!(x->body = mail_text(m, j->t->n->host, j->rec)))
+	}
+	if (!(x->body = text))
 		return transfer_start(x, "out of memory");
 	x->body_len = strlen(x->body);
 	e = x->easy;
 	curl_easy_setopt(e, CURLOPT_URL, m->url);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, m->from);
-	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, m->rcpt);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, (struct curl_slist *)m->rcpt);
 	/* STARTTLS when offered, or required: then a server without it gets neither login nor mail */
 	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)(m->require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (m->user) {
@@ -642,15 +472,5 @@ const struct deliver_ops deliver_webhook_ops = {
 	.conf_free = webhook_free,
 	.open = deliver_http_attach,
 	.start = webhook_start,
-	.abort = deliver_http_abort,
-};
-
-const struct deliver_ops deliver_email_ops = {
-	.name = "alert-email",
-	.max_running = 1,
-	.setup = email_setup,
-	.conf_free = email_free,
-	.open = deliver_http_attach,
-	.start = email_start,
 	.abort = deliver_http_abort,
 };

@@ -5,7 +5,7 @@
  * A transport is a table of operations (struct deliver_ops): it parses its settings into a target's
  * conf, turns a queued job into an attempt (its own state in job->priv) and reports the attempt's end
  * through deliver_job_done(). Transports: deliver_exec.c (a program), deliver_http.c (the libcurl multi
- * handle; webhook and email), deliver_am.c (Alertmanager, over deliver_http.c).
+ * handle; the webhook), deliver_email.c and deliver_am.c (email and Alertmanager, over deliver_http.c).
  */
 #ifndef COREWATCH_NOTIFY_PRIV_H
 #define COREWATCH_NOTIFY_PRIV_H
@@ -100,6 +100,12 @@ double deliver_num(const cJSON *o, const char *k);
 /* The record's labels as compact JSON (malloc'd, caller frees), or NULL. */
 char *deliver_labels(const cJSON *r);
 
+/* ---- deliver_email.c ---- */
+
+/* --smtp-url as libcurl takes it (malloc'd, the caller's; NULL: out of memory): smtp+starttls:// is
+ * smtp:// with *require_tls set. */
+char *deliver_smtp_url(const char *url, bool *require_tls);
+
 /* ---- deliver_http.c: the libcurl multi handle on the deliverer's epoll set ---- */
 
 /* Checks that url parses with scheme http(s) (http) or smtp(s), smtp+starttls (!http), the only
@@ -115,6 +121,15 @@ int deliver_http_attach(struct target *t, char *err, size_t errlen);
 /* Starts POSTing j->rec as JSON to url with headers hdrs (both stay the caller's and must outlive
  * the attempt). Returns NULL, or why not with nothing left in j->priv. */
 const char *deliver_http_post(struct job *j, const char *url, const struct curl_slist *hdrs);
+/* What an SMTP transfer needs (deliver_email.c's; outlives the attempt). */
+struct deliver_mail {
+	char *url, *from, *user, *pass;  /* user NULL: no login */
+	struct curl_slist *rcpt;
+	bool require_tls;                /* smtp+starttls://: no STARTTLS, no login and no mail */
+};
+/* Starts sending text (malloc'd, ownership passes; NULL: out of memory) as j's message through m.
+ * Returns NULL, or why not with nothing left in j->priv. */
+const char *deliver_http_mail(struct job *j, char *text, const struct deliver_mail *m);
 /* ops->abort of a libcurl target. */
 void deliver_http_abort(struct job *j);
 /* The loop's side: fd (not the core's) had events; curl's timeout, when due at now; the transfers

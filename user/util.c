@@ -342,6 +342,14 @@ int epoll_watch(int epfd, int fd)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+void secret_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 char *secret_file_read(const char *flag, const char *path, char *err, size_t errlen)
 {
 	struct stat st;

@@ -85,6 +85,8 @@ int epoll_watch(int epfd, int fd);
  * NUL-terminated malloc'd string (caller wipes and frees). Returns NULL with "--flag: path: reason"
  * in err, also when every user may read or write it (a secret others can read is not one). */
 char *secret_file_read(const char *flag, const char *path, char *err, size_t errlen);
+/* Wipes and frees a string holding a secret (NULL is fine). */
+void secret_free(char *s);
 /* The URL as it may be shown: a password in its userinfo replaced by "***" ("smtp://bob:***@host").
  * malloc'd (caller frees); NULL when out of memory. */
 char *redact_url(const char *url);
