@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,4 +94,142 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 		return -errno;
 	buf[0] = '\0';
 	return find(fd, id, buf, len, 0);
+}
+
+/* ---- names ---- */
+
+#define ID_SHOWN 12 /* characters of a container id, as docker ps shows them */
+
+/* Whether c[0..n) is a container id: at least 32 hex digits. */
+static bool is_id(const char *c, size_t n)
+{
+	if (n < 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)c[i]))
+			return false;
+	return true;
+}
+
+/* The runtime whose scope name comp[0..n) is ("docker-ID.scope", "cri-containerd-ID.scope",
+ * "crio-ID.scope", "libpod-ID.scope"), with *id and *idlen set, or NULL. A bare id (cgroupfs drivers:
+ * "/docker/ID", ".../podUID/ID") is named by parent ("docker", else "container"). */
+static const char *runtime_of(const char *comp, size_t n, const char *parent, size_t pn, const char **id,
+			      size_t *idlen)
+{
+	static const struct { const char *prefix, *name; } scopes[] = {
+		{ "docker-", "docker" }, { "cri-containerd-", "containerd" }, { "crio-", "crio" },
+		{ "libpod-", "podman" },
+	};
+	static const char scope[] = ".scope";
+
+	if (n > sizeof(scope) - 1 && memcmp(comp + n - (sizeof(scope) - 1), scope, sizeof(scope) - 1) == 0)
+		for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+			size_t pl = strlen(scopes[i].prefix), il = n - pl - (sizeof(scope) - 1);
+
+			if (n > pl + sizeof(scope) - 1 && memcmp(comp, scopes[i].prefix, pl) == 0 &&
+			    is_id(comp + pl, il)) {
+				*id = comp + pl;
+				*idlen = il;
+				return scopes[i].name;
+			}
+		}
+	if (is_id(comp, n)) {
+		*id = comp;
+		*idlen = n;
+		return pn == 6 && memcmp(parent, "docker", 6) == 0 ? "docker" : "container";
+	}
+	return NULL;
+}
+
+/* The pod uid in comp[0..n) ("kubepods-burstable-pod<uid>.slice" under systemd, "pod<uid>" under
+ * cgroupfs), with *uidlen set, or NULL. */
+static const char *pod_of(const char *comp, size_t n, size_t *uidlen)
+{
+	const char *p;
+	size_t end = n;
+
+	if (n > 6 && memcmp(comp + n - 6, ".slice", 6) == 0)
+		end = n - 6;
+	if (end > 3 && memcmp(comp, "pod", 3) == 0)
+		p = comp + 3;
+	else if (end > 8 && memcmp(comp, "kubepods", 8) == 0 && (p = memmem(comp, end, "-pod", 4)))
+		p += 4;
+	else
+		return NULL;
+	if (comp + end - p < 32)
+		return NULL;
+	*uidlen = (size_t)(comp + end - p);
+	return p;
+}
+
+/* Whether comp[0..n) names a systemd unit other than a slice. */
+static bool is_unit(const char *comp, size_t n)
+{
+	static const char *const types[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t tl = strlen(types[i]);
+
+		if (n > tl && memcmp(comp + n - tl, types[i], tl) == 0)
+			return true;
+	}
+	return false;
+}
+
+int cgroup_name(const char *path, char *buf, size_t len)
+{
+	static const char lxc[] = "lxc.payload.";
+	const char *comp[WALK_DEPTH * 2], *runtime = NULL, *id = NULL, *pod = NULL, *unit = NULL, *box = NULL;
+	size_t clen[WALK_DEPTH * 2], nc = 0, idlen = 0, podlen = 0, unitlen = 0, boxlen = 0;
+	int n;
+
+	if (!len)
+		return -ENAMETOOLONG;
+	for (const char *c = path; *c && nc < WALK_DEPTH * 2;) {
+		size_t l;
+
+		while (*c == '/')
+			c++;
+		if (!*c)
+			break;
+		l = strcspn(c, "/");
+		comp[nc] = c;
+		clen[nc++] = l;
+		c += l;
+	}
+	if (!nc) {
+		n = snprintf(buf, len, "/");
+		return n >= (int)len ? -ENAMETOOLONG : 0;
+	}
+	/* from the innermost: a container's own unit names the container, not the unit it runs */
+	for (size_t i = nc; i-- > 0;) {
+		if (!runtime)
+			runtime = runtime_of(comp[i], clen[i], i ? comp[i - 1] : "", i ? clen[i - 1] : 0, &id, &idlen);
+		if (!pod)
+			pod = pod_of(comp[i], clen[i], &podlen);
+		if (!box && clen[i] > sizeof(lxc) - 1 && memcmp(comp[i], lxc, sizeof(lxc) - 1) == 0) {
+			box = comp[i] + sizeof(lxc) - 1;
+			boxlen = clen[i] - (sizeof(lxc) - 1);
+		}
+		if (!unit && is_unit(comp[i], clen[i])) {
+			unit = comp[i];
+			unitlen = clen[i];
+		}
+	}
+	if (pod) {
+		/* systemd escapes the uid's dashes as underscores */
+		n = snprintf(buf, len, "k8s:%.*s", (int)podlen, pod);
+		for (char *c = buf + 4; *c; c++)
+			if (*c == '_')
+				*c = '-';
+	} else if (runtime)
+		n = snprintf(buf, len, "%s:%.*s", runtime, (int)(idlen < ID_SHOWN ? idlen : ID_SHOWN), id);
+	else if (box)
+		n = snprintf(buf, len, "lxc:%.*s", (int)boxlen, box);
+	else if (unit)
+		n = snprintf(buf, len, "%.*s", (int)unitlen, unit);
+	else
+		n = snprintf(buf, len, "%.*s", (int)clen[nc - 1], comp[nc - 1]);
+	return n < 0 || n >= (int)len ? -ENAMETOOLONG : 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* cgroup.h - cgroup v2 paths from the ids the kernel gives eBPF programs (kernfs node ids). */
+/* cgroup.h - cgroup v2 paths from the ids the kernel gives eBPF programs (kernfs node ids), and the
+ * names people know them by (units, containers, pods). */
 #ifndef COREWATCH_CGROUP_H
 #define COREWATCH_CGROUP_H
 
@@ -11,5 +12,12 @@
  * /sys/fs/cgroup/unified on a hybrid host) and searched for a directory of that inode number.
  * Returns 0, or -ENOENT (no such cgroup: it is gone) or another -errno (no v2 hierarchy mounted). */
 int cgroup_path_of_id(uint64_t id, char *buf, size_t len);
+/* A name for people of the cgroup at path (from the v2 root), into buf: the container or pod the
+ * path says it belongs to ("docker:3f2a9c1b0d4e", "containerd:...", "crio:...", "podman:...",
+ * "lxc:NAME", "k8s:POD-UID" for anything in a pod), else its systemd unit ("nginx.service",
+ * "session-3.scope", "user@1000.service"'s innermost unit), else the last component ("/" for the
+ * root). Container ids are cut to 12 characters, as docker ps shows them. Returns 0, or
+ * -ENAMETOOLONG when buf is too small (it then holds as much as fits). */
+int cgroup_name(const char *path, char *buf, size_t len);
 
 #endif

@@ -81,10 +81,16 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 	jint(body, "file_rss_bytes", e->file_rss_kb * 1024);
 	jint(body, "shmem_rss_bytes", e->shmem_rss_kb * 1024);
 	/* the cgroup outlives its killed process: found by its id after the event */
-	if (e->cgroup_id && cgroup_path_of_id(e->cgroup_id, cg, sizeof(cg)) == 0)
+	if (e->cgroup_id && cgroup_path_of_id(e->cgroup_id, cg, sizeof(cg)) == 0) {
+		char name[256];
+
 		jstr(body, "cgroup", cg);
-	else
+		cgroup_name(cg, name, sizeof(name));
+		jstr(body, "cgroup_name", name);
+	} else {
 		jstr(body, "cgroup", NULL);
+		jstr(body, "cgroup_name", NULL);
+	}
 	s->base.env->emit_event(s->base.env->emit_ctx, "oom_kill", body);
 	return 0;
 }

@@ -246,6 +246,10 @@ want = open(os.path.join(os.path.dirname(sys.argv[1]), "oom.cgroup")).read().str
 got = ev[0].get("cgroup") if ev else None
 print(("PASS" if got == want and want.startswith("/corewatch-test-") else "FAIL") + " bpf/oom-kill-event-names-cgroup" +
       ("" if got == want else f": event {got!r}, /proc/PID/cgroup {want!r}"))
+# not a unit nor a container: named by its last component
+name = ev[0].get("cgroup_name") if ev else None
+print(("PASS" if name == os.path.basename(want) else "FAIL") + " bpf/oom-kill-event-cgroup-name" +
+      ("" if name == os.path.basename(want) else f": {name!r} for {want!r}"))
 m = [r for r in recs if r["type"] == "metrics"]
 n, total, ooms = sum(r["sched"]["oom_kills"] for r in m), m[-1]["sched"]["oom_kills_total"] if m else -1, int(os.environ["OOMS"])
 print(("PASS" if n == ooms == total == 1 else "FAIL") + " bpf/oom-kills-counted-as-vmstat" +
