@@ -42,7 +42,7 @@ static const char *const format_names[] = { "json", "stamped", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_spec specs[] = {
-	{ "interval", 'i', T_DURATION, OFF(interval_ms), 100, 3600000, "1s", NULL, 0, "DURATION",
+	{ "interval", 'i', T_DURATION, OFF(interval_ms), 100, 3600000, "10s", NULL, 0, "DURATION",
 	  "sampling interval: 500ms, 2s, 1m (100ms..1h)" },
 	{ "count", 'n', T_UINT, OFF(count), 0, UINT32_MAX, "0", NULL, 0, "N",
 	  "write N metrics records, then exit (0: run until stopped)" },

@@ -49,7 +49,7 @@ static void test_defaults(void **st)
 
 	(void)st;
 	assert_int_equal(load(&o, err, args), 0);
-	assert_int_equal(o.interval_ms, 1000);
+	assert_int_equal(o.interval_ms, 10000);
 	assert_int_equal(o.count, 0);
 	assert_int_equal(o.retention_days, 7);
 	assert_int_equal(o.format, FORMAT_JSON);
