@@ -40,6 +40,7 @@ static void set_env(struct monitor *m)
 	m->env.sys_root = m->opt.sys_root;
 	m->env.all_disks = m->opt.all_disks;
 	m->env.no_bpf = m->opt.no_bpf;
+	m->env.per_cpu = m->opt.per_cpu;
 	m->env.top_n = (unsigned)m->opt.top;
 	m->env.agent = &m->ctr;
 	m->env.emit_event = emit_event;

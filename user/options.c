@@ -66,6 +66,8 @@ static const struct opt_spec specs[] = {
 	  "do not load eBPF programs: /proc-only records" },
 	{ "top", 0, T_UINT, OFF(top), 1, 100, "10", NULL, 0, "N",
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
+	{ "per-cpu", 0, T_BOOL, OFF(per_cpu), 0, 0, "false", NULL, 0, NULL,
+	  "add per-CPU detail to each record: cpu.cores[] and sched.cpus[]" },
 	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "also report partitions, loop and ram devices" },
 	{ "alert", 0, T_RULE, OFF(rules), 0, 0, NULL, NULL, 0, "RULE",
@@ -496,6 +498,10 @@ int options_load(struct options *o, int argc, char *const argv[], char *err, siz
 	}
 	if (add_shorthand_rules(o, err, errlen) < 0 || check_together(o, err, errlen) < 0)
 		goto out;
+	/* a rule on detail the record leaves out would never fire: refused, like a misspelt field */
+	for (size_t i = 0; i < o->rules.n; i++)
+		if (alert_rule_check_needs(&o->rules.v[i], o->per_cpu, err, errlen) < 0)
+			goto out;
 	ret = 0;
 out:
 	free(cli);

@@ -2,7 +2,7 @@
 # The record: schema validity and cross-checks against the live system.
 . tests/e2e/lib.sh
 
-if "${CW[@]}" --no-bpf --count 3 --interval 200ms >"$T/out" 2>"$T/err"; then
+if "${CW[@]}" --no-bpf --per-cpu --count 3 --interval 200ms >"$T/out" 2>"$T/err"; then
 	pass "record/exit-0-after-count"
 else
 	fail "record/exit-0-after-count" "exit $?: $(head -3 "$T/err")"

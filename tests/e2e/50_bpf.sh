@@ -13,7 +13,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel 
 run_workload() {
 	local out=$1
 	shift
-	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 >"$out" 2>"$out.err" &
+	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 --per-cpu >"$out" 2>"$out.err" &
 	local pid=$!
 	wait_lines "$out" 2 10
 	taskset -c 0 "$PINGPONG" 2.5 >"$out.pp"
@@ -123,6 +123,10 @@ res("histograms-quantiles-under-max-in-top-bucket", seen >= 10 and not bad, f"{s
 rq = [m["sched"]["runqueue_latency_us"] for m in mets]
 res("runqueue-histogram-has-samples", all(h["count"] > 0 and h["p50"] <= h["p99"] for h in rq), str(rq[:2])[:300])
 res("runqueue-per-cpu", all(len(m["sched"]["cpus"]) == len(m["cpu"]["cores"]) for m in mets), "per-CPU count")
+# the host's histogram is the sum of the CPUs' (--per-cpu): counts add up, the worst wait is one CPU's
+res("runqueue-per-cpu-sums-to-total", all(sum(c["runqueue_latency_us"]["count"] for c in m["sched"]["cpus"]) == m["sched"]["runqueue_latency_us"]["count"]
+    and max(c["runqueue_latency_us"]["max"] for c in m["sched"]["cpus"]) == m["sched"]["runqueue_latency_us"]["max"] for m in mets),
+    str([(m["sched"]["runqueue_latency_us"]["count"], [c["runqueue_latency_us"] for c in m["sched"]["cpus"]]) for m in mets][:2]))
 
 # the ping-pong's pid among the top CPU users
 pids = {int(os.environ["PP_PARENT"]), int(os.environ["PP_CHILD"])}
