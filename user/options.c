@@ -16,6 +16,7 @@
 
 #include <cJSON.h>
 
+#include "col_network.h"
 #include "util.h"
 
 enum opt_type { T_DURATION, T_UINT, T_DOUBLE, T_STRING, T_NAME, T_DIR, T_BOOL, T_ENUM, T_ACTION,
@@ -68,6 +69,11 @@ static const struct opt_spec specs[] = {
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
 	{ "per-cpu", 0, T_BOOL, OFF(per_cpu), 0, 0, "false", NULL, 0, NULL,
 	  "add per-CPU detail to each record: cpu.cores[] and sched.cpus[]" },
+	{ "interfaces", 0, T_STRING, OFF(ifaces_include), 0, 0, NULL, NULL, 0, "PATTERN,...",
+	  "report only the network interfaces matching these globs (the default exclusions then do not apply)" },
+	{ "interfaces-exclude", 0, T_STRING, OFF(ifaces_exclude), 0, 0, NULL, NULL, 0, "PATTERN,...",
+	  "leave out the interfaces matching these globs, instead of the default " NET_DEFAULT_EXCLUDE
+	  "; wins over --interfaces" },
 	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "also report partitions, loop and ram devices" },
 	{ "alert", 0, T_RULE, OFF(rules), 0, 0, NULL, NULL, 0, "RULE",
@@ -422,6 +428,15 @@ static int check_together(const struct options *o, char *err, size_t errlen)
 	}
 	if (o->ca_file && !o->alert_webhook && !o->alertmanager && !o->alert_email.n) {
 		snprintf(err, errlen, "--ca-file: no --alert-webhook, --alertmanager or --alert-email uses it");
+		return -1;
+	}
+	if (o->ifaces_include && netdev_patterns_check(o->ifaces_include) < 0) {
+		snprintf(err, errlen, "--interfaces: '%s': an empty pattern, or one of 64 characters or more", o->ifaces_include);
+		return -1;
+	}
+	if (o->ifaces_exclude && netdev_patterns_check(o->ifaces_exclude) < 0) {
+		snprintf(err, errlen, "--interfaces-exclude: '%s': an empty pattern, or one of 64 characters or more",
+			 o->ifaces_exclude);
 		return -1;
 	}
 	if (!o->listen && o->listen_token_file) {
