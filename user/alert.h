@@ -45,6 +45,10 @@ struct alert_rule {
 	double threshold, clear;         /* clear == threshold unless given */
 	uint64_t for_ms;
 	enum alert_severity severity;
+	/* the option the metric's section needs (the schema's "x-corewatch-needs": "per-cpu"), or NULL;
+	 * needs_nseg: how many segments name that section (cpu.cores: 2) */
+	const char *needs;
+	size_t needs_nseg;
 };
 
 struct alert_rules {
@@ -57,6 +61,10 @@ struct alert_rules {
 /* Parses and schema-checks one rule. Returns 0 and fills *r (free with alert_rule_free), or -1 with
  * "column N: reason" in why. */
 int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t whylen);
+/* When r's metric lies under a section the record has only with an option (--per-cpu), and opt_on
+ * says that option is off: writes "alert rule 'NAME': cpu.cores is per-CPU detail: add --per-cpu"
+ * into why and returns -1. Else returns 0. */
+int alert_rule_check_needs(const struct alert_rule *r, bool per_cpu, char *why, size_t whylen);
 /* Frees what r holds and zeroes it (r itself is the caller's); a zeroed rule is fine. */
 void alert_rule_free(struct alert_rule *r);
 

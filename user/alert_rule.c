@@ -330,6 +330,10 @@ static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_
 			return lex_err(lx, seg_pos[i], "'%.*s' has no field '%s' (fields: %s)", plen,
 				       lx->s + seg_pos[0], sg->name, fields);
 		}
+		if (!r->needs && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(p, "x-corewatch-needs"))) {
+			r->needs = cJSON_GetObjectItemCaseSensitive(p, "x-corewatch-needs")->valuestring;
+			r->needs_nseg = i + 1;
+		}
 		if (t && strcmp(t, "array") == 0) {
 			const cJSON *item = schema_resolve(cJSON_GetObjectItemCaseSensitive(p, "items"));
 			const cJSON *iprops = cJSON_GetObjectItemCaseSensitive(item, "properties");
@@ -431,6 +435,22 @@ int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t w
 	return 0;
 fail:
 	alert_rule_free(r);
+	return -1;
+}
+
+int alert_rule_check_needs(const struct alert_rule *r, bool per_cpu, char *why, size_t whylen)
+{
+	char path[128] = "";
+	size_t n = 0;
+
+	if (!r->needs || (strcmp(r->needs, "per-cpu") == 0 && per_cpu))
+		return 0;
+	for (size_t i = 0; i < r->needs_nseg && n < sizeof(path); i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%s%s", i ? "." : "", r->seg[i].name);
+	if (strcmp(r->needs, "per-cpu") == 0)
+		snprintf(why, whylen, "alert rule '%s': %s is per-CPU detail: add --per-cpu", r->name, path);
+	else
+		snprintf(why, whylen, "alert rule '%s': %s needs --%s", r->name, path, r->needs);
 	return -1;
 }
 

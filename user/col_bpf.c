@@ -3,7 +3,9 @@
 #include "col_bpf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpf_load.h"
 #include "collector.h"
@@ -82,24 +84,40 @@ static int bpf_section_sample(void *state)
 	return 0;
 }
 
-static void bpf_section_emit(void *state, cJSON *record, double dt)
-{
-	struct bpf_section_state *s = state;
-	const char *why = bpf_unavailable(s->env);
-	cJSON *o = jobj(record, "bpf"), *progs;
-	uint64_t drops = 0, full = 0, failed = 0;
-	bool any = bpf_status_any_loaded();
+/* What the inventory or the last "bpf_status" event said: attach state, errors and hooks. */
+static char reported_sig[1024];
 
-	(void)dt;
-	jbool(o, "enabled", any);
-	if (!any) {
-		jstr(o, "reason", why ? why : nregistry && registry[0]->error ? registry[0]->error
-							      : "no eBPF program could be loaded");
-		return;
+/* The status that matters for a change event, as text: each program's attach state, error and hooks. */
+static void status_sig(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nregistry && n < len; i++) {
+		const struct bpf_status *st = registry[i];
+
+		n += (size_t)snprintf(buf + n, len - n, "%s:%d:%s", st->name, st->loaded,
+				      st->error ? st->error : "");
+		for (size_t h = 0; st->loaded && h < st->nhooks && n < len; h++)
+			n += (size_t)snprintf(buf + n, len - n, ",%s=%s", st->hooks[h].tp,
+					      st->hooks[h].kind ? st->hooks[h].kind : "-");
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, ";");
 	}
-	progs = jobj(o, "programs");
+}
+
+static const char *off_reason(const char *why)
+{
+	return why ? why : nregistry && registry[0]->error ? registry[0]->error : "no eBPF program could be loaded";
+}
+
+/* programs.<name>: attached, error, hooks, left_out, events, maps */
+static void programs_json(cJSON *o)
+{
+	cJSON *progs = jobj(o, "programs");
+
 	for (size_t i = 0; i < nregistry; i++) {
-		struct bpf_status *st = registry[i];
+		const struct bpf_status *st = registry[i];
 		cJSON *p = jobj(progs, st->name), *hooks, *fill, *left;
 
 		jbool(p, "attached", st->loaded);
@@ -126,14 +144,95 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 			jint(f, "entries", st->fill[m].used);
 			jint(f, "max_entries", st->fill[m].max);
 			jnum(f, "fill_pct", pct((double)st->fill[m].used, (double)st->fill[m].max));
+			jint(f, "failed_inserts_total", st->fill[m].failed);
+		}
+	}
+}
+
+void bpf_status_json(cJSON *o, const char *why)
+{
+	bool any = bpf_status_any_loaded();
+
+	jbool(o, "enabled", any);
+	if (!any)
+		jstr(o, "reason", off_reason(why));
+	if (nregistry)
+		programs_json(o);
+	status_sig(reported_sig, sizeof(reported_sig));
+}
+
+const char *bpf_program_error(const char *section)
+{
+	for (size_t i = 0; i < nregistry; i++)
+		if (strcmp(registry[i]->name, section) == 0)
+			return registry[i]->loaded ? NULL : registry[i]->error ? registry[i]->error : "not attached";
+	return NULL;
+}
+
+/* A map that lost inserts in this interval after an interval without, or the reverse: an event. */
+static void map_event(const struct collector_env *env, const struct bpf_status *st, size_t m, uint64_t failed)
+{
+	cJSON *body;
+
+	if (!env->emit_event || !(body = cJSON_CreateObject()))
+		return;
+	jstr(body, "program", st->name);
+	jstr(body, "map", st->fill[m].map);
+	jbool(body, "overflowing", failed > 0);
+	jint(body, "failed_inserts", failed);
+	jint(body, "entries", st->fill[m].used);
+	jint(body, "max_entries", st->fill[m].max);
+	env->emit_event(env->emit_ctx, "bpf_map_overflow", body);
+}
+
+/* The record's compact summary; the full status is the inventory's, and changes are events. */
+static void bpf_section_emit(void *state, cJSON *record, double dt)
+{
+	struct bpf_section_state *s = state;
+	cJSON *o = jobj(record, "bpf"), *att;
+	uint64_t drops = 0, full = 0, failed = 0, events = 0;
+	bool any = bpf_status_any_loaded();
+	char sig[sizeof(reported_sig)];
+
+	(void)dt;
+	status_sig(sig, sizeof(sig));
+	if (strcmp(sig, reported_sig) != 0 && s->env->emit_event) {
+		cJSON *body = cJSON_CreateObject();
+
+		if (body) {
+			bpf_status_json(body, bpf_unavailable(s->env));
+			s->env->emit_event(s->env->emit_ctx, "bpf_status", body);
+		}
+	}
+	jbool(o, "enabled", any);
+	if (!any) {
+		jstr(o, "reason", off_reason(bpf_unavailable(s->env)));
+		return;
+	}
+	att = jarr(o, "attached");
+	for (size_t i = 0; i < nregistry; i++) {
+		struct bpf_status *st = registry[i];
+
+		if (!st->loaded)
+			continue;
+		cJSON_AddItemToArray(att, cJSON_CreateString(st->name));
+		events += st->events - st->events_reported;
+		st->events_reported = st->events;
+		for (size_t m = 0; m < st->nfill; m++) {
 			/* in this interval: what the map could not hold was lost to the figures */
-			jint(f, "failed_inserts", st->fill[m].failed - st->fill[m].failed_reported);
-			failed += st->fill[m].failed - st->fill[m].failed_reported;
+			uint64_t f = st->fill[m].failed - st->fill[m].failed_reported;
+
+			if ((f > 0) != st->fill[m].overflowing) {
+				st->fill[m].overflowing = f > 0;
+				map_event(s->env, st, m, f);
+			}
+			failed += f;
 			st->fill[m].failed_reported = st->fill[m].failed;
 		}
 		drops += st->ringbuf_drops;
 		full += st->map_full;
 	}
+	jint(o, "events", events);
 	jint(o, "ringbuf_drops", drops);
 	jint(o, "map_full", full);
 	/* of the interval, over every map: what a rule watches (bpf.failed_inserts > 0) */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 struct bpf_hook;
 
 #define BPF_STATUS_MAPS 4
@@ -23,10 +25,11 @@ struct bpf_status {
 	struct bpf_hook *hooks;
 	size_t nhooks;
 	uint64_t events;           /* cumulative events seen by its programs */
+	uint64_t events_reported;  /* events when the section last reported */
 	uint64_t ringbuf_drops, map_full;
 	/* map fill levels: name, entries in use, capacity, inserts that failed because it was full
 	 * (cumulative; and its value when the section last reported) */
-	struct { const char *map; uint64_t used, max, failed, failed_reported; } fill[BPF_STATUS_MAPS];
+	struct { const char *map; uint64_t used, max, failed, failed_reported; bool overflowing; } fill[BPF_STATUS_MAPS];
 	size_t nfill;
 	/* programs the kernel refused (to load or to attach): never selected again */
 	char refused[16][32];
@@ -45,6 +48,13 @@ void bpf_status_counters(struct bpf_status *st, uint64_t events, uint64_t ringbu
  * inserts since load (failed), at each sample. */
 void bpf_status_map(struct bpf_status *st, size_t i, const char *name, uint64_t used, uint64_t max,
 		    uint64_t failed);
+/* Adds the full status to o (the inventory's "bpf" object): enabled, or the reason it is not;
+ * programs.<name>.{attached, error, hooks, left_out, events, maps.<map>.{entries, max_entries,
+ * fill_pct}}. why: eBPF's reason to be off (bpf_unavailable()), or NULL. Later changes of attach state
+ * or hooks are reported against what this wrote, as "bpf_status" event records. */
+void bpf_status_json(cJSON *o, const char *why);
+/* The reason the eBPF program named section is not attached ("sched"), or NULL when it is. */
+const char *bpf_program_error(const char *section);
 /* True when any registered program is loaded. */
 bool bpf_status_any_loaded(void);
 /* eBPF programs attached now, over every collector (for the service status line). */

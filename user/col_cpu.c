@@ -204,6 +204,8 @@ static void cpu_emit(void *state, cJSON *record, double dt)
 		     safe_div((double)counter_delta(sa->run_delay_ns, sb->run_delay_ns) / 1e6, dt));
 		jnum(ss, "timeslices_per_s", safe_div((double)counter_delta(sa->timeslices, sb->timeslices), dt));
 	}
+	if (!s->base.env->per_cpu)
+		return;
 	cores = jarr(o, "cores");
 	for (size_t i = 0; i < b->ncores; i++) {
 		/* A core that just came online has no previous sample: it joins from the next record. */
@@ -215,7 +217,13 @@ static void cpu_emit(void *state, cJSON *record, double dt)
 		c = cJSON_CreateObject();
 		jint(c, "cpu", b->cores[i].id);
 		cpu_times_pct(&prev->t, &b->cores[i].t, &p);
-		add_pct(c, &p);
+		/* A core's entry is kept small (hosts have hundreds): one decimal, and not nice, irq,
+		 * steal, idle or iowait (iowait is not meaningful per CPU: a task waiting on I/O is not
+		 * bound to the CPU that idles; the others stay in the host's totals). */
+		jnum1(c, "busy_pct", p.busy);
+		jnum1(c, "user_pct", p.v[CPU_USER]);
+		jnum1(c, "system_pct", p.v[CPU_SYSTEM]);
+		jnum1(c, "softirq_pct", p.v[CPU_SOFTIRQ]);
 		cJSON_AddItemToArray(cores, c);
 	}
 }

@@ -3,6 +3,7 @@
 #include "col_network.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,50 @@ int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t va
 		if (scan_u64(&p, &vals[i]) < 0)
 			return -EINVAL;
 	return 0;
+}
+
+/* Whether name matches one of list's comma-separated globs. */
+static bool match_list(const char *name, const char *list)
+{
+	char pat[64];
+
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n < sizeof(pat)) {
+			memcpy(pat, p, n);
+			pat[n] = '\0';
+			if (n && fnmatch(pat, name, 0) == 0)
+				return true;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+bool netdev_reported(const char *name, const char *include, const char *exclude)
+{
+	if (exclude && match_list(name, exclude))
+		return false;
+	if (include)
+		return match_list(name, include);
+	return exclude || !match_list(name, NET_DEFAULT_EXCLUDE);
+}
+
+int netdev_patterns_check(const char *list)
+{
+	for (const char *p = list;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= 64)
+			return -1;
+		p += n;
+		if (!*p)
+			return 0;
+		p++;
+	}
 }
 
 /* Returns the start of the next line after p, or NULL. */
@@ -164,11 +209,16 @@ static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
 		{ "rx_drops_per_s", ND_RX_DROP },    { "tx_drops_per_s", ND_TX_DROP },
 	};
 	cJSON *arr = jarr(net, "interfaces");
+	uint64_t excluded = 0;
 
 	for (size_t i = 0; i < s->ifaces.n; i++) {
 		const struct devstat *in = &s->ifaces.v[i];
 		cJSON *o;
 
+		if (!netdev_reported(in->name, s->base.env->ifaces_include, s->base.env->ifaces_exclude)) {
+			excluded++;
+			continue;
+		}
 		if (!in->have_prev)
 			continue;
 		o = cJSON_CreateObject();
@@ -177,6 +227,8 @@ static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
 		for (size_t r = 0; r < ARRAY_SIZE(rates); r++)
 			jnum(o, rates[r].name, safe_div(devstats_delta(in, rates[r].f), dt));
 	}
+	/* never silently hidden: how many the filters left out */
+	jint(net, "interfaces_excluded", excluded);
 }
 
 static void network_emit(void *state, cJSON *record, double dt)

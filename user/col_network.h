@@ -3,6 +3,7 @@
 #ifndef COREWATCH_COL_NETWORK_H
 #define COREWATCH_COL_NETWORK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,19 @@ enum netdev_field { ND_RX_BYTES, ND_RX_PACKETS, ND_RX_ERRS, ND_RX_DROP, ND_RX_FI
 
 /* Parses one "  eth0: 123 ..." line (header lines return -EINVAL). */
 int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t vals[ND_NFIELDS]);
+
+/* Interfaces left out of network.interfaces[] unless --interfaces or --interfaces-exclude says
+ * otherwise: the per-container and per-VM ones (veth pairs, Calico, Cilium/LXC, tap, libvirt vnet,
+ * Proxmox firewall bridges), which come and go by the hundred on a container host. */
+#define NET_DEFAULT_EXCLUDE "veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*"
+
+/* Whether interface name is reported, given --interfaces (include, or NULL) and
+ * --interfaces-exclude (exclude, or NULL): comma-separated fnmatch(3) globs. An exclude match
+ * wins; with include given, only its matches are reported; with neither exclude given,
+ * NET_DEFAULT_EXCLUDE applies where include is not given. */
+bool netdev_reported(const char *name, const char *include, const char *exclude);
+/* Checks a comma-separated pattern list: 0, or -1 (an empty pattern, or one of 64+ characters). */
+int netdev_patterns_check(const char *list);
 
 /* Looks up keys in the "Proto: names" / "Proto: values" line pairs of /proc/net/snmp or netstat.
  * Keys not found read 0. Returns how many keys were found. */

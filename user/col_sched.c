@@ -6,6 +6,7 @@
  * OOM kills arrive through the ring buffer, polled by the main loop, as "event" records.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -399,6 +400,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	struct hist total = { 0 }, d;
 	const __u64 *sum_a = s->total[!s->cur], *sum_b = s->total[s->cur];
 	__u64 sum[NFIELDS], max_all = 0;
+	double q;
 
 	/* all CPUs at each sample (summed when sampled); counters only grow, so the interval is the
 	 * difference of the sums */
@@ -421,20 +423,21 @@ static void sched_emit(void *state, cJSON *record, double dt)
 		/* a difference of wrapping sums: signed */
 		jnum(o, "runqueue_clock_lag_us", (double)(int64_t)FIELD(sum, rq_lag_ns) / 1000);
 	}
-	cpus = jarr(o, "cpus");
-	for (int c = 0; c < s->ncpu; c++) {
+	cpus = s->base.env->per_cpu ? jarr(o, "cpus") : NULL;
+	for (int c = 0; cpus && c < s->ncpu; c++) {
 		const struct hist *ha = (const struct hist *)&FIELD(cpu_fields(a, c), rq);
 		const struct hist *hb = (const struct hist *)&FIELD(cpu_fields(b, c), rq);
 		cJSON *e = cJSON_CreateObject(), *h;
 
 		jint(e, "cpu", (uint64_t)c);
-		jnum(e, "context_switches_per_s",
-		     safe_div((double)(FIELD(cpu_fields(b, c), switches) - FIELD(cpu_fields(a, c), switches)), dt));
 		hist_delta(ha, hb, &d);
-		d.sum = (FIELD(cpu_fields(b, c), rq_wait_ns) - FIELD(cpu_fields(a, c), rq_wait_ns) + 500) / 1000;
+		/* per CPU: what finds the one slow CPU (its p99, its worst wait, how many waits), whole
+		 * microseconds; the rest is in the host's histogram */
 		h = jobj(e, "runqueue_latency_us");
-		hist_emit(h, &d, s->max_us[c]);
-		cJSON_DeleteItemFromObject(h, "buckets"); /* per CPU: summary only, the record stays small */
+		jint(h, "count", d.count);
+		q = hist_quantile(&d, 0.99);
+		jint(h, "p99", (uint64_t)llround(q > (double)s->max_us[c] ? (double)s->max_us[c] : q));
+		jint(h, "max", s->max_us[c]);
 		cJSON_AddItemToArray(cpus, e);
 	}
 	sl = jobj(o, "short_lived");

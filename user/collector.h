@@ -31,6 +31,9 @@ struct collector_env {
 	const char *utmp_path;      /* NULL: the system's utmp */
 	bool all_disks;             /* include partitions, loop and ram devices */
 	bool no_bpf;                /* --no-bpf: eBPF collectors stay inactive */
+	bool per_cpu;               /* --per-cpu: per-CPU lists (cpu.cores, sched.cpus) */
+	const char *ifaces_include; /* --interfaces globs, or NULL */
+	const char *ifaces_exclude; /* --interfaces-exclude globs, or NULL: the default list */
 	unsigned top_n;             /* length of top-N lists (--top) */
 	/* Writes a "type": "event" record named event whose fields are body's (consumed). */
 	void (*emit_event)(void *ctx, const char *event, cJSON *body);

@@ -40,6 +40,9 @@ static void set_env(struct monitor *m)
 	m->env.sys_root = m->opt.sys_root;
 	m->env.all_disks = m->opt.all_disks;
 	m->env.no_bpf = m->opt.no_bpf;
+	m->env.per_cpu = m->opt.per_cpu;
+	m->env.ifaces_include = m->opt.ifaces_include;
+	m->env.ifaces_exclude = m->opt.ifaces_exclude;
 	m->env.top_n = (unsigned)m->opt.top;
 	m->env.agent = &m->ctr;
 	m->env.emit_event = emit_event;
@@ -171,18 +174,18 @@ static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 static const char *absent_why(const char *section, const cJSON *record, char *buf, size_t len)
 {
 	const cJSON *bpf = cJSON_GetObjectItemCaseSensitive(record, "bpf"), *why;
+	const char *err;
 
 	if (!bpf_section(section)) {
 		snprintf(buf, len, "its collector is not running here (see the inventory's collectors and the log)");
 		return buf;
 	}
 	why = cJSON_GetObjectItemCaseSensitive(bpf, "reason");
-	if (!cJSON_IsString(why)) {
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bpf, "programs"), section);
-
-		why = cJSON_GetObjectItemCaseSensitive(p, "error");
-	}
-	snprintf(buf, len, "it comes from eBPF, %s", cJSON_IsString(why) ? why->valuestring : "whose program is not attached");
+	if (cJSON_IsString(why))
+		err = why->valuestring;
+	else
+		err = bpf_program_error(section);
+	snprintf(buf, len, "it comes from eBPF, %s", err ? err : "whose program is not attached");
 	return buf;
 }
 
@@ -246,8 +249,11 @@ static char *inventory_json(void *ctx, int64_t now)
 		names[i] = m->slots[i].ops->name;
 		active[i] = m->slots[i].active;
 	}
-	if (r)
+	if (r) {
 		inventory_fill(r, &m->env, names, active, n);
+		/* the full eBPF status: records carry a summary, events its changes */
+		bpf_status_json(jobj(r, "bpf"), bpf_unavailable(&m->env));
+	}
 	text = r ? cJSON_PrintUnformatted(r) : NULL;
 	cJSON_Delete(r);
 	return text;

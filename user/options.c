@@ -16,6 +16,7 @@
 
 #include <cJSON.h>
 
+#include "col_network.h"
 #include "util.h"
 
 enum opt_type { T_DURATION, T_UINT, T_DOUBLE, T_STRING, T_NAME, T_DIR, T_BOOL, T_ENUM, T_ACTION,
@@ -42,7 +43,7 @@ static const char *const format_names[] = { "json", "stamped", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_spec specs[] = {
-	{ "interval", 'i', T_DURATION, OFF(interval_ms), 100, 3600000, "1s", NULL, 0, "DURATION",
+	{ "interval", 'i', T_DURATION, OFF(interval_ms), 100, 3600000, "10s", NULL, 0, "DURATION",
 	  "sampling interval: 500ms, 2s, 1m (100ms..1h)" },
 	{ "count", 'n', T_UINT, OFF(count), 0, UINT32_MAX, "0", NULL, 0, "N",
 	  "write N metrics records, then exit (0: run until stopped)" },
@@ -66,6 +67,13 @@ static const struct opt_spec specs[] = {
 	  "do not load eBPF programs: /proc-only records" },
 	{ "top", 0, T_UINT, OFF(top), 1, 100, "10", NULL, 0, "N",
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
+	{ "per-cpu", 0, T_BOOL, OFF(per_cpu), 0, 0, "false", NULL, 0, NULL,
+	  "add per-CPU detail to each record: cpu.cores[] and sched.cpus[]" },
+	{ "interfaces", 0, T_STRING, OFF(ifaces_include), 0, 0, NULL, NULL, 0, "PATTERN,...",
+	  "report only the network interfaces matching these globs (the default exclusions then do not apply)" },
+	{ "interfaces-exclude", 0, T_STRING, OFF(ifaces_exclude), 0, 0, NULL, NULL, 0, "PATTERN,...",
+	  "leave out the interfaces matching these globs, instead of the default " NET_DEFAULT_EXCLUDE
+	  "; wins over --interfaces" },
 	{ "all-disks", 0, T_BOOL, OFF(all_disks), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "also report partitions, loop and ram devices" },
 	{ "alert", 0, T_RULE, OFF(rules), 0, 0, NULL, NULL, 0, "RULE",
@@ -422,6 +430,15 @@ static int check_together(const struct options *o, char *err, size_t errlen)
 		snprintf(err, errlen, "--ca-file: no --alert-webhook, --alertmanager or --alert-email uses it");
 		return -1;
 	}
+	if (o->ifaces_include && netdev_patterns_check(o->ifaces_include) < 0) {
+		snprintf(err, errlen, "--interfaces: '%s': an empty pattern, or one of 64 characters or more", o->ifaces_include);
+		return -1;
+	}
+	if (o->ifaces_exclude && netdev_patterns_check(o->ifaces_exclude) < 0) {
+		snprintf(err, errlen, "--interfaces-exclude: '%s': an empty pattern, or one of 64 characters or more",
+			 o->ifaces_exclude);
+		return -1;
+	}
 	if (!o->listen && o->listen_token_file) {
 		snprintf(err, errlen, "--listen-token-file: no --listen to protect");
 		return -1;
@@ -496,6 +513,10 @@ int options_load(struct options *o, int argc, char *const argv[], char *err, siz
 	}
 	if (add_shorthand_rules(o, err, errlen) < 0 || check_together(o, err, errlen) < 0)
 		goto out;
+	/* a rule on detail the record leaves out would never fire: refused, like a misspelt field */
+	for (size_t i = 0; i < o->rules.n; i++)
+		if (alert_rule_check_needs(&o->rules.v[i], o->per_cpu, err, errlen) < 0)
+			goto out;
 	ret = 0;
 out:
 	free(cli);

@@ -32,6 +32,8 @@ struct options {
 	int format;              /* enum out_format */
 	char *proc_root, *sys_root;
 	bool no_bpf, all_disks, quiet, verbose;
+	bool per_cpu;            /* cpu.cores[] and sched.cpus[] in the record */
+	char *ifaces_include, *ifaces_exclude; /* comma-separated globs, or NULL */
 	/* alerts: rules from --alert / alert = lines, then the shorthand thresholds (NAN: not given) */
 	struct alert_rules rules;
 	double cpu_threshold, mem_threshold, disk_threshold, load_threshold;

@@ -260,6 +260,16 @@ void jnum(cJSON *obj, const char *name, double v)
 	cJSON_AddNumberToObject(obj, name, v);
 }
 
+void jnum1(cJSON *obj, const char *name, double v)
+{
+	if (!isfinite(v))
+		v = 0.0;
+	v = round(v * 10.0) / 10.0;
+	if (v == 0.0)
+		v = 0.0;
+	cJSON_AddNumberToObject(obj, name, v);
+}
+
 void jint(cJSON *obj, const char *name, uint64_t v)
 {
 	cJSON_AddNumberToObject(obj, name, (double)v);

@@ -59,6 +59,8 @@ double pct(double part, double whole);
 
 /* ---- JSON: numbers rounded to 3 decimals, never NaN/Inf ---- */
 void jnum(cJSON *obj, const char *name, double v);
+/* Like jnum, rounded to one decimal (per-CPU lists: 0.1 % is finer than they are read). */
+void jnum1(cJSON *obj, const char *name, double v);
 void jint(cJSON *obj, const char *name, uint64_t v);
 void jstr(cJSON *obj, const char *name, const char *s);
 void jbool(cJSON *obj, const char *name, bool v);

@@ -2,7 +2,7 @@
 # The record: schema validity and cross-checks against the live system.
 . tests/e2e/lib.sh
 
-if "${CW[@]}" --no-bpf --count 3 --interval 200ms >"$T/out" 2>"$T/err"; then
+if "${CW[@]}" --no-bpf --per-cpu --count 3 --interval 200ms >"$T/out" 2>"$T/err"; then
 	pass "record/exit-0-after-count"
 else
 	fail "record/exit-0-after-count" "exit $?: $(head -3 "$T/err")"
@@ -85,4 +85,42 @@ PYEOF
 	fi
 else
 	skip_or_fail "record/users-live-sessions-as-who" "needs root, unshare and who"
+fi
+
+# Per-container interfaces: 50 veth pairs are left out of network.interfaces[] by default and counted in
+# interfaces_excluded; --interfaces brings exactly them back. The oracle is `ip -o link`'s own list.
+if need_root "record/interfaces-veth" && command -v ip >/dev/null; then
+	vdel() { for ((i = 0; i < 50; i++)); do ip link del "veth-cw$i" 2>/dev/null; done; }
+	trap vdel EXIT
+	for ((i = 0; i < 50; i++)); do ip link add "veth-cw$i" type veth peer name "veth-cwp$i" || break; done
+	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' >"$T/links"
+	"${CW[@]}" --no-bpf -n 2 -i 200ms >"$T/veth.def" 2>"$T/veth.err"
+	"${CW[@]}" --no-bpf -n 2 -i 200ms --interfaces 'veth-cw*' >"$T/veth.inc" 2>>"$T/veth.err"
+	"${CW[@]}" --no-bpf -n 2 -i 200ms --interfaces-exclude 'veth-cwp*' >"$T/veth.exc" 2>>"$T/veth.err"
+	vdel
+	trap - EXIT
+	check "record/interfaces-schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/veth.def" "$T/veth.inc"
+	pycheck record/interfaces "$T" <<'PYEOF'
+import fnmatch, json, sys
+T = sys.argv[1]
+links = open(f"{T}/links").read().split()
+ours = {f"veth-cw{i}" for i in range(50)} | {f"veth-cwp{i}" for i in range(50)}
+default = "veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*".split(",")
+def last(name):
+    m = [json.loads(l) for l in open(f"{T}/{name}")][-1]["network"]
+    return {i["name"] for i in m["interfaces"]}, m["interfaces_excluded"]
+def res(name, ok, why):
+    print(("PASS " if ok else "FAIL ") + "record/" + name + ("" if ok else ": " + why))
+res("interfaces-veth-created", ours <= set(links), f"{len(ours & set(links))} of 100 in ip link")
+names, excl = last("veth.def")
+want_out = {l for l in links if any(fnmatch.fnmatchcase(l, p) for p in default)}
+res("interfaces-veth-left-out-by-default", not names & ours and names == set(links) - want_out and excl == len(want_out),
+    f"reported {sorted(names)[:8]}, excluded {excl} want {len(want_out)}")
+names, excl = last("veth.inc")
+res("interfaces-include-brings-them-back", names == ours and excl == len(links) - 100, f"{len(names)} reported, excluded {excl} of {len(links)}")
+names, excl = last("veth.exc")
+want = {l for l in links if not fnmatch.fnmatchcase(l, "veth-cwp*")}
+res("interfaces-exclude-replaces-default", names == want and excl == 50, f"{len(names)} reported want {len(want)}, excluded {excl}")
+PYEOF
+	ip -o link show | grep -q 'veth-cw' && fail "record/interfaces-veth-deleted" "left behind" || pass "record/interfaces-veth-deleted"
 fi

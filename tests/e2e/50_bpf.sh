@@ -13,7 +13,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel 
 run_workload() {
 	local out=$1
 	shift
-	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 >"$out" 2>"$out.err" &
+	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 --per-cpu >"$out" 2>"$out.err" &
 	local pid=$!
 	wait_lines "$out" 2 10
 	taskset -c 0 "$PINGPONG" 2.5 >"$out.pp"
@@ -123,6 +123,10 @@ res("histograms-quantiles-under-max-in-top-bucket", seen >= 10 and not bad, f"{s
 rq = [m["sched"]["runqueue_latency_us"] for m in mets]
 res("runqueue-histogram-has-samples", all(h["count"] > 0 and h["p50"] <= h["p99"] for h in rq), str(rq[:2])[:300])
 res("runqueue-per-cpu", all(len(m["sched"]["cpus"]) == len(m["cpu"]["cores"]) for m in mets), "per-CPU count")
+# the host's histogram is the sum of the CPUs' (--per-cpu): counts add up, the worst wait is one CPU's
+res("runqueue-per-cpu-sums-to-total", all(sum(c["runqueue_latency_us"]["count"] for c in m["sched"]["cpus"]) == m["sched"]["runqueue_latency_us"]["count"]
+    and max(c["runqueue_latency_us"]["max"] for c in m["sched"]["cpus"]) == m["sched"]["runqueue_latency_us"]["max"] for m in mets),
+    str([(m["sched"]["runqueue_latency_us"]["count"], [c["runqueue_latency_us"] for c in m["sched"]["cpus"]]) for m in mets][:2]))
 
 # the ping-pong's pid among the top CPU users
 pids = {int(os.environ["PP_PARENT"]), int(os.environ["PP_CHILD"])}
@@ -146,8 +150,9 @@ PYEOF
 run_workload "$T/raw.out" COREWATCH_BPF_FORCE_RAW_TP=1
 pycheck bpf/raw-tp "$T/raw.out" <<'PYEOF'
 import json, sys
-mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
-kinds = set(mets[-1]["bpf"]["programs"]["sched"]["hooks"].values())
+recs = [json.loads(l) for l in open(sys.argv[1])]
+mets = [r for r in recs if r["type"] == "metrics"]
+kinds = set(recs[0]["bpf"]["programs"]["sched"]["hooks"].values())  # the inventory's full status
 busy = [m for m in mets if m["cpu"]["context_switches_per_s"] > 5000]
 ok = kinds == {"raw_tp"} and busy and all(abs(m["sched"]["context_switches_per_s"] - m["cpu"]["context_switches_per_s"]) / m["cpu"]["context_switches_per_s"] <= 0.01 for m in busy)
 print(("PASS" if ok else "FAIL") + " bpf/raw-tp-fallback-counts" + ("" if ok else f": {kinds} {[(m['sched']['context_switches_per_s'], m['cpu']['context_switches_per_s']) for m in busy]}"))
@@ -160,8 +165,9 @@ PYEOF
 run_workload "$T/broken.out" COREWATCH_BPF_TEST_BREAK=switch_si,switch_si_nomig
 pycheck bpf/fallback "$T/broken.out" <<'PYEOF'
 import json, sys
-mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
-progs = mets[-1]["bpf"]["programs"]
+recs = [json.loads(l) for l in open(sys.argv[1])]
+mets = [r for r in recs if r["type"] == "metrics"]
+progs = recs[0]["bpf"]["programs"]  # the inventory's full status
 hooks = {k: v.get("hooks", {}) for k, v in progs.items()}
 want = hooks["sched"].get("sched_switch") == "tp_btf" and hooks["sched"].get("sched_wakeup") == "tp_btf" and \
     hooks["sched"].get("sched_wakeup_new") == "tp_btf" and all(k == "tp_btf" for p in ("block", "tcp") for k in hooks[p].values() if k)
@@ -177,8 +183,9 @@ PYEOF
 run_workload "$T/plain.out" COREWATCH_BPF_FORCE_TRACEPOINT=1
 pycheck bpf/plain-tracepoint "$T/plain.out" <<'PYEOF'
 import json, sys
-mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
-kinds = set(mets[-1]["bpf"]["programs"]["block"]["hooks"].values())
+recs = [json.loads(l) for l in open(sys.argv[1])]
+mets = [r for r in recs if r["type"] == "metrics"]
+kinds = set(recs[0]["bpf"]["programs"]["block"]["hooks"].values())  # the inventory's full status
 pairs = [(sum(b["ops_per_s"] for b in m["block"]["devices"] if b["device"] == d["device"] and b["op"] in ("read", "write")),
           d["reads_per_s"] + d["writes_per_s"]) for m in mets for d in m["disks"] if d["reads_per_s"] + d["writes_per_s"] > 200]
 ok = kinds == {"tracepoint"} and pairs and all(abs(b - p) / p <= 0.02 for b, p in pairs)
@@ -274,18 +281,20 @@ wait $pid
 N=$(cat "$T/names.n") pycheck bpf/map-full "$T/names" <<'PYEOF'
 import json, os, sys
 n = int(os.environ["N"])
-mets = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
-maps = [m["bpf"]["programs"]["sched"]["maps"]["short_comms"] for m in mets]
-failed = sum(x["failed_inserts"] for x in maps)
-held = sum(x["entries"] for x in maps)
+recs = [json.loads(l) for l in open(sys.argv[1])]
+mets = [r for r in recs if r["type"] == "metrics"]
+# the map's overflow is an event when it starts (and when it stops); the records count the interval's
+# failed inserts over every map
+ev = [r for r in recs if r["type"] == "event" and r["event"] == "bpf_map_overflow" and r["map"] == "short_comms"]
+inv = recs[0]["bpf"]["programs"]["sched"]["maps"]["short_comms"]
+failed = sum(m["bpf"]["failed_inserts"] for m in mets)
 sl = sum(m["sched"]["short_lived"]["count"] for m in mets)
-# every name is held or counted as failed (n <= held + failed; the machine's own short-lived
-# processes add a few, each one name at most: <= sl), and the map was full in some interval (the
-# failed count is read a moment before the map is drained: a failure in that moment counts in the
-# next record, whose map may then hold less)
-ok = (n == 2500 and all(x["entries"] <= x["max_entries"] == 1024 for x in maps) and failed > 0
-      and n <= held + failed <= sl and any(x["entries"] == 1024 for x in maps)
-      and mets[-1]["bpf"]["map_full"] >= failed)
+# every name is held or counted as failed: the map holds at most max_entries per interval, so
+# n - failed <= 1024 per record; each failed insert is a short-lived process (<= sl); the first
+# overflowing interval is an event naming the map, full, with that interval's failed inserts
+ok = (n == 2500 and inv["max_entries"] == 1024 and failed > 0 and n - failed <= 1024 * len(mets) and failed <= sl
+      and ev and ev[0]["overflowing"] and ev[0]["program"] == "sched" and ev[0]["entries"] == ev[0]["max_entries"] == 1024
+      and 0 < ev[0]["failed_inserts"] <= failed and mets[-1]["bpf"]["map_full"] >= failed)
 print(("PASS" if ok else "FAIL") + " bpf/short-comms-overflow-counted" + ("" if ok else
-      f": {n} names, per record {maps}, failed {failed}, held {held}, short-lived {sl}, map_full {mets[-1]['bpf']['map_full']}"))
+      f": {n} names, events {ev}, failed {failed}, short-lived {sl}, map_full {mets[-1]['bpf']['map_full']}"))
 PYEOF

@@ -131,18 +131,19 @@ PYEOF
 check "retransmits/schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/out"
 pycheck retransmits/small-maps "$T/small.out" <<'PYEOF'
 import json, sys
-m = [r for r in map(json.loads, open(sys.argv[1])) if r["type"] == "metrics"]
-maps = m[-1]["bpf"]["programs"]["tcp"]["maps"] if m else {}
-for name, want in (("socks", 4), ("peers", 2), ("procs", 1)):
-    failed = sum(r["bpf"]["programs"]["tcp"]["maps"][name]["failed_inserts"] for r in m)
-    ok = maps.get(name, {}).get("max_entries") == want and failed > 0
-    print(("PASS" if ok else "FAIL") + f" retransmits/{name}-overflow-counted" +
-          ("" if ok else f": max_entries {maps.get(name, {}).get('max_entries')}, failed {failed}"))
 recs = [json.loads(l) for l in open(sys.argv[1])]
-fired = [r for r in recs if r["type"] == "alert" and r["name"] == "bpf_map_full" and r["state"] == "firing"]
+m = [r for r in recs if r["type"] == "metrics"]
+maps = recs[0]["bpf"]["programs"]["tcp"]["maps"]  # the inventory: each map's capacity
+ev = [r for r in recs if r["type"] == "event" and r["event"] == "bpf_map_overflow" and r["program"] == "tcp"]
 tot = sum(r["bpf"]["failed_inserts"] for r in m)
-per = sum(r["bpf"]["programs"][p]["maps"][k]["failed_inserts"] for r in m for p in r["bpf"]["programs"] for k in r["bpf"]["programs"][p].get("maps", {}))
-ok = fired and tot == per > 0 and m[-1]["bpf"]["map_full"] >= tot
-print(("PASS" if ok else "FAIL") + " retransmits/map-full-rule-fires" + ("" if ok else f": fired {len(fired)}, interval sum {tot} vs maps {per}, map_full {m[-1]['bpf']['map_full'] if m else None}"))
-print(f"INFO small maps: failed inserts {[(n, sum(r['bpf']['programs']['tcp']['maps'][n]['failed_inserts'] for r in m)) for n in ('socks', 'peers', 'procs')]}, bpf.map_full {m[-1]['bpf']['map_full'] if m else None}")
+for name, want in (("socks", 4), ("peers", 2), ("procs", 1)):
+    started = [e for e in ev if e["map"] == name and e["overflowing"]]
+    ok = maps.get(name, {}).get("max_entries") == want and started and all(e["failed_inserts"] > 0 and e["max_entries"] == want for e in started)
+    print(("PASS" if ok else "FAIL") + f" retransmits/{name}-overflow-counted" +
+          ("" if ok else f": max_entries {maps.get(name, {}).get('max_entries')}, events {started}"))
+fired = [r for r in recs if r["type"] == "alert" and r["name"] == "bpf_map_full" and r["state"] == "firing"]
+first = sum(e["failed_inserts"] for e in ev if e["overflowing"])
+ok = fired and 0 < first <= tot and m[-1]["bpf"]["map_full"] >= tot
+print(("PASS" if ok else "FAIL") + " retransmits/map-full-rule-fires" + ("" if ok else f": fired {len(fired)}, interval sum {tot}, first overflows {first}, map_full {m[-1]['bpf']['map_full'] if m else None}"))
+print(f"INFO small maps: failed inserts {tot}, overflow events {[(e['map'], e['overflowing'], e['failed_inserts']) for e in ev]}, bpf.map_full {m[-1]['bpf']['map_full'] if m else None}")
 PYEOF

@@ -75,6 +75,33 @@ got=$(grep -o '"name":"[a-z]*","state":"[a-z]*"\(,"reason":"[a-z_]*"\)\?' "$T/hu
 want='"name":"keep","state":"firing" "name":"drop","state":"firing" "name":"drop","state":"resolved","reason":"rule_changed" "name":"new","state":"firing" '
 [ "$got" = "$want" ] && pass "alerts/sighup-reloads-rules" || fail "alerts/sighup-reloads-rules" "$got"
 
+# ---- per-CPU detail: a rule on it needs --per-cpu, at start (exit 2, one line, nothing started) and
+# on SIGHUP (the reload is refused and the running config, cores included, stays) ----
+"${CW[@]}" --no-bpf -n 1 -i 200ms --alert 'hot_core: cpu.cores.busy_pct > 95' >"$T/pc.out" 2>"$T/pc.err"
+rc=$?
+[ $rc = 2 ] && [ ! -s "$T/pc.out" ] && [ "$(wc -l <"$T/pc.err")" = 1 ] &&
+	grep -q "^corewatch: error: alert rule 'hot_core': cpu.cores is per-CPU detail: add --per-cpu$" "$T/pc.err" &&
+	pass "alerts/per-cpu-rule-needs-per-cpu" || fail "alerts/per-cpu-rule-needs-per-cpu" "rc=$rc $(cat "$T/pc.err")"
+printf 'interval = 200ms\nper-cpu = true\nalert = hot_core: cpu.cores.busy_pct > 95\n' >"$T/pchup.conf"
+"$COREWATCH" -c "$T/pchup.conf" --no-bpf >"$T/pchup.out" 2>"$T/pchup.err" &
+hpid=$!
+wait_lines "$T/pchup.out" 3 10
+printf 'interval = 200ms\nalert = hot_core: cpu.cores.busy_pct > 95\n' >"$T/pchup.conf"
+kill -HUP $hpid
+sleep 0.6
+n0=$(wc -l <"$T/pchup.out")
+sleep 0.6
+kill -TERM $hpid
+wait $hpid
+ncpu=$(nproc)
+last=$($PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; m=[x for x in r if x["type"]=="metrics"]; print(len(m[-1]["cpu"].get("cores", [])))' "$T/pchup.out")
+if grep -q "new configuration rejected, keeping the running one: alert rule 'hot_core': cpu.cores is per-CPU detail: add --per-cpu" "$T/pchup.err" &&
+	[ "$(wc -l <"$T/pchup.out")" -gt "$n0" ] && [ "$last" = "$ncpu" ]; then
+	pass "alerts/sighup-per-cpu-rule-refused"
+else
+	fail "alerts/sighup-per-cpu-rule-refused" "cores $last of $ncpu, $(tr '\n' ' ' <"$T/pchup.err" | head -c 300)"
+fi
+
 # ---- the receivers ----
 if [ ! -x "$AM_BIN" ] || ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make deps)"

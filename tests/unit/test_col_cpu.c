@@ -9,7 +9,7 @@
 /* vm2: captured on a 2-vCPU VM, ~1 s apart with a CPU burner, dd and TCP connects in between. */
 static void test_vm2(void **st)
 {
-	struct collector_env env = { 0 };
+	struct collector_env env = { .per_cpu = true };
 	cJSON *r = run_fixture(&cpu_collector, &env, "vm2", 1.0);
 
 	(void)st;
@@ -26,8 +26,8 @@ static void test_vm2(void **st)
 	assert_int_equal(jsize(r, "cpu.cores"), 2);
 	assert_num(r, "cpu.cores.1.cpu", 1);
 	/* cpu1: user +58, system +5, idle +35, iowait +3 of 101 */
-	assert_num(r, "cpu.cores.1.user_pct", 100.0 * 58 / 101);
-	assert_num(r, "cpu.cores.1.busy_pct", 100.0 * 63 / 101);
+	assert_num(r, "cpu.cores.1.user_pct", 57.4);  /* 100 * 58 / 101, to one decimal */
+	assert_num(r, "cpu.cores.1.busy_pct", 62.4);  /* 100 * 63 / 101 */
 	/* /proc/schedstat: run_delay cpu0 +300 ms, cpu1 +50 ms; timeslices +600, +100 */
 	assert_num(r, "cpu.schedstat.run_delay_ms_per_s", 350);
 	assert_num(r, "cpu.schedstat.timeslices_per_s", 700);
@@ -37,15 +37,16 @@ static void test_vm2(void **st)
 /* big64: 64 cores; every core user 30% system 10% idle 50% iowait 5% softirq 5%, but core 63 100% user. */
 static void test_big64(void **st)
 {
-	struct collector_env env = { 0 };
+	struct collector_env env = { .per_cpu = true };
 	cJSON *r = run_fixture(&cpu_collector, &env, "big64", 2.0);
 
 	(void)st;
 	assert_int_equal(jsize(r, "cpu.cores"), 64);
 	assert_num(r, "cpu.cores.0.user_pct", 30);
 	assert_num(r, "cpu.cores.0.system_pct", 10);
-	assert_num(r, "cpu.cores.0.idle_pct", 50);
-	assert_num(r, "cpu.cores.0.iowait_pct", 5);
+	/* per core: no idle, iowait, nice, irq or steal (the totals have them) */
+	assert_null(jpath(r, "cpu.cores.0.idle_pct"));
+	assert_null(jpath(r, "cpu.cores.0.iowait_pct"));
 	assert_num(r, "cpu.cores.0.softirq_pct", 5);
 	assert_num(r, "cpu.cores.0.busy_pct", 45);
 	assert_num(r, "cpu.cores.63.cpu", 63);
@@ -68,7 +69,7 @@ static void test_big64(void **st)
 /* hotplug: cpu2 went offline between samples and the total's iowait went backwards (NO_HZ quirk). */
 static void test_hotplug(void **st)
 {
-	struct collector_env env = { 0 };
+	struct collector_env env = { .per_cpu = true };
 	cJSON *r = run_fixture(&cpu_collector, &env, "hotplug", 1.0);
 
 	(void)st;
@@ -77,13 +78,25 @@ static void test_hotplug(void **st)
 	assert_num(r, "cpu.cores.1.cpu", 1);
 	assert_num(r, "cpu.cores.2.cpu", 3);
 	assert_num(r, "cpu.cores.2.user_pct", 10);
-	assert_num(r, "cpu.cores.2.idle_pct", 90);
+	assert_num(r, "cpu.cores.2.busy_pct", 10);
 	/* iowait 200 -> 190 counts as 0, never negative: user 30 + idle 270 = 300 */
 	assert_num(r, "cpu.iowait_pct", 0);
 	assert_num(r, "cpu.user_pct", 10);
 	assert_num(r, "cpu.idle_pct", 90);
 	assert_num(r, "cpu.busy_pct", 10);
 	assert_num(r, "cpu.context_switches_per_s", 300);
+	cJSON_Delete(r);
+}
+
+/* without --per-cpu the record has the totals and no cores */
+static void test_no_per_cpu(void **st)
+{
+	struct collector_env env = { 0 };
+	cJSON *r = run_fixture(&cpu_collector, &env, "vm2", 1.0);
+
+	(void)st;
+	assert_num(r, "cpu.busy_pct", 100.0 * 68 / 203);
+	assert_null(jpath(r, "cpu.cores"));
 	cJSON_Delete(r);
 }
 
@@ -122,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vm2), cmocka_unit_test(test_big64),
 		cmocka_unit_test(test_hotplug), cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_no_per_cpu),
 		cmocka_unit_test(test_schedstat_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

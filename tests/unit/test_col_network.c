@@ -74,10 +74,40 @@ static void test_snmp_lookup(void **st)
 	assert_int_equal(snmp_lookup("", "Y", keys, 2, v), 0);
 }
 
+/* Which interfaces are reported: the default exclusions, --interfaces, --interfaces-exclude. */
+static void test_iface_filter(void **st)
+{
+	(void)st;
+	/* defaults: per-container and per-VM interfaces are left out, the rest is reported */
+	assert_true(netdev_reported("eth0", NULL, NULL));
+	assert_true(netdev_reported("docker0", NULL, NULL));
+	assert_true(netdev_reported("lo", NULL, NULL));
+	assert_false(netdev_reported("veth1a2b3c", NULL, NULL));
+	assert_false(netdev_reported("cali0123456789a", NULL, NULL));
+	assert_false(netdev_reported("lxc_health", NULL, NULL));
+	assert_false(netdev_reported("tap0", NULL, NULL));
+	assert_false(netdev_reported("vnet12", NULL, NULL));
+	assert_false(netdev_reported("fwpr100p0", NULL, NULL));
+	/* --interfaces: only its matches, the default list no longer applies */
+	assert_true(netdev_reported("veth7", "veth*,eth0", NULL));
+	assert_true(netdev_reported("eth0", "veth*,eth0", NULL));
+	assert_false(netdev_reported("eth1", "veth*,eth0", NULL));
+	/* --interfaces-exclude replaces the default list, and wins over --interfaces */
+	assert_true(netdev_reported("veth7", NULL, "ifb*"));
+	assert_false(netdev_reported("ifb0", NULL, "ifb*"));
+	assert_false(netdev_reported("veth7", "veth*", "veth7"));
+	assert_true(netdev_reported("veth8", "veth*", "veth7"));
+	/* the pattern lists themselves */
+	assert_int_equal(netdev_patterns_check("veth*,eth[0-9]"), 0);
+	assert_int_equal(netdev_patterns_check("veth*,,eth0"), -1);
+	assert_int_equal(netdev_patterns_check("veth*,"), -1);
+	assert_int_equal(netdev_patterns_check(","), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_network_big64), cmocka_unit_test(test_network_vm2),
+		cmocka_unit_test(test_network_big64), cmocka_unit_test(test_iface_filter), cmocka_unit_test(test_network_vm2),
 		cmocka_unit_test(test_network_wrap), cmocka_unit_test(test_snmp_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

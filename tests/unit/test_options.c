@@ -49,7 +49,7 @@ static void test_defaults(void **st)
 
 	(void)st;
 	assert_int_equal(load(&o, err, args), 0);
-	assert_int_equal(o.interval_ms, 1000);
+	assert_int_equal(o.interval_ms, 10000);
 	assert_int_equal(o.count, 0);
 	assert_int_equal(o.retention_days, 7);
 	assert_int_equal(o.format, FORMAT_JSON);
@@ -230,6 +230,31 @@ static void test_alert_rules(void **st)
 	expect_error(args, "--alert-email: needs --smtp-url and --smtp-from");
 }
 
+/* Rules on per-CPU detail need --per-cpu: refused at load, from a flag or from the file. */
+static void test_per_cpu_rules(void **st)
+{
+	struct options o;
+	char err[512];
+	const char *ok[] = { "--config", NULL, "--alert", "c: cpu.cores.busy_pct > 90",
+			     "--alert", "r: sched.cpus{cpu=1}.runqueue_latency_us.p99 > 1000", NULL };
+
+	(void)st;
+	expect_error((const char *const[]){ "--config", write_conf("#\n"), "--alert", "hot: cpu.cores.busy_pct > 90",
+					    NULL }, "alert rule 'hot': cpu.cores is per-CPU detail: add --per-cpu");
+	expect_error((const char *const[]){ "--config", write_conf("alert = rq: sched.cpus.runqueue_latency_us.max > 9\n"),
+					    NULL }, "alert rule 'rq': sched.cpus is per-CPU detail: add --per-cpu");
+	/* the host's totals need nothing */
+	assert_int_equal(load(&o, err, (const char *const[]){ "--config", write_conf("#\n"), "--alert",
+							       "b: cpu.busy_pct > 90", NULL }), 0);
+	assert_false(o.per_cpu);
+	options_free(&o);
+	ok[1] = write_conf("per-cpu = true\n"); /* (one file, rewritten by each write_conf) */
+	assert_int_equal(load(&o, err, ok), 0);
+	assert_true(o.per_cpu);
+	assert_int_equal(o.rules.n, 2);
+	options_free(&o);
+}
+
 static void test_restart_needed(void **st)
 {
 	struct options a, b;
@@ -253,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_file_then_flags),
 		cmocka_unit_test(test_flag_errors), cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_alert_rules), cmocka_unit_test(test_restart_needed),
+		cmocka_unit_test(test_per_cpu_rules),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

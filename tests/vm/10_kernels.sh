@@ -166,8 +166,10 @@ def get(m, *path):
 # Every program attached, in every record; which hook variant each tracepoint got.
 err = [l for l in read("corewatch.err").splitlines() if ": debug: " not in l]
 for prog in ("sched", "block", "tcp"):
-    st = [get(m, "bpf", "programs", prog) for m in mets]
-    ok = bool(mets) and all(s and s.get("attached") is True for s in st)
+    # the full status is the inventory's (recs[0]); each record lists the programs attached
+    st = [get(next((r for r in recs if r.get("type") == "inventory"), {}), "bpf", "programs", prog)]
+    ok = bool(mets) and all(s and s.get("attached") is True for s in st) and \
+        all(prog in (get(m, "bpf", "attached") or []) for m in mets)
     hooks = (st[-1] or {}).get("hooks", {}) if st else {}
     summary["hooks"][prog] = sorted(set(v for v in hooks.values() if v))
     summary.setdefault("left_out", {})[prog] = sorted(k for k, v in hooks.items() if not v)
