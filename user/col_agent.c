@@ -10,6 +10,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 struct agent_state {
 	struct col_base base;
@@ -68,7 +69,35 @@ static void agent_emit(void *state, cJSON *record, double dt)
 	jint(o, "http_clients_closed", c->http_clients_closed);
 }
 
+/* corewatch's own cost and counters since it started. */
+static void agent_totals(void *state, cJSON *t)
+{
+	const struct agent_state *s = state;
+	const struct agent_counters *c = s->base.env->agent;
+	const struct { const char *name, *help; uint64_t v; } k[] = {
+		{ "agent_records_written_total", "Records written to the output", c->records_written },
+		{ "agent_records_dropped_total", "Records lost (out of memory, output full)", c->records_dropped },
+		{ "agent_write_errors_total", "Failed writes to the output", c->write_errors },
+		{ "agent_collector_errors_total", "Failed collector samples", c->collector_errors },
+		{ "agent_missed_intervals_total", "Intervals merged into the next because the loop was late", c->missed_intervals },
+		{ "agent_alerts_sent_total", "Alert notifications delivered", c->alerts_sent },
+		{ "agent_alert_delivery_errors_total", "Alert deliveries that failed", c->alert_delivery_errors },
+		{ "agent_alerts_dropped_total", "Alert notifications dropped (queue full)", c->alerts_dropped },
+		{ "agent_http_requests_total", "Requests to the endpoint", c->http_requests },
+		{ "agent_http_clients_refused_total", "Endpoint connections refused: every slot taken", c->http_clients_refused },
+		{ "agent_http_clients_closed_total", "Endpoint connections closed for being slow or idle", c->http_clients_closed },
+	};
+
+	totals_add(t, "agent_cpu_seconds_total", "counter", "CPU seconds corewatch used, user and system", NULL,
+		   s->cpu_s[s->cur]);
+	totals_add(t, "agent_rss_bytes", "gauge", "corewatch's resident memory in bytes", NULL, (double)s->rss_bytes);
+	totals_add(t, "agent_alerts_firing", "gauge", "Alert rules firing now", NULL, (double)c->alerts_firing);
+	for (size_t i = 0; i < ARRAY_SIZE(k); i++)
+		totals_add(t, k[i].name, "counter", k[i].help, NULL, (double)k[i].v);
+}
+
 const struct collector_ops agent_collector = {
 	.name = "agent", .init = agent_init, .sample = agent_sample, .emit = agent_emit,
 	.free = col_base_free,
+	.totals = agent_totals,
 };

@@ -18,6 +18,7 @@
 #include "histogram.h"
 #include "log.h"
 #include "util.h"
+#include "totals.h"
 
 static const char *const op_names[BIO_NOPS] = { "read", "write", "flush", "discard", "other" };
 
@@ -234,7 +235,29 @@ static void block_emit(void *state, cJSON *record, double dt)
 	}
 }
 
+/* Per (device, op), cumulative since load: operations, bytes and the latency histograms (eBPF). */
+static void block_totals(void *state, cJSON *t)
+{
+	const struct block_state *s = state;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bio_entry *e = &s->v[i];
+		totals_labels l = TL("device", e->device, "op", e->key.op < BIO_NOPS ? op_names[e->key.op] : "other");
+
+		if (!e->seen)
+			continue;
+		totals_add(t, "block_io_ops_total", "counter", "Block requests completed (eBPF)", l, (double)e->cur.ops);
+		totals_add(t, "block_io_bytes_total", "counter", "Bytes of completed block requests (eBPF)", l,
+			   (double)e->cur.bytes);
+		totals_hist(t, "block_io_latency_seconds", "Block request service time, issue to completion (eBPF, log2 buckets)",
+			    1e-6, l, &e->cur.latency, (double)e->cur.latency.sum * 1e-6);
+		totals_hist(t, "block_io_queue_seconds", "Block request time in the I/O scheduler, insert to issue (eBPF, log2 buckets)",
+			    1e-6, l, &e->cur.queue, (double)e->cur.queue.sum * 1e-6);
+	}
+}
+
 const struct collector_ops block_collector = {
 	.name = "block", .init = block_init, .snapshot = block_sample, .emit = block_emit,
 	.free = block_free,
+	.totals = block_totals,
 };

@@ -10,6 +10,7 @@
 #include "bpf_load.h"
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 static struct bpf_status *registry[8];
 static size_t nregistry;
@@ -248,9 +249,30 @@ uint64_t bpf_status_map_full(void)
 	return full;
 }
 
+/* Each loaded program's counters since load: events, ring-buffer drops, failed map inserts. */
+static void bpf_section_totals(void *state, cJSON *t)
+{
+	(void)state;
+	for (size_t i = 0; i < nregistry; i++) {
+		const struct bpf_status *st = registry[i];
+
+		if (!st->loaded)
+			continue;
+		totals_add(t, "bpf_events_total", "counter", "Events the eBPF programs handled", TL("program", st->name),
+			   (double)st->events);
+		totals_add(t, "bpf_ringbuf_drops_total", "counter", "Ring-buffer records lost: the buffer was full",
+			   TL("program", st->name), (double)st->ringbuf_drops);
+		for (size_t m = 0; m < st->nfill; m++)
+			totals_add(t, "bpf_map_failed_inserts_total", "counter",
+				   "Inserts that found a bounded eBPF map full (what the figures then lack)",
+				   TL("program", st->name, "map", st->fill[m].map), (double)st->fill[m].failed);
+	}
+}
+
 const struct collector_ops bpf_collector = {
 	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
 	.emit = bpf_section_emit, .free = free,
+	.totals = bpf_section_totals,
 };
 
 bool bpf_section(const char *name)

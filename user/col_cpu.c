@@ -5,12 +5,15 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "log.h"
 #include "util.h"
+#include "totals.h"
 
 static const char *const field_name[CPU_NFIELDS] = {
 	"user_pct", "nice_pct", "system_pct", "idle_pct", "iowait_pct", "irq_pct", "softirq_pct",
@@ -237,6 +240,47 @@ static void cpu_free(void *state)
 	col_base_free(s);
 }
 
+/* /proc/stat as it stands, in seconds of USER_HZ jiffies: node_exporter's cpu and stat families. */
+static void cpu_totals(void *state, cJSON *t)
+{
+	static const char *const mode[CPU_NFIELDS] = { "user", "nice", "system", "idle", "iowait", "irq",
+							"softirq", "steal" };
+	struct cpu_state *s = state;
+	const struct cpu_stat *b = &s->snap[s->cur];
+	long hz = sysconf(_SC_CLK_TCK);
+	double tick = hz > 0 ? 1.0 / (double)hz : 0.01;
+
+	for (size_t i = 0; i < b->ncores; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%u", b->cores[i].id);
+		for (int f = 0; f < CPU_NFIELDS; f++)
+			totals_add(t, "cpu_seconds_total", "counter",
+				   "Seconds the CPU spent in each mode (/proc/stat)", TL("cpu", id, "mode", mode[f]),
+				   (double)b->cores[i].t.v[f] * tick);
+	}
+	totals_add(t, "context_switches_total", "counter", "Context switches (/proc/stat ctxt)", NULL,
+		   (double)b->ctxt);
+	totals_add(t, "forks_total", "counter", "Processes and threads created (/proc/stat processes)", NULL,
+		   (double)b->forks);
+	totals_add(t, "intr_total", "counter", "Interrupts serviced (/proc/stat intr)", NULL, (double)b->intr);
+	totals_add(t, "procs_running", "gauge", "Tasks runnable now (/proc/stat procs_running)", NULL,
+		   (double)b->running);
+	totals_add(t, "procs_blocked", "gauge", "Tasks blocked on I/O now (/proc/stat procs_blocked)", NULL,
+		   (double)b->blocked);
+	totals_add(t, "boot_time_seconds", "gauge", "When the host booted, Unix time (/proc/stat btime)", NULL,
+		   (double)b->btime);
+	if (s->have_sched[s->cur]) {
+		totals_add(t, "schedstat_waiting_seconds_total", "counter",
+			   "Seconds tasks waited for a CPU, over all CPUs (/proc/schedstat)", NULL,
+			   (double)s->sched[s->cur].run_delay_ns / 1e9);
+		totals_add(t, "schedstat_timeslices_total", "counter",
+			   "Timeslices executed, over all CPUs (/proc/schedstat)", NULL,
+			   (double)s->sched[s->cur].timeslices);
+	}
+}
+
 const struct collector_ops cpu_collector = {
 	.name = "cpu", .init = cpu_init, .snapshot = cpu_sample, .emit = cpu_emit, .free = cpu_free,
+	.totals = cpu_totals,
 };

@@ -12,6 +12,7 @@
 #include "collector.h"
 #include "devstats.h"
 #include "util.h"
+#include "totals.h"
 
 #define SECTOR_BYTES 512 /* diskstats always counts 512-byte sectors, whatever the device's size */
 
@@ -149,7 +150,39 @@ static void disks_free(void *state)
 	col_base_free(s);
 }
 
+/* /proc/diskstats as it stands, in operations, bytes and seconds: node_exporter's disk family. */
+static void disks_totals(void *state, cJSON *t)
+{
+	static const struct { const char *name, *help; enum ds_field f; double scale; } c[] = {
+		{ "disk_reads_completed_total", "Reads completed", DS_RD_IOS, 1 },
+		{ "disk_reads_merged_total", "Reads merged", DS_RD_MERGES, 1 },
+		{ "disk_read_bytes_total", "Bytes read", DS_RD_SECTORS, SECTOR_BYTES },
+		{ "disk_read_time_seconds_total", "Seconds spent by all reads", DS_RD_MS, 1e-3 },
+		{ "disk_writes_completed_total", "Writes completed", DS_WR_IOS, 1 },
+		{ "disk_writes_merged_total", "Writes merged", DS_WR_MERGES, 1 },
+		{ "disk_written_bytes_total", "Bytes written", DS_WR_SECTORS, SECTOR_BYTES },
+		{ "disk_write_time_seconds_total", "Seconds spent by all writes", DS_WR_MS, 1e-3 },
+		{ "disk_io_time_seconds_total", "Seconds the device had I/O in flight", DS_IO_MS, 1e-3 },
+		{ "disk_io_time_weighted_seconds_total", "Seconds of I/O in flight, weighted by the number in flight",
+		  DS_WEIGHTED_MS, 1e-3 },
+	};
+	const struct disks_state *s = state;
+
+	for (size_t i = 0; i < s->t.n; i++) {
+		const struct devstat *d = &s->t.v[i];
+
+		if (!d->include)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(c); k++)
+			totals_add(t, c[k].name, "counter", c[k].help, TL("device", d->name),
+				   (double)d->cur[c[k].f] * c[k].scale);
+		totals_add(t, "disk_io_now", "gauge", "I/Os in flight now", TL("device", d->name),
+			   (double)d->cur[DS_IN_FLIGHT]);
+	}
+}
+
 const struct collector_ops disks_collector = {
 	.name = "disks", .init = disks_init, .snapshot = disks_sample, .emit = disks_emit,
 	.free = disks_free,
+	.totals = disks_totals,
 };

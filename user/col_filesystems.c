@@ -10,6 +10,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 /* Copies one mounts field into dst, decoding \ooo escapes; returns the end of the field. */
 static const char *copy_field(const char *p, char *dst, size_t len, int *err)
@@ -161,7 +162,30 @@ static void filesystems_free(void *state)
 	col_base_free(s);
 }
 
+/* statvfs(3) of each local file system, in bytes and inodes: node_exporter's filesystem family. */
+static void filesystems_totals(void *state, cJSON *t)
+{
+	const struct filesystems_state *s = state;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct statvfs *st = &s->v[i].st;
+		double frsize = (double)st->f_frsize;
+		totals_labels l = TL("device", s->v[i].m.device, "fstype", s->v[i].m.fstype, "mountpoint",
+				     s->v[i].m.mount);
+
+		totals_add(t, "filesystem_size_bytes", "gauge", "File system size in bytes", l,
+			   (double)st->f_blocks * frsize);
+		totals_add(t, "filesystem_free_bytes", "gauge", "File system free space in bytes (root's reserve included)",
+			   l, (double)st->f_bfree * frsize);
+		totals_add(t, "filesystem_avail_bytes", "gauge", "File system space available to non-root users in bytes",
+			   l, (double)st->f_bavail * frsize);
+		totals_add(t, "filesystem_files", "gauge", "File system inodes in total", l, (double)st->f_files);
+		totals_add(t, "filesystem_files_free", "gauge", "File system inodes free", l, (double)st->f_ffree);
+	}
+}
+
 const struct collector_ops filesystems_collector = {
 	.name = "filesystems", .init = filesystems_init, .sample = filesystems_sample,
 	.emit = filesystems_emit, .free = filesystems_free,
+	.totals = filesystems_totals,
 };

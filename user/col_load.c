@@ -8,6 +8,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 /* Copies the next blank-separated word of *p into buf and advances; 0, or -1 if there is none. */
 static int next_word(const char **p, char *buf, size_t len, char stop)
@@ -90,7 +91,18 @@ static void load_emit(void *state, cJSON *record, double dt)
 	jint(o, "threads", s->l.threads);
 }
 
+/* /proc/loadavg: node_exporter's load1, load5, load15. */
+static void load_totals(void *state, cJSON *t)
+{
+	const struct load_state *s = state;
+
+	totals_add(t, "load1", "gauge", "1 minute load average (/proc/loadavg)", NULL, s->l.load1);
+	totals_add(t, "load5", "gauge", "5 minute load average (/proc/loadavg)", NULL, s->l.load5);
+	totals_add(t, "load15", "gauge", "15 minute load average (/proc/loadavg)", NULL, s->l.load15);
+}
+
 const struct collector_ops load_collector = {
 	.name = "load", .init = load_init, .sample = load_sample, .emit = load_emit,
 	.free = col_base_free,
+	.totals = load_totals,
 };

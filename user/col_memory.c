@@ -9,6 +9,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 int memory_parse(const char *text, struct meminfo *m)
 {
@@ -97,7 +98,31 @@ static void memory_emit(void *state, cJSON *record, double dt)
 	jnum(o, "swap_used_pct", pct((double)swap_used, (double)m->swap_total));
 }
 
+/* /proc/meminfo's fields in bytes, under node_exporter's meminfo names. */
+static void memory_totals(void *state, cJSON *t)
+{
+	const struct meminfo *m = &((struct memory_state *)state)->m;
+	const struct { const char *name; uint64_t v; bool have; } f[] = {
+		{ "memory_MemTotal_bytes", m->total, true },
+		{ "memory_MemFree_bytes", m->free, true },
+		{ "memory_MemAvailable_bytes", m->available, m->have_available },
+		{ "memory_Buffers_bytes", m->buffers, true },
+		{ "memory_Cached_bytes", m->cached, true },
+		{ "memory_Shmem_bytes", m->shared, true },
+		{ "memory_Slab_bytes", m->slab, true },
+		{ "memory_Dirty_bytes", m->dirty, true },
+		{ "memory_SwapTotal_bytes", m->swap_total, true },
+		{ "memory_SwapFree_bytes", m->swap_free, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i].have)
+			totals_add(t, f[i].name, "gauge", "Memory information field of /proc/meminfo, in bytes",
+				   NULL, (double)f[i].v);
+}
+
 const struct collector_ops memory_collector = {
 	.name = "memory", .init = memory_init, .sample = memory_sample, .emit = memory_emit,
 	.free = col_base_free,
+	.totals = memory_totals,
 };

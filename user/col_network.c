@@ -6,10 +6,12 @@
 #include <fnmatch.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t vals[ND_NFIELDS])
 {
@@ -269,7 +271,45 @@ static void network_free(void *state)
 	col_base_free(s);
 }
 
+/* /proc/net/dev per interface and the Tcp, TcpExt and Udp counters of /proc/net/{snmp,netstat} as
+ * they stand: node_exporter's network and netstat families (counters with _total). */
+static void network_totals(void *state, cJSON *t)
+{
+	static const struct { const char *name; enum netdev_field f; } dev[] = {
+		{ "network_receive_bytes_total", ND_RX_BYTES },     { "network_receive_packets_total", ND_RX_PACKETS },
+		{ "network_receive_errs_total", ND_RX_ERRS },       { "network_receive_drop_total", ND_RX_DROP },
+		{ "network_transmit_bytes_total", ND_TX_BYTES },    { "network_transmit_packets_total", ND_TX_PACKETS },
+		{ "network_transmit_errs_total", ND_TX_ERRS },      { "network_transmit_drop_total", ND_TX_DROP },
+	};
+	const struct network_state *s = state;
+	const struct proto_snap *b = &s->snap[s->cur];
+	char name[96];
+
+	for (size_t i = 0; i < s->ifaces.n; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(dev); k++)
+			totals_add(t, dev[k].name, "counter", "Network device statistic of /proc/net/dev",
+				   TL("device", s->ifaces.v[i].name), (double)s->ifaces.v[i].cur[dev[k].f]);
+	for (size_t k = 0; b->have_tcp && k < T_NKEYS; k++) {
+		if (b->tcp[k] < 0)
+			continue;
+		snprintf(name, sizeof(name), "netstat_Tcp_%s%s", tcp_keys[k], k == T_ESTAB ? "" : "_total");
+		totals_add(t, name, k == T_ESTAB ? "gauge" : "counter", "Tcp statistic of /proc/net/snmp", NULL,
+			   (double)b->tcp[k]);
+	}
+	for (size_t k = 0; b->have_tcpext && k < X_NKEYS; k++) {
+		snprintf(name, sizeof(name), "netstat_TcpExt_%s_total", tcpext_keys[k]);
+		totals_add(t, name, "counter", "TcpExt statistic of /proc/net/netstat", NULL,
+			   b->tcpext[k] > 0 ? (double)b->tcpext[k] : 0);
+	}
+	for (size_t k = 0; b->have_udp && k < U_NKEYS; k++) {
+		snprintf(name, sizeof(name), "netstat_Udp_%s_total", udp_keys[k]);
+		totals_add(t, name, "counter", "Udp statistic of /proc/net/snmp", NULL,
+			   b->udp[k] > 0 ? (double)b->udp[k] : 0);
+	}
+}
+
 const struct collector_ops network_collector = {
 	.name = "network", .init = network_init, .snapshot = network_sample, .emit = network_emit,
 	.free = network_free,
+	.totals = network_totals,
 };

@@ -9,6 +9,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "totals.h"
 
 static int parse_line(const char *p, struct psi_line *l)
 {
@@ -146,7 +147,36 @@ static void pressure_emit(void *state, cJSON *record, double dt)
 	}
 }
 
+/* The total= stall times of the /proc/pressure files, in seconds: node_exporter's pressure family. */
+static void pressure_totals(void *state, cJSON *t)
+{
+	static const struct { const char *some, *full; } names[] = {
+		{ "pressure_cpu_waiting_seconds_total", "pressure_cpu_stalled_seconds_total" },
+		{ "pressure_memory_waiting_seconds_total", "pressure_memory_stalled_seconds_total" },
+		{ "pressure_io_waiting_seconds_total", "pressure_io_stalled_seconds_total" },
+		{ "pressure_irq_stalled_seconds_total", "pressure_irq_stalled_seconds_total" },
+	};
+	const struct pressure_state *s = state;
+
+	for (size_t i = 0; i < NRES && i < ARRAY_SIZE(names); i++) {
+		const struct psi *p = &s->snap[s->cur][i];
+
+		if (!s->have[i])
+			continue;
+		/* irq has only a full line */
+		if (p->some.present && i != 3)
+			totals_add(t, names[i].some, "counter",
+				   "Seconds some tasks were stalled waiting for this resource (PSI some total)", NULL,
+				   (double)p->some.total_us / 1e6);
+		if (p->full.present)
+			totals_add(t, names[i].full, "counter",
+				   "Seconds all non-idle tasks were stalled on this resource (PSI full total)", NULL,
+				   (double)p->full.total_us / 1e6);
+	}
+}
+
 const struct collector_ops pressure_collector = {
 	.name = "pressure", .init = pressure_init, .sample = pressure_sample,
 	.emit = pressure_emit, .free = col_base_free,
+	.totals = pressure_totals,
 };

@@ -23,6 +23,7 @@
 #include "histogram.h"
 #include "log.h"
 #include "util.h"
+#include "totals.h"
 
 #define NFIELDS (sizeof(struct sched_pcpu) / sizeof(__u64))
 
@@ -464,7 +465,32 @@ static void sched_on_event(void *state)
 	ring_buffer__consume(((struct sched_state *)state)->rb);
 }
 
+/* The eBPF scheduler counters summed over the CPUs, cumulative since the programs were loaded, and
+ * the run-queue latency histogram (exact sum from rq_wait_ns). */
+static void sched_totals(void *state, cJSON *t)
+{
+	const struct sched_state *s = state;
+	const __u64 *b = s->total[s->cur];
+	struct hist rq;
+
+	memcpy(&rq, &FIELD(b, rq), sizeof(rq));
+	totals_hist(t, "runqueue_latency_seconds", "Time runnable tasks waited for a CPU (eBPF, log2 buckets)",
+		    1e-6, NULL, &rq, (double)FIELD(b, rq_wait_ns) / 1e9);
+	totals_add(t, "oom_kills_total", "counter", "Processes the OOM killer chose (eBPF)", NULL,
+		   (double)FIELD(b, oom_kills));
+	totals_add(t, "sched_execs_total", "counter", "Successful execve calls (eBPF)", NULL, (double)FIELD(b, execs));
+	totals_add(t, "sched_exits_total", "counter", "Processes that exited (eBPF, leader exits)", NULL,
+		   (double)FIELD(b, exits));
+	totals_add(t, "sched_short_lived_total", "counter",
+		   "Processes that started and exited within one interval (eBPF)", NULL, (double)FIELD(b, short_lived));
+	if (s->fast)
+		totals_add(t, "sched_runqueue_clock_corrected_total", "counter",
+			   "Switches whose run-queue clock lagged and was corrected (eBPF)", NULL,
+			   (double)FIELD(b, rq_clock_stale));
+}
+
 const struct collector_ops sched_collector = {
 	.name = "sched", .init = sched_init, .snapshot = sched_snapshot, .sample = sched_sample, .emit = sched_emit,
 	.free = sched_free, .event_fd = sched_event_fd, .on_event = sched_on_event,
+	.totals = sched_totals,
 };

@@ -16,6 +16,7 @@
 #include "histogram.h"
 #include "log.h"
 #include "util.h"
+#include "totals.h"
 
 #define NFIELDS (sizeof(struct net_pcpu) / sizeof(__u64))
 #define FIELD(p, name) ((p)[offsetof(struct net_pcpu, name) / sizeof(__u64)])
@@ -257,6 +258,32 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 	emit_procs(s, o, dt);
 }
 
+/* The TCP state-change counters summed over the CPUs, cumulative since load, and the connection
+ * duration histogram (milliseconds in the kernel, seconds here). */
+static void tcp_totals(void *state, cJSON *t)
+{
+	static const struct { const char *name, *help; size_t off; } c[] = {
+		{ "tcp_active_opens_total", "connect() calls that sent a SYN (eBPF)", offsetof(struct net_pcpu, active_opens) },
+		{ "tcp_passive_opens_total", "Connections a listener accepted a SYN for (eBPF)",
+		  offsetof(struct net_pcpu, passive_opens) },
+		{ "tcp_failed_connects_total", "Connections that went from SYN_SENT to CLOSE (eBPF)",
+		  offsetof(struct net_pcpu, failed_connects) },
+		{ "tcp_closes_total", "Established connections that closed (eBPF)", offsetof(struct net_pcpu, closes) },
+		{ "tcp_retransmits_total", "Retransmitted segments (eBPF)", offsetof(struct net_pcpu, retransmits) },
+		{ "tcp_resets_sent_total", "Resets sent (eBPF)", offsetof(struct net_pcpu, resets_sent) },
+		{ "tcp_resets_received_total", "Resets received (eBPF)", offsetof(struct net_pcpu, resets_received) },
+	};
+	const struct tcp_state *s = state;
+	const __u64 *b = s->sum[s->cur];
+	const struct hist *h = (const struct hist *)&FIELD(b, duration_ms);
+
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+		totals_add(t, c[i].name, "counter", c[i].help, NULL, (double)b[c[i].off / sizeof(__u64)]);
+	totals_hist(t, "tcp_connection_duration_seconds", "Lifetime of closed TCP connections, established to close (eBPF, log2 buckets)",
+		    1e-3, NULL, h, (double)h->sum * 1e-3);
+}
+
 const struct collector_ops tcp_collector = {
 	.name = "tcp", .init = tcp_init, .snapshot = tcp_snapshot, .sample = tcp_sample, .emit = tcp_emit, .free = tcp_free,
+	.totals = tcp_totals,
 };

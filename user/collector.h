@@ -6,6 +6,9 @@
  *   sample()  reads the source into the collector's own "current" snapshot, keeping the previous one.
  *   emit()    adds the collector's section(s) to the record for the interval between the previous and
  *             the current snapshot (dt_s seconds apart, > 0). Called only after two good samples.
+ *   totals()  optional: adds the kernel's cumulative counters and the levels of the current snapshot,
+ *             under Prometheus names, to a totals object (totals.h) that only /metrics reads. Called
+ *             after every good sample, also the first.
  *   free()    releases everything init() and sample() allocated.
  * A collector never prints records and never blocks for long: the loop is shared.
  */
@@ -57,6 +60,8 @@ struct collector_ops {
 	int (*sample)(void *state);
 	void (*emit)(void *state, cJSON *record, double dt_s);
 	void (*free)(void *state);
+	/* Optional: see the life cycle above. */
+	void (*totals)(void *state, cJSON *totals);
 	/* Optional: a descriptor the loop polls (a ring buffer's epoll fd), or -1; and what to do when
 	 * it is readable. */
 	int (*event_fd)(void *state);

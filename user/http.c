@@ -37,6 +37,7 @@ struct http {
 	char *token;
 	struct prom *prom;
 	cJSON *record;
+	cJSON *totals; /* the counters beside it (totals.h) */
 	int64_t record_ms;
 	uint64_t interval_ms;
 	char *metrics, *snapshot; /* rendered on the first request after each record */
@@ -196,7 +197,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no record yet\n", 14);
 	if (url[1] == 'm') {
 		if (!h->metrics)
-			h->metrics = prom_render(h->prom, h->record, &h->metrics_len);
+			h->metrics = prom_render(h->prom, h->record, h->totals, &h->metrics_len);
 		if (!h->metrics)
 			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14);
 		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", h->metrics,
@@ -334,15 +335,17 @@ fail:
 	return -1;
 }
 
-void http_set_record(struct http *h, cJSON *record, int64_t when_ms, uint64_t interval_ms)
+void http_set_record(struct http *h, cJSON *record, cJSON *totals, int64_t when_ms, uint64_t interval_ms)
 {
 	if (!h) {
 		cJSON_Delete(record);
+		cJSON_Delete(totals);
 		return;
 	}
-	prom_observe(h->prom, record);
 	cJSON_Delete(h->record);
+	cJSON_Delete(h->totals);
 	h->record = record;
+	h->totals = totals;
 	h->record_ms = when_ms;
 	h->interval_ms = interval_ms;
 	free(h->metrics);
@@ -385,6 +388,7 @@ void http_close(struct http *h)
 	}
 	prom_free(h->prom);
 	cJSON_Delete(h->record);
+	cJSON_Delete(h->totals);
 	free(h->metrics);
 	free(h->snapshot);
 	free(h);

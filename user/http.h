@@ -25,9 +25,10 @@ int http_check(const struct options *o, char *err, size_t errlen);
  * use, bad token file). */
 int http_open(struct http **out, const struct options *o, struct agent_counters *ctr, char *err,
 	      size_t errlen);
-/* The latest metrics record (ownership passes to the server; the previous one is freed) and the
- * wall-clock time it was taken. */
-void http_set_record(struct http *h, cJSON *record, int64_t now_ms, uint64_t interval_ms);
+/* The latest metrics record and the collectors' totals of the same samples (record_totals(); either
+ * may be NULL), and the wall-clock time they were taken. Ownership of both passes to the server; the
+ * previous ones are freed. */
+void http_set_record(struct http *h, cJSON *record, cJSON *totals, int64_t now_ms, uint64_t interval_ms);
 /* The descriptor the loop polls, and what to call when it is readable. */
 int http_fd(const struct http *h);
 void http_on_event(struct http *h);

@@ -304,7 +304,8 @@ static void tick(struct monitor *m)
 		m->ctr.alerts_firing = firing;
 	}
 	/* The endpoint serves this record until the next one (it takes it over). */
-	http_set_record(m->http, r, now, m->opt.interval_ms);
+	http_set_record(m->http, r, m->http ? record_totals(m->slots, m->nslots) : NULL, now,
+			m->opt.interval_ms);
 	update_status(m);
 	m->records++;
 	if (m->opt.count && m->records >= m->opt.count)

@@ -18,23 +18,23 @@
 #include "version.h"
 
 #define PREFIX "corewatch"
-#define MAX_SERIES 4096 /* histogram series kept (devices x ops, ...): bounded whatever the record */
+#define MAX_SERIES 8192 /* series rendered from the totals per scrape; beyond: counted as dropped */
 
-/* Left out: arrays whose instances are processes and peers, whose labels would churn, and counts of
- * one interval that a counter beside them gives whole. */
-static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived.top_comms", "tcp.top_net",
-				       "sched.oom_kills", /* of the interval: oom_kills_total is the counter */
-				       "tcp.top_retransmit_peers", NULL };
+/* The record is walked for levels only (gauges): counters and histograms come whole from the
+ * collectors' totals (totals.h), so every per-interval figure of the record stays out. */
+/* Sections the totals replace entirely (their levels are there too, under node_exporter's names). */
+static const char *const replaced[] = { "load", "cpu", "memory", "filesystems", "disks", "network",
+					"pressure", "agent", NULL };
+/* Left out of the walk: arrays whose instances are processes and peers, whose labels would churn,
+ * counts of one interval, and the counters the totals give whole. */
+static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived", "tcp.top_net",
+				       "sched.oom_kills", "sched.oom_kills_total", "sched.runqueue_clock_corrected",
+				       "tcp.top_retransmit_peers", "bpf.programs.events", "bpf.ringbuf_drops",
+				       "bpf.map_full", "bpf.failed_inserts", "bpf.programs.maps.failed_inserts",
+				       "bpf.programs.hooks", "bpf.programs.left_out", NULL };
 /* Objects keyed by name rather than arrays: their keys become a label. */
 static const struct { const char *path, *label; } keyed[] = {
 	{ "bpf.programs", "program" }, { "bpf.programs.maps", "map" },
-};
-/* Cumulative counts since start (everything else is a gauge). */
-static const char *const counters[] = {
-	"agent.records_written", "agent.records_dropped", "agent.write_errors", "agent.collector_errors",
-	"agent.missed_intervals", "agent.alerts_sent", "agent.alert_delivery_errors", "agent.alerts_dropped",
-	"agent.http_requests", "agent.http_clients_refused", "agent.http_clients_closed", "bpf.ringbuf_drops",
-	"bpf.map_full", "bpf.programs.events", "sched.oom_kills_total", NULL,
 };
 
 struct sbuf {
@@ -72,13 +72,6 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
-struct series {
-	char *key;                  /* family name + label text */
-	uint64_t slots[HIST_SLOTS];
-	uint64_t count;
-	double sum;                 /* in the record's unit */
-};
-
 struct family {
 	char *name;
 	const char *type;
@@ -87,12 +80,11 @@ struct family {
 };
 
 struct prom {
-	struct series *s;
-	size_t ns, scap;
 	/* per render */
 	struct family *f;
 	size_t nf, fcap;
-	bool observing;
+	size_t series;  /* rendered from the totals */
+	uint64_t dropped; /* series over MAX_SERIES, in this render */
 	bool oom;
 };
 
@@ -115,15 +107,10 @@ static bool ends_with(const char *s, const char *suffix)
 static double convert_name(const char *key, char *out, size_t len)
 {
 	static const struct { const char *suffix, *to; double scale; } units[] = {
-		{ "_pct", "_ratio", 0.01 }, { "_per_s", "_per_second", 1 }, { "_us", "_seconds", 1e-6 },
+		{ "_pct", "_ratio", 0.01 }, { "_us", "_seconds", 1e-6 },
 		{ "_ms", "_seconds", 1e-3 }, { "_s", "_seconds", 1 },
 	};
 
-	/* a bare "count" (of the interval) reads as a histogram's _count to Prometheus tools */
-	if (strcmp(key, "count") == 0) {
-		snprintf(out, len, "per_interval");
-		return 1;
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (ends_with(key, units[i].suffix)) {
 			snprintf(out, len, "%.*s%s", (int)(strlen(key) - strlen(units[i].suffix)), key,
@@ -134,13 +121,34 @@ static double convert_name(const char *key, char *out, size_t len)
 	return 1;
 }
 
-static struct family *family(struct prom *p, const char *name, const char *type, const char *path)
+/* help with backslashes and newlines escaped, malloc'd (NULL when out of memory). */
+static char *escape_help(const char *help)
+{
+	size_t n = 0;
+	char *out = malloc(2 * strlen(help) + 1);
+
+	if (!out)
+		return NULL;
+	for (const char *c = help; *c; c++) {
+		if (*c == '\\' || *c == '\n')
+			out[n++] = '\\';
+		out[n++] = *c == '\n' ? 'n' : *c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* The family name of type, created with help text (or "corewatch record field PATH" when path is
+ * given); NULL when it exists with another type (a sample of it would make the exposition invalid)
+ * or memory runs out. */
+static struct family *family_help(struct prom *p, const char *name, const char *type, const char *path,
+				  const char *help)
 {
 	struct family *nf;
 
 	for (size_t i = 0; i < p->nf; i++)
 		if (strcmp(p->f[i].name, name) == 0)
-			return &p->f[i];
+			return strcmp(p->f[i].type, type) == 0 ? &p->f[i] : NULL;
 	if (array_reserve(&p->f, &p->fcap, p->nf + 1, sizeof(*p->f), 64) < 0) {
 		p->oom = true;
 		return NULL;
@@ -149,7 +157,8 @@ static struct family *family(struct prom *p, const char *name, const char *type,
 	memset(nf, 0, sizeof(*nf));
 	nf->name = strdup(name);
 	nf->type = type;
-	if (asprintf(&nf->help, "corewatch record field %s, in base units", path) < 0)
+	if (path ? asprintf(&nf->help, "corewatch record field %s, in base units", path) < 0
+		 : !(nf->help = escape_help(help)))
 		nf->help = NULL;
 	if (!nf->name || !nf->help) {
 		free(nf->name);
@@ -161,12 +170,17 @@ static struct family *family(struct prom *p, const char *name, const char *type,
 	return nf;
 }
 
+static struct family *family(struct prom *p, const char *name, const char *type, const char *path)
+{
+	return family_help(p, name, type, path, NULL);
+}
+
 static void emit(struct prom *p, const char *name, const char *type, const char *path, const char *labels,
 		 double v)
 {
 	struct family *f;
 
-	if (p->observing || !(f = family(p, name, type, path)))
+	if (!(f = family(p, name, type, path)))
 		return;
 	sb_printf(&f->samples, "%s%s%s%s %.15g\n", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "",
 		  v);
@@ -189,82 +203,6 @@ static void add_label(char *labels, size_t len, const char *key, const char *val
 	if (n + 1 < len)
 		labels[n++] = '"';
 	labels[n < len ? n : len - 1] = '\0';
-}
-
-static int slot_of(const cJSON *le)
-{
-	if (cJSON_IsString(le))
-		return HIST_SLOTS - 1; /* "+Inf" */
-	if (!cJSON_IsNumber(le) || le->valuedouble < 1)
-		return 0;
-	{
-		int s = (int)lround(log2(le->valuedouble + 1));
-
-		return s < HIST_SLOTS ? s : HIST_SLOTS - 1;
-	}
-}
-
-static struct series *series(struct prom *p, const char *key, bool create)
-{
-	struct series *ns;
-
-	for (size_t i = 0; i < p->ns; i++)
-		if (strcmp(p->s[i].key, key) == 0)
-			return &p->s[i];
-	if (!create || p->ns == MAX_SERIES || array_reserve(&p->s, &p->scap, p->ns + 1, sizeof(*p->s), 64) < 0)
-		return NULL;
-	ns = &p->s[p->ns];
-	memset(ns, 0, sizeof(*ns));
-	if (!(ns->key = strdup(key)))
-		return NULL;
-	p->ns++;
-	return ns;
-}
-
-/* A histogram object: observing adds its buckets to the running totals; rendering prints them. */
-static void histogram(struct prom *p, const cJSON *h, const char *name, const char *path,
-		      const char *labels, double scale)
-{
-	char key[1024];
-	struct series *s;
-	struct family *f;
-	const cJSON *b;
-	uint64_t cum = 0;
-
-	snprintf(key, sizeof(key), "%s{%s}", name, labels);
-	s = series(p, key, p->observing);
-	if (p->observing) {
-		if (!s)
-			return;
-		cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(h, "buckets")) {
-			const cJSON *c = cJSON_GetObjectItemCaseSensitive(b, "count");
-
-			if (cJSON_IsNumber(c) && c->valuedouble > 0)
-				s->slots[slot_of(cJSON_GetObjectItemCaseSensitive(b, "le"))] +=
-					(uint64_t)c->valuedouble;
-		}
-		b = cJSON_GetObjectItemCaseSensitive(h, "count");
-		s->count += cJSON_IsNumber(b) ? (uint64_t)b->valuedouble : 0;
-		b = cJSON_GetObjectItemCaseSensitive(h, "sum");
-		s->sum += cJSON_IsNumber(b) ? b->valuedouble : 0;
-		return;
-	}
-	if (!(f = family(p, name, "histogram", path)))
-		return;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		cum += s ? s->slots[i] : 0;
-		if (i == HIST_SLOTS - 1)
-			sb_printf(&f->samples, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels,
-				  labels[0] ? "," : "", (unsigned long long)cum);
-		else
-			sb_printf(&f->samples, "%s_bucket{%s%sle=\"%.9g\"} %llu\n", name, labels,
-				  labels[0] ? "," : "", (i == 0 ? 0.0 : ldexp(1.0, i) - 1.0) * scale,
-				  (unsigned long long)cum);
-	}
-	sb_printf(&f->samples, "%s_sum%s%s%s %.15g\n", name, labels[0] ? "{" : "", labels,
-		  labels[0] ? "}" : "", s ? s->sum * scale : 0.0);
-	sb_printf(&f->samples, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels,
-		  labels[0] ? "}" : "", s ? (unsigned long long)s->count : 0ull);
 }
 
 static void walk(struct prom *p, const cJSON *obj, const char *name, const char *path, const char *labels);
@@ -312,29 +250,10 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 			}
 			return;
 		}
-		scale = convert_name(it->string, conv, sizeof(conv));
-		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(it, "buckets"))) {
-			snprintf(cname, sizeof(cname), "%s_%s", name, conv);
-			histogram(p, it, cname, cpath, labels, scale);
+		/* histograms come whole from the totals; their summaries (quantiles of one interval) stay
+		 * in the record */
+		if (cJSON_GetObjectItemCaseSensitive(it, "buckets") || cJSON_GetObjectItemCaseSensitive(it, "p50"))
 			return;
-		}
-		if (cJSON_GetObjectItemCaseSensitive(it, "p50")) {
-			/* a histogram summary without buckets (per CPU): its quantiles as gauges */
-			static const char *const qs[] = { "p50", "p90", "p99", "max" };
-			char stem[128];
-
-			snprintf(stem, sizeof(stem), "%.*s",
-				 (int)(strlen(conv) - (ends_with(conv, "_seconds") ? 8 : 0)), conv);
-			for (size_t q = 0; q < ARRAY_SIZE(qs); q++) {
-				const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, qs[q]);
-
-				snprintf(cname, sizeof(cname), "%s_%s_%s%s", name, stem, qs[q],
-					 ends_with(conv, "_seconds") ? "_seconds" : "");
-				if (cJSON_IsNumber(v))
-					emit(p, cname, "gauge", cpath, labels, v->valuedouble * scale);
-			}
-			return;
-		}
 		snprintf(cname, sizeof(cname), "%s_%s", name, it->string);
 		walk(p, it, cname, cpath, labels);
 		return;
@@ -342,17 +261,18 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 	/* an instance's numeric identity (cores' cpu) is already its label */
 	if (labels[0] && in_list(schema_label_keys, it->string))
 		return;
+	/* rates and counts of one interval: Prometheus takes rate() of the totals' counters instead */
+	if (ends_with(it->string, "_per_s") || strcmp(it->string, "count") == 0)
+		return;
 	if ((cJSON_IsNumber(it) || cJSON_IsBool(it)) && !in_list(skipped, cpath)) {
 		double v = cJSON_IsBool(it) ? (cJSON_IsTrue(it) ? 1 : 0) : it->valuedouble;
-		bool counter = in_list(counters, cpath);
 
 		scale = convert_name(it->string, conv, sizeof(conv));
-		if (strcmp(it->string, "total") == 0 && !counter) /* processes.total: corewatch_processes */
+		if (strcmp(it->string, "total") == 0) /* processes.total: corewatch_processes */
 			snprintf(cname, sizeof(cname), "%s", name);
 		else
-			snprintf(cname, sizeof(cname), "%s_%s%s", name, conv,
-				 counter && !ends_with(conv, "_total") ? "_total" : "");
-		emit(p, cname, counter ? "counter" : "gauge", cpath, labels, v * scale);
+			snprintf(cname, sizeof(cname), "%s_%s", name, conv);
+		emit(p, cname, "gauge", cpath, labels, v * scale);
 	}
 }
 
@@ -378,31 +298,170 @@ static void walk_record(struct prom *p, const cJSON *record)
 	const cJSON *it;
 
 	cJSON_ArrayForEach(it, record) {
-		if (!in_list(header, it->string))
+		if (it->string && !in_list(header, it->string) && !in_list(replaced, it->string))
 			walk_child(p, it, PREFIX, "", "");
 	}
 }
 
-void prom_observe(struct prom *p, const cJSON *record)
+/* Metric and label names Prometheus accepts ([a-zA-Z_:][a-zA-Z0-9_:]*, labels without ':' and not
+ * the reserved __ prefix); the totals are the agent's own, but the renderer trusts no input. */
+static bool valid_name(const char *s, bool label)
 {
-	p->observing = true;
-	walk_record(p, record);
-	p->observing = false;
+	if (!s || !*s || strlen(s) > 200 || (label && s[0] == '_' && s[1] == '_'))
+		return false;
+	for (const char *c = s; *c; c++) {
+		bool alpha = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_' ||
+			     (!label && *c == ':');
+
+		if (!alpha && (c == s || *c < '0' || *c > '9'))
+			return false;
+	}
+	return true;
 }
 
-char *prom_render(struct prom *p, const cJSON *record, size_t *len)
+/* A bucket bound as Go's strconv.FormatFloat(v, 'g', -1, 64) writes it (client_golang, so
+ * ebpf_exporter): the shortest digits that read back as v, exponent form below 1e-4 and from 1e6.
+ * Equal strings matter: PromQL's sum by (le) groups by the label text. */
+static void format_le(double v, char *out, size_t len)
+{
+	char e[64];
+	int prec = 1, exp;
+
+	for (; prec < 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+	exp = (int)strtol(strchr(e, 'e') + 1, NULL, 10);
+	if (exp < -4 || exp >= 6)
+		snprintf(out, len, "%s", e);
+	else
+		snprintf(out, len, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, v);
+}
+
+/* A sample value: 15 significant digits when they read back exactly (360.51, not
+ * 360.50999999999999), else 17, which always do. */
+static const char *format_value(double v, char *out, size_t len)
+{
+	snprintf(out, len, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		snprintf(out, len, "%.17g", v);
+	return out;
+}
+
+/* The label text of a totals sample's "labels" object; false when a name is invalid. */
+static bool sample_labels(const cJSON *labels, char *out, size_t len)
+{
+	const cJSON *l;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(l, labels) {
+		if (!valid_name(l->string, true) || strcmp(l->string, "le") == 0 || !cJSON_IsString(l))
+			return false;
+		add_label(out, len, l->string, l->valuestring);
+	}
+	return true;
+}
+
+static void totals_histogram(struct prom *p, struct family *f, const char *labels, const cJSON *s,
+			     double unit)
+{
+	const cJSON *slots = cJSON_GetObjectItemCaseSensitive(s, "slots");
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(s, "count");
+	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(s, "sum");
+	const char *sep = labels[0] ? "," : "";
+	double cum = 0;
+	int i = 0;
+	const cJSON *v;
+	char num[40];
+
+	if (cJSON_GetArraySize(slots) != HIST_SLOTS || !cJSON_IsNumber(count) || !cJSON_IsNumber(sum))
+		return;
+	cJSON_ArrayForEach(v, slots) {
+		char le[64];
+
+		cum += cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : 0;
+		if (i == HIST_SLOTS - 1)
+			snprintf(le, sizeof(le), "+Inf");
+		else
+			format_le(ldexp(1.0, i) * unit, le, sizeof(le));
+		sb_printf(&f->samples, "%s_bucket{%s%sle=\"%s\"} %s\n", f->name, labels, sep, le,
+			  format_value(cum, num, sizeof(num)));
+		i++;
+	}
+	/* _count is the +Inf bucket by definition: the slots are read in one go, count beside them may
+	 * have moved on by an event */
+	sb_printf(&f->samples, "%s_sum%s%s%s %s\n", f->name, labels[0] ? "{" : "", labels,
+		  labels[0] ? "}" : "", format_value(sum->valuedouble, num, sizeof(num)));
+	sb_printf(&f->samples, "%s_count%s%s%s %s\n", f->name, labels[0] ? "{" : "", labels,
+		  labels[0] ? "}" : "", format_value(cum, num, sizeof(num)));
+	(void)p;
+}
+
+/* Every family of the collectors' totals (totals.h), at most MAX_SERIES series per render. */
+static void render_totals(struct prom *p, const cJSON *totals)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram", NULL };
+	const cJSON *fam;
+
+	cJSON_ArrayForEach(fam, totals) {
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(fam, "type");
+		const cJSON *help = cJSON_GetObjectItemCaseSensitive(fam, "help");
+		const cJSON *unit = cJSON_GetObjectItemCaseSensitive(fam, "unit");
+		const cJSON *s;
+		char name[256];
+		struct family *f;
+		bool hist;
+
+		if (!valid_name(fam->string, false) || !cJSON_IsString(type) || !in_list(types, type->valuestring))
+			continue;
+		hist = strcmp(type->valuestring, "histogram") == 0;
+		if (hist && !(cJSON_IsNumber(unit) && unit->valuedouble > 0))
+			continue;
+		snprintf(name, sizeof(name), PREFIX "_%s", fam->string);
+		if (!(f = family_help(p, name, type->valuestring, NULL,
+				      cJSON_IsString(help) ? help->valuestring : "")))
+			continue;
+		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(fam, "samples")) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "value");
+			char labels[1024], num[40];
+
+			if (!sample_labels(cJSON_GetObjectItemCaseSensitive(s, "labels"), labels, sizeof(labels)))
+				continue;
+			if (p->series >= MAX_SERIES) {
+				p->dropped++;
+				continue;
+			}
+			p->series++;
+			if (hist)
+				totals_histogram(p, f, labels, s, unit->valuedouble);
+			else if (cJSON_IsNumber(v))
+				sb_printf(&f->samples, "%s%s%s%s %s\n", name, labels[0] ? "{" : "", labels,
+					  labels[0] ? "}" : "", format_value(v->valuedouble, num, sizeof(num)));
+		}
+	}
+}
+
+char *prom_render(struct prom *p, const cJSON *record, const cJSON *totals, size_t *len)
 {
 	struct sbuf out = { 0 };
 	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(record, "timestamp");
 
 	p->oom = false;
+	p->series = 0;
+	p->dropped = 0;
 	sb_printf(&out, "# HELP " PREFIX "_build_info corewatch's version\n# TYPE " PREFIX
 		  "_build_info gauge\n" PREFIX "_build_info{version=\"%s\"} 1\n", COREWATCH_VERSION);
 	if (cJSON_IsNumber(ts))
 		sb_printf(&out, "# HELP " PREFIX "_last_record_timestamp_seconds when the latest record was "
 			  "taken\n# TYPE " PREFIX "_last_record_timestamp_seconds gauge\n" PREFIX
 			  "_last_record_timestamp_seconds %.0f\n", ts->valuedouble);
+	render_totals(p, totals);
 	walk_record(p, record);
+	sb_printf(&out, "# HELP " PREFIX "_exposition_series_dropped series of this scrape left out: "
+		  "more than %d\n# TYPE " PREFIX "_exposition_series_dropped gauge\n" PREFIX
+		  "_exposition_series_dropped %llu\n", MAX_SERIES, (unsigned long long)p->dropped);
 	for (size_t i = 0; i < p->nf; i++) {
 		struct family *f = &p->f[i];
 
@@ -427,10 +486,5 @@ char *prom_render(struct prom *p, const cJSON *record, size_t *len)
 
 void prom_free(struct prom *p)
 {
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->ns; i++)
-		free(p->s[i].key);
-	free(p->s);
 	free(p);
 }

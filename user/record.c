@@ -48,3 +48,16 @@ cJSON *record_metrics(const struct col_slot *slots, size_t n, int64_t now_ms, co
 	}
 	return r;
 }
+
+cJSON *record_totals(const struct col_slot *slots, size_t n)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	for (size_t i = 0; t && i < n; i++) {
+		const struct col_slot *s = &slots[i];
+
+		if (s->active && s->samples >= 1 && s->ops->totals)
+			s->ops->totals(s->state, t);
+	}
+	return t;
+}

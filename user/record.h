@@ -24,5 +24,8 @@ void record_append(cJSON *r, cJSON *body);
  * NULL when out of memory. */
 cJSON *record_metrics(const struct col_slot *slots, size_t n, int64_t now_ms, const char *host,
 		      uint64_t interval_ms);
+/* The totals (totals.h) of every active collector with a good latest sample: what /metrics exports
+ * as counters. Returns a new object (the caller owns it), or NULL when out of memory. */
+cJSON *record_totals(const struct col_slot *slots, size_t n);
 
 #endif

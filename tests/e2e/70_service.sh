@@ -141,8 +141,8 @@ code=$(get /metrics "$tok")
 cp "$T/body" "$T/metrics.txt"
 if [ "$code" = 200 ] && command -v promtool >/dev/null; then
 	check "service/endpoint-promtool-check-metrics" sh -c "promtool check metrics <'$T/metrics.txt'"
-	grep -q '^corewatch_sched_runqueue_latency_seconds_bucket{le="+Inf"} [1-9]' "$T/metrics.txt" &&
-		grep -q '^corewatch_memory_total_bytes [1-9]' "$T/metrics.txt" &&
+	grep -q '^corewatch_runqueue_latency_seconds_bucket{le="+Inf"} [1-9]' "$T/metrics.txt" &&
+		grep -q '^corewatch_memory_MemTotal_bytes [1-9]' "$T/metrics.txt" &&
 		pass "service/endpoint-metrics-have-values" || fail "service/endpoint-metrics-have-values" "$(head -c 300 "$T/metrics.txt")"
 else
 	skip_or_fail "service/endpoint-promtool-check-metrics" "code=$code or no promtool (Debian's prometheus)"
@@ -167,7 +167,7 @@ EOF
 	for ((i = 0; i < 300; i++)); do
 		ok=$($PY - "$pport" <<'PYEOF' 2>/dev/null
 import json, sys, urllib.request
-q = "http://127.0.0.1:%s/api/v1/query?query=corewatch_memory_total_bytes" % sys.argv[1]
+q = "http://127.0.0.1:%s/api/v1/query?query=corewatch_memory_MemTotal_bytes" % sys.argv[1]
 r = json.load(urllib.request.urlopen(q, timeout=2))
 res = r["data"]["result"]
 if res and float(res[0]["value"][1]) > 0 and res[0]["metric"]["job"] == "corewatch":
