@@ -249,15 +249,24 @@ uint64_t bpf_status_map_full(void)
 	return full;
 }
 
-/* Each loaded program's counters since load: events, ring-buffer drops, failed map inserts. */
+/* Each program's state (attached or not: a rule can watch it), and each loaded one's counters since
+ * load: events, ring-buffer drops, failed map inserts, and its maps' fill levels. */
 static void bpf_section_totals(void *state, cJSON *t)
 {
 	(void)state;
 	for (size_t i = 0; i < nregistry; i++) {
 		const struct bpf_status *st = registry[i];
 
+		totals_add(t, "bpf_program_attached", "gauge", "1 while the eBPF program is attached, else 0",
+			   TL("program", st->name), st->loaded);
 		if (!st->loaded)
 			continue;
+		for (size_t m = 0; m < st->nfill; m++) {
+			totals_add(t, "bpf_map_entries", "gauge", "Entries in use in a bounded eBPF map",
+				   TL("program", st->name, "map", st->fill[m].map), (double)st->fill[m].used);
+			totals_add(t, "bpf_map_max_entries", "gauge", "Capacity of a bounded eBPF map",
+				   TL("program", st->name, "map", st->fill[m].map), (double)st->fill[m].max);
+		}
 		totals_add(t, "bpf_events_total", "counter", "Events the eBPF programs handled", TL("program", st->name),
 			   (double)st->events);
 		totals_add(t, "bpf_ringbuf_drops_total", "counter", "Ring-buffer records lost: the buffer was full",

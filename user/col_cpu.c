@@ -248,7 +248,7 @@ static void cpu_totals(void *state, cJSON *t)
 	struct cpu_state *s = state;
 	const struct cpu_stat *b = &s->snap[s->cur];
 	long hz = sysconf(_SC_CLK_TCK);
-	double tick = hz > 0 ? 1.0 / (double)hz : 0.01;
+	double per_s = hz > 0 ? (double)hz : 100.0; /* divided, not multiplied by 1/hz: 42471 jiffies read 424.71 */
 
 	for (size_t i = 0; i < b->ncores; i++) {
 		char id[16];
@@ -257,7 +257,7 @@ static void cpu_totals(void *state, cJSON *t)
 		for (int f = 0; f < CPU_NFIELDS; f++)
 			totals_add(t, "cpu_seconds_total", "counter",
 				   "Seconds the CPU spent in each mode (/proc/stat)", TL("cpu", id, "mode", mode[f]),
-				   (double)b->cores[i].t.v[f] * tick);
+				   (double)b->cores[i].t.v[f] / per_s);
 	}
 	totals_add(t, "context_switches_total", "counter", "Context switches (/proc/stat ctxt)", NULL,
 		   (double)b->ctxt);

@@ -285,10 +285,14 @@ static void network_totals(void *state, cJSON *t)
 	const struct proto_snap *b = &s->snap[s->cur];
 	char name[96];
 
-	for (size_t i = 0; i < s->ifaces.n; i++)
+	/* the record's interfaces: 200 veths are no more series than they are record entries */
+	for (size_t i = 0; i < s->ifaces.n; i++) {
+		if (!netdev_reported(s->ifaces.v[i].name, s->base.env->ifaces_include, s->base.env->ifaces_exclude))
+			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(dev); k++)
 			totals_add(t, dev[k].name, "counter", "Network device statistic of /proc/net/dev",
 				   TL("device", s->ifaces.v[i].name), (double)s->ifaces.v[i].cur[dev[k].f]);
+	}
 	for (size_t k = 0; b->have_tcp && k < T_NKEYS; k++) {
 		if (b->tcp[k] < 0)
 			continue;

@@ -29,13 +29,8 @@ static const char *const replaced[] = { "load", "cpu", "memory", "filesystems", 
  * counts of one interval, and the counters the totals give whole. */
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived", "tcp.top_net",
 				       "sched.oom_kills", "sched.oom_kills_total", "sched.runqueue_clock_corrected",
-				       "tcp.top_retransmit_peers", "bpf.programs.events", "bpf.ringbuf_drops",
-				       "bpf.map_full", "bpf.failed_inserts", "bpf.programs.maps.failed_inserts",
-				       "bpf.programs.hooks", "bpf.programs.left_out", NULL };
-/* Objects keyed by name rather than arrays: their keys become a label. */
-static const struct { const char *path, *label; } keyed[] = {
-	{ "bpf.programs", "program" }, { "bpf.programs.maps", "map" },
-};
+				       "tcp.top_retransmit_peers", "bpf.events", "bpf.ringbuf_drops", "bpf.map_full",
+				       "bpf.failed_inserts", NULL };
 
 struct sbuf {
 	char *p;
@@ -236,20 +231,6 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 		return;
 	}
 	if (cJSON_IsObject(it)) {
-		const cJSON *sub;
-
-		for (size_t k = 0; k < ARRAY_SIZE(keyed); k++) {
-			if (strcmp(keyed[k].path, cpath) != 0)
-				continue;
-			snprintf(cname, sizeof(cname), "%s_%s", name, keyed[k].label);
-			cJSON_ArrayForEach(sub, it) {
-				snprintf(lb, sizeof(lb), "%s", labels);
-				add_label(lb, sizeof(lb), keyed[k].label, sub->string);
-				if (cJSON_IsObject(sub))
-					walk(p, sub, cname, cpath, lb);
-			}
-			return;
-		}
 		/* histograms come whole from the totals; their summaries (quantiles of one interval) stay
 		 * in the record */
 		if (cJSON_GetObjectItemCaseSensitive(it, "buckets") || cJSON_GetObjectItemCaseSensitive(it, "p50"))
@@ -280,8 +261,6 @@ static void walk(struct prom *p, const cJSON *obj, const char *name, const char 
 {
 	const cJSON *it;
 
-	/* (under a keyed object the key is a label, not a path step: bpf.programs.sched.maps has the path
-	 * bpf.programs.maps) */
 	cJSON_ArrayForEach(it, obj)
 		walk_child(p, it, name, path, labels);
 }

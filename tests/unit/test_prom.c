@@ -23,9 +23,8 @@ static const char *rec1 =
 	"\"buckets\":[{\"le\":1,\"count\":1},{\"le\":3,\"count\":2}]},\"runqueue_clock_lag_us\":-250,"
 	"\"short_lived\":{\"count\":4,\"top_comms\":[{\"comm\":\"true\",\"count\":4}]},"
 	"\"top_cpu\":[{\"pid\":1,\"comm\":\"init\",\"cpu_pct\":1}]},"
-	"\"bpf\":{\"enabled\":true,\"programs\":{\"sched\":{\"attached\":true,\"hooks\":{\"a\":\"tp_btf\"},"
-	"\"events\":42,\"maps\":{\"m1\":{\"entries\":1,\"max_entries\":8,\"fill_pct\":12.5,\"failed_inserts\":1}}}},"
-	"\"ringbuf_drops\":0,\"map_full\":0,\"failed_inserts\":1},"
+	"\"bpf\":{\"enabled\":true,\"attached\":[\"sched\"],\"events\":42,\"ringbuf_drops\":0,\"map_full\":0,"
+	"\"failed_inserts\":1},"
 	"\"agent\":{\"records_written\":7,\"rss_bytes\":1000,\"cpu_pct\":3}}";
 
 static bool has_line(const char *text, const char *line)
@@ -113,6 +112,8 @@ static void test_render(void **st)
 	assert_null(strstr(t, "oom_kills"));
 	assert_null(strstr(t, "failed_inserts"));
 	assert_null(strstr(t, "corewatch_bpf_program_events"));
+	assert_null(strstr(t, "corewatch_bpf_events "));
+	assert_null(strstr(t, "corewatch_bpf_attached"));
 	assert_null(strstr(t, "corewatch_agent_cpu_ratio"));
 	assert_null(strstr(t, "top_cpu"));
 	assert_null(strstr(t, "top_comms"));
@@ -122,8 +123,6 @@ static void test_render(void **st)
 	assert_line(t, "corewatch_processes 73");
 	assert_line(t, "corewatch_sched_runqueue_clock_lag_seconds -0.00025");
 	assert_line(t, "corewatch_bpf_enabled 1");
-	assert_line(t, "corewatch_bpf_program_attached{program=\"sched\"} 1");
-	assert_line(t, "corewatch_bpf_program_map_fill_ratio{program=\"sched\",map=\"m1\"} 0.125");
 	assert_line(t, "corewatch_last_record_timestamp_seconds 1700000000");
 	assert_line(t, "corewatch_exposition_series_dropped 0");
 	/* every family has HELP and TYPE once */
