@@ -439,19 +439,30 @@ static void test_rule_changes(void **st)
 	cJSON_Delete(s.got);
 }
 
-/* Messages (and so email subjects) name the instance: the disk, the interface. */
+/* Messages (and so email subjects) name the instance: the disk, the interface. Sizes are in the
+ * binary units rules take. */
 static void test_instance_messages(void **st)
 {
-	const char *rules[] = { "u: disks.util_pct > 90", "rx: network.interfaces{name=eth0}.rx_bytes_per_s > 1000" };
+	const char *rules[] = { "u: disks.util_pct > 90", "rx: network.interfaces{name=eth0}.rx_bytes_per_s > 1000",
+				"m: memory.available_bytes < 1T clear 1.5T", "s: memory.used_bytes > 1000" };
 	struct sink s;
-	struct alert_engine *e = engine(rules, 2, 0, &s);
+	struct alert_engine *e = engine(rules, 4, 0, &s);
 
 	(void)st;
 	feed_json(e, "{\"disks\":[{\"device\":\"sda\",\"util_pct\":97.5}],"
-		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]}}", T0);
-	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]},"
+		     "\"memory\":{\"available_bytes\":24853688320,\"used_bytes\":1023}}", T0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 4);
 	assert_str(s.got, "0.message", "disk sda util_pct is 97.5% (threshold 90%)");
 	assert_str(s.got, "1.message", "interface eth0 rx_bytes_per_s is 25000/s (threshold 1000/s)");
+	assert_num(s.got, "2.threshold", 1099511627776.0);
+	assert_str(s.got, "2.message", "memory.available_bytes is 23.1 GiB (threshold < 1 TiB)");
+	assert_str(s.got, "3.message", "memory.used_bytes is 1023 bytes (threshold 1000 bytes)");
+	feed_json(e, "{\"disks\":[{\"device\":\"sda\",\"util_pct\":97.5}],"
+		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]},"
+		     "\"memory\":{\"available_bytes\":1.7e12,\"used_bytes\":1023}}", T0 + 1000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 5);
+	assert_str(s.got, "4.message", "resolved: memory.available_bytes is 1.55 TiB (clears at 1.5 TiB)");
 	alert_engine_free(e);
 	cJSON_Delete(s.got);
 }
