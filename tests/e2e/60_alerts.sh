@@ -77,7 +77,7 @@ want='"name":"keep","state":"firing" "name":"drop","state":"firing" "name":"drop
 
 # ---- the receivers ----
 if [ ! -x "$AM_BIN" ] || ! $PY -c 'import aiosmtpd' 2>/dev/null; then
-	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make deps)"
+	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make test-deps)"
 	exit 0
 fi
 $PY tests/tools/http_sink.py "$T/wh.port" "$T/wh.log" &
