@@ -2,8 +2,9 @@
 # corewatch - build, test, run, install.
 #
 #   make            build build/corewatch (objects out of tree in build/)
-#   make run        install missing build deps (as root), build, run with defaults
-#   make test       install missing deps, build, run every test; ends with "N passed, N failed"
+#   make run        install missing build deps (as root), build, run showing a text line per second
+#   make test       install missing build and test deps, build, run every test; "N passed, N failed"
+#   make deps / make test-deps   only install (as root), or print the apt-get line
 #   make SANITIZE=1 ...   the same with ASan + UBSan, in build/san/
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (300) each; make test runs them 15 s each
 #   make soak       SOAK_MINUTES (20) under load; RSS and descriptors must not grow
@@ -37,13 +38,16 @@ BUILD ?= build
 SAN_FLAGS :=
 endif
 
-# Debian packages the build and the tests need (package:probe-file).
-DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bpf/libbpf.h \
+# Debian packages (package:probe-file). RUN_DEPS build and run the agent (the -dev packages bring the
+# runtime libraries); TEST_DEPS are what only the tests use: unit test framework, the servers the
+# alerts are delivered to, log and shipper tools, the qemu guests, eBPF peers, fuzzing runtime.
+RUN_DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bpf/libbpf.h \
 	bpftool:/usr/sbin/bpftool libelf-dev:/usr/include/libelf.h zlib1g-dev:/usr/include/zlib.h \
 	libcjson-dev:/usr/include/cjson/cJSON.h libinih-dev:/usr/include/ini.h \
-	libcmocka-dev:/usr/include/cmocka.h pkg-config:/usr/bin/pkg-config \
+	pkg-config:/usr/bin/pkg-config \
 	libcurl4-openssl-dev:/usr/include/x86_64-linux-gnu/curl/curl.h \
-	libmicrohttpd-dev:/usr/include/microhttpd.h \
+	libmicrohttpd-dev:/usr/include/microhttpd.h
+TEST_DEPS := libcmocka-dev:/usr/include/cmocka.h \
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py \
 	python3-aiosmtpd:/usr/lib/python3/dist-packages/aiosmtpd/__init__.py \
 	prometheus-alertmanager:/usr/bin/prometheus-alertmanager prometheus:/usr/bin/promtool \
@@ -53,7 +57,11 @@ DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/include/bp
 	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
 	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip openssl:/usr/bin/openssl \
 	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
-MISSING = $(foreach d,$(DEPS),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
+missing = $(foreach d,$(1),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
+
+# What `make run` passes: a line a person can read (RUN_ARGS="..." replaces it; JSON is the default
+# of the binary itself, for files and pipes).
+RUN_ARGS ?= --format text
 
 PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -100,7 +108,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 DOCS := README.md docs/schema.md docs/performance.md docs/operations.md docs/corewatch.schema.json
 
-.PHONY: all deps run test bench soak clean unit-tests vmlinux install uninstall fuzz fuzz-bins
+.PHONY: all deps test-deps run test bench soak clean unit-tests vmlinux install uninstall fuzz fuzz-bins
 all: $(BUILD)/corewatch
 
 $(BUILD)/%.o: %.c
@@ -168,30 +176,38 @@ $(BUILD)/tests/namedexit: tests/tools/namedexit.c
 unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn $(BUILD)/tests/namedexit
 
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
-deps:
-	@missing="$(strip $(MISSING))"; \
+# $(1): what the packages are for, $(2): the missing ones.
+define install_missing
+	@missing="$(strip $(2))"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing build dependencies: $$missing"; \
+		echo "installing $(1) dependencies: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else \
-		echo "missing build dependencies; install them with:" >&2; \
+		echo "missing $(1) dependencies; install them with:" >&2; \
 		echo "  sudo apt-get install -y $$missing" >&2; exit 1; \
 	fi
+endef
+
+deps:
+	$(call install_missing,build,$(call missing,$(RUN_DEPS)))
+
+test-deps:
+	$(call install_missing,build and test,$(call missing,$(RUN_DEPS) $(TEST_DEPS)))
 
 # The sub-make sees the freshly installed packages (pkg-config flags are read at parse time).
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(BUILD)/corewatch $(RUN_ARGS)
 
-test: deps
+test: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests
 	$(Q)$(MAKE) --no-print-directory FUZZ=1 SANITIZE=0 BUILD=build/fuzz fuzz-bins
 	$(Q)BUILD=$(BUILD) FUZZ_BUILD=build/fuzz bash tests/run
 
 # Each fuzz target for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/); what it finds new
 # stays in build/fuzz/corpus/, a crash in build/fuzz/crashes/.
-fuzz: deps
+fuzz: test-deps
 	$(Q)$(MAKE) --no-print-directory FUZZ=1 SANITIZE=0 BUILD=build/fuzz fuzz-bins
 	$(Q)FUZZ_BUILD=build/fuzz bash tests/fuzz/run $(FUZZ_SECONDS)
 
@@ -224,7 +240,7 @@ bench: deps
 	$(Q)BUILD=$(BUILD) bash bench/run
 
 # The soak: SOAK_MINUTES (20) at 100 ms under load, scraped and alerting; fails on growth (bench/soak).
-soak: deps
+soak: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests
 	$(Q)BUILD=$(BUILD) bash bench/soak
 

@@ -91,6 +91,19 @@ static void fmt_value(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.3g", v);
 }
 
+/* Bytes in messages, in the binary units rules take: 812 bytes, 23.1 GiB, 1 TiB. */
+static void fmt_bytes(double v, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t u = 0;
+
+	while (fabs(v) >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", v, units[u]);
+}
+
 /* The unit a field name carries, for messages. */
 static const char *unit_of(const struct alert_rule *r)
 {
@@ -180,9 +193,16 @@ static void message(const struct rule_state *rs, const struct instance *in, enum
 
 	subject(r, in, subj, sizeof(subj));
 	fs = strncmp(subj, "filesystem ", 11) == 0;
-	fmt_value(in->value, val, sizeof(val));
-	fmt_value(r->threshold, thr, sizeof(thr));
-	fmt_value(r->clear, clr, sizeof(clr));
+	if (strcmp(unit, " bytes") == 0) {
+		fmt_bytes(in->value, val, sizeof(val));
+		fmt_bytes(r->threshold, thr, sizeof(thr));
+		fmt_bytes(r->clear, clr, sizeof(clr));
+		unit = ""; /* (in the numbers) */
+	} else {
+		fmt_value(in->value, val, sizeof(val));
+		fmt_value(r->threshold, thr, sizeof(thr));
+		fmt_value(r->clear, clr, sizeof(clr));
+	}
 	if (r->for_ms) {
 		strcpy(dur, " for ");
 		format_duration_ms(r->for_ms, dur + 5, sizeof(dur) - 5);

@@ -188,18 +188,34 @@ static int parse_op(struct lex *lx, enum alert_op *op)
 	return 0;
 }
 
-/* The next word as a finite number; what names it in errors. */
-static int parse_number_word(struct lex *lx, const char *what, double *out)
+/* Whether r's metric counts bytes (memory.available_bytes, disks.read_bytes_per_s): its values may
+ * be written with a size unit. */
+static bool bytes_metric(const struct alert_rule *r)
+{
+	const char *n = r->nseg ? r->seg[r->nseg - 1].name : "";
+	size_t ln = strlen(n);
+
+	return (ln > 6 && strcmp(n + ln - 6, "_bytes") == 0) ||
+	       (ln > 12 && strcmp(n + ln - 12, "_bytes_per_s") == 0);
+}
+
+/* The next word as a finite number, with a size unit (2G, 512MiB) when r's metric counts bytes;
+ * what names it in errors. */
+static int parse_number_word(struct lex *lx, const struct alert_rule *r, const char *what, double *out)
 {
 	size_t p;
 	char *w = take_word(lx, &p);
-	int rc;
+	bool unit;
+	int rc = 0;
 
 	if (!w)
 		return lex_err(lx, p, "expected %s", what);
-	rc = parse_double(w, out);
-	if (rc < 0 || !isfinite(*out))
-		rc = lex_err(lx, p, "'%s' is not a number (%s)", w, what);
+	if (parse_size_bytes(w, out, &unit) < 0 || !isfinite(*out))
+		rc = lex_err(lx, p, bytes_metric(r) ? "'%s' is not a number or a size such as 64K, 500M, "
+			     "1.5G, 2T, 512MiB (%s)" : "'%s' is not a number (%s)", w, what);
+	else if (unit && !bytes_metric(r))
+		rc = lex_err(lx, p, "'%s': a size unit applies only to a metric in bytes (*_bytes, "
+			     "*_bytes_per_s), not to '%s'", w, r->metric);
 	free(w);
 	return rc;
 }
@@ -252,7 +268,7 @@ static int parse_clauses(struct lex *lx, struct alert_rule *r, bool *has_clear)
 			return 0;
 		if (strcmp(w, "clear") == 0 && !*has_clear) {
 			*has_clear = true;
-			rc = parse_number_word(lx, "the clear value", &r->clear);
+			rc = parse_number_word(lx, r, "the clear value", &r->clear);
 		} else if (strcmp(w, "for") == 0 && !seen_for) {
 			seen_for = true;
 			rc = parse_for(lx, &r->for_ms);
@@ -389,7 +405,7 @@ static int check_clear(struct lex *lx, struct alert_rule *r, bool has_clear, siz
 	/* > and >= fire going up and resolve coming down: clear sits at or below the threshold. */
 	up = r->op == OP_GT || r->op == OP_GE;
 	if (up ? r->clear > r->threshold : r->clear < r->threshold)
-		return lex_err(lx, pos, "clear %g is %s the threshold %g: with '%s' the alert resolves "
+		return lex_err(lx, pos, "clear %.15g is %s the threshold %.15g: with '%s' the alert resolves "
 			       "when the value %s back to the clear value", r->clear, up ? "above" : "below",
 			       r->threshold, op_names[r->op], up ? "falls" : "rises");
 	return 0;
@@ -426,7 +442,7 @@ int alert_rule_parse(const char *text, struct alert_rule *r, char *why, size_t w
 	lx.pos++;
 	skip_ws(&lx);
 	if (parse_metric(&lx, r, seg_pos, 16) < 0 || parse_op(&lx, &r->op) < 0 ||
-	    parse_number_word(&lx, "the threshold", &r->threshold) < 0)
+	    parse_number_word(&lx, r, "the threshold", &r->threshold) < 0)
 		goto fail;
 	p = lx.pos;
 	if (parse_clauses(&lx, r, &has_clear) < 0 || check_clear(&lx, r, has_clear, p) < 0 ||

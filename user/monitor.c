@@ -164,9 +164,29 @@ static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
 	free(text);
 }
 
+/* Writes r in the configured format: a JSON line, or with --format text its text line(s), whose
+ * metrics lines show alerts_firing as it stands. r stays the caller's. */
+static void write_out(struct monitor *m, const cJSON *r, int64_t now_ms)
+{
+	char *text;
+
+	if (m->opt.format != FORMAT_TEXT) {
+		write_json(m, r, now_ms);
+		return;
+	}
+	text = r ? text_render(&m->text, r, (size_t)m->ctr.alerts_firing) : NULL;
+	if (!text) {
+		m->ctr.records_dropped++;
+		log_warnx("record dropped: out of memory");
+	} else {
+		output_record(&m->out, text, strlen(text), now_ms);
+	}
+	free(text);
+}
+
 static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
 {
-	write_json(m, r, now_ms);
+	write_out(m, r, now_ms);
 	cJSON_Delete(r);
 }
 
@@ -216,7 +236,11 @@ static void emit_alert(void *ctx, cJSON *body, int64_t now_ms)
 	cJSON *r = record_new("alert", now_ms, m->host, m->opt.interval_ms);
 
 	record_append(r, body);
-	write_json(m, r, now_ms);
+	/* (text: after the line of the record that changed it, which is written once all are known) */
+	if (m->held_alerts && r)
+		cJSON_AddItemToArray(m->held_alerts, cJSON_Duplicate(r, 1));
+	else
+		write_out(m, r, now_ms);
 	if (r)
 		deliver_send(m->deliver, r);
 	cJSON_Delete(r);
@@ -235,15 +259,13 @@ static void emit_event(void *ctx, const char *event, cJSON *body)
 	write_record(m, r, now);
 }
 
-/* The inventory record as JSON taken at now (malloc'd), or NULL when out of memory. */
-static char *inventory_json(void *ctx, int64_t now)
+/* The inventory record taken at now (the caller deletes it), or NULL when out of memory. */
+static cJSON *inventory_record(struct monitor *m, int64_t now)
 {
-	struct monitor *m = ctx;
 	const char *names[64];
 	bool active[64];
 	size_t n = m->nslots < 64 ? m->nslots : 64;
 	cJSON *r = record_new("inventory", now, m->host, m->opt.interval_ms);
-	char *text;
 
 	for (size_t i = 0; i < n; i++) {
 		names[i] = m->slots[i].ops->name;
@@ -254,7 +276,15 @@ static char *inventory_json(void *ctx, int64_t now)
 		/* the full eBPF status: records carry a summary, events its changes */
 		bpf_status_json(jobj(r, "bpf"), bpf_unavailable(&m->env));
 	}
-	text = r ? cJSON_PrintUnformatted(r) : NULL;
+	return r;
+}
+
+/* The inventory record as JSON taken at now (malloc'd), or NULL when out of memory. */
+static char *inventory_json(void *ctx, int64_t now)
+{
+	cJSON *r = inventory_record(ctx, now);
+	char *text = r ? cJSON_PrintUnformatted(r) : NULL;
+
 	cJSON_Delete(r);
 	return text;
 }
@@ -262,7 +292,16 @@ static char *inventory_json(void *ctx, int64_t now)
 static void write_inventory(struct monitor *m)
 {
 	int64_t now = clock_ms(CLOCK_REALTIME);
-	char *text = inventory_json(m, now);
+	char *text;
+
+	if (m->opt.format == FORMAT_TEXT) {
+		cJSON *r = inventory_record(m, now);
+
+		text = r ? text_render(&m->text, r, 0) : NULL;
+		cJSON_Delete(r);
+	} else {
+		text = inventory_json(m, now);
+	}
 
 	if (text)
 		output_inventory(&m->out, text, strlen(text), now);
@@ -290,18 +329,30 @@ static void update_status(struct monitor *m)
 static void tick(struct monitor *m)
 {
 	int64_t now = clock_ms(CLOCK_REALTIME);
-	cJSON *r;
+	bool text = m->opt.format == FORMAT_TEXT;
+	cJSON *r, *a;
 
 	sample_all(m);
 	r = record_metrics(m->slots, m->nslots, now, m->host, m->opt.interval_ms);
-	write_json(m, r, now);
-	/* Alerts follow the record they were evaluated on. */
+	/* Alerts follow the record they were evaluated on. A text line shows the alerts firing after
+	 * it was evaluated: it is written once they are known, its alert lines held until then. */
+	if (!text)
+		write_json(m, r, now);
+	else
+		m->held_alerts = cJSON_CreateArray();
 	if (r) {
 		size_t firing;
 
 		alert_engine_feed(m->alerts, r, now);
 		alert_engine_active(m->alerts, &firing);
 		m->ctr.alerts_firing = firing;
+	}
+	if (text) {
+		write_out(m, r, now);
+		cJSON_ArrayForEach(a, m->held_alerts)
+			write_out(m, a, now);
+		cJSON_Delete(m->held_alerts);
+		m->held_alerts = NULL;
 	}
 	/* The endpoint serves this record until the next one (it takes it over). */
 	http_set_record(m->http, r, m->http ? record_totals(m->slots, m->nslots) : NULL, now,

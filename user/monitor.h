@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "options.h"
 #include "output.h"
+#include "output_text.h"
 
 
 struct monitor {
@@ -30,6 +31,8 @@ struct monitor {
 	struct col_slot *slots;
 	size_t nslots;
 	struct output out;
+	struct text_out text;    /* --format text: when the next header is due */
+	cJSON *held_alerts;      /* --format text, during a tick: alert records to follow its line */
 	struct alert_engine *alerts;
 	struct deliverer *deliver;
 	struct http *http;

@@ -39,7 +39,7 @@ struct opt_spec {
 	const char *arg, *help;
 };
 
-static const char *const format_names[] = { "json", "stamped", NULL };
+static const char *const format_names[] = { "json", "stamped", "text", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_spec specs[] = {
@@ -57,8 +57,9 @@ static const struct opt_spec specs[] = {
 	  "log file name suffix, before .log" },
 	{ "retention-days", 0, T_UINT, OFF(retention_days), 0, 36500, "7", NULL, 0, "N",
 	  "keep N days of log files, older ones are deleted (0: keep all)" },
-	{ "format", 0, T_ENUM, OFF(format), 0, 0, "json", format_names, 0, "json|stamped",
-	  "record layout: json lines, or '<epoch> - <json>' lines" },
+	{ "format", 0, T_ENUM, OFF(format), 0, 0, "json", format_names, 0, "json|stamped|text",
+	  "record layout: json lines, '<epoch> - <json>' lines, or text: one vmstat-like line per "
+	  "interval for a terminal (not with --log-dir)" },
 	{ "proc-root", 0, T_DIR, OFF(proc_root), 0, 0, "/proc", NULL, O_RESTART, "DIR",
 	  "where procfs is mounted" },
 	{ "sys-root", 0, T_DIR, OFF(sys_root), 0, 0, "/sys", NULL, O_RESTART, "DIR",
@@ -437,6 +438,12 @@ static int check_together(const struct options *o, char *err, size_t errlen)
 	if (o->ifaces_exclude && netdev_patterns_check(o->ifaces_exclude) < 0) {
 		snprintf(err, errlen, "--interfaces-exclude: '%s': an empty pattern, or one of 64 characters or more",
 			 o->ifaces_exclude);
+		return -1;
+	}
+	/* Log files are read by shippers and scripts: they stay one JSON record per line. */
+	if (o->format == FORMAT_TEXT && o->log_dir) {
+		snprintf(err, errlen, "--format text: is for a terminal; log files (--log-dir) stay "
+			 "machine-readable: use json or stamped");
 		return -1;
 	}
 	if (!o->listen && o->listen_token_file) {

@@ -13,7 +13,7 @@
 
 #define DEFAULT_CONFIG_PATH "/etc/corewatch/corewatch.conf"
 
-enum out_format { FORMAT_JSON, FORMAT_STAMPED };
+enum out_format { FORMAT_JSON, FORMAT_STAMPED, FORMAT_TEXT };
 
 /* A repeatable option's values, in the order given (config file first, then flags). */
 struct strlist {

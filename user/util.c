@@ -61,6 +61,49 @@ int parse_double(const char *s, double *out)
 
 static const struct {
 	const char *suffix;
+	double factor;
+} size_units[] = {
+	{ "K", 0x1p10 }, { "M", 0x1p20 }, { "G", 0x1p30 }, { "T", 0x1p40 },
+	{ "KiB", 0x1p10 }, { "MiB", 0x1p20 }, { "GiB", 0x1p30 }, { "TiB", 0x1p40 },
+};
+
+int parse_size_bytes(const char *s, double *out, bool *had_unit)
+{
+	size_t len = s ? strlen(s) : 0, nlen = len;
+	char num[64];
+	double v;
+
+	if (parse_double(s, &v) == 0) {
+		*out = v;
+		*had_unit = false;
+		return 0;
+	}
+	/* the unit is the trailing letters: "1.5T" -> "1.5" and "T" */
+	while (nlen > 0 && isalpha((unsigned char)s[nlen - 1]))
+		nlen--;
+	if (nlen == 0 || nlen == len || nlen >= sizeof(num)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(num, s, nlen);
+	num[nlen] = '\0';
+	if (parse_double(num, &v) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(size_units); i++) {
+		if (strcmp(s + nlen, size_units[i].suffix) != 0)
+			continue;
+		if (v < 0 || !isfinite(v * size_units[i].factor))
+			break;
+		*out = v * size_units[i].factor;
+		*had_unit = true;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static const struct {
+	const char *suffix;
 	uint64_t ms;
 } duration_units[] = {
 	{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 },

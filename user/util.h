@@ -21,6 +21,11 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int parse_double(const char *s, double *out);
 /* "500ms", "2s", "1m", "1h" or a bare number of seconds; result in milliseconds. */
 int parse_duration_ms(const char *s, uint64_t *out_ms);
+/* A byte size: a number, then optionally one binary unit, K M G T or KiB MiB GiB TiB (both spellings
+ * are powers of 1024: 1K = 1KiB = 1024). Decimal units (KB, MB...) and lower case are refused: they
+ * would be read as 1000s by some and 1024s by others. A number with a unit must not be negative.
+ * Returns 0 with *out in bytes and *had_unit telling whether a unit was given; -1 (errno EINVAL). */
+int parse_size_bytes(const char *s, double *out, bool *had_unit);
 /* true/false, yes/no, on/off, 1/0 (case-insensitive). */
 int parse_bool(const char *s, bool *out);
 /* Formats a millisecond duration the way parse_duration_ms reads it back ("1s", "500ms", "2m"). */

@@ -24,6 +24,13 @@ expect_2 unknown-flag "unknown option '--no-such-flag'" --no-such-flag
 expect_2 unknown-config-key "$T/unknown.conf:2: unknown key 'no-such-key'" -c "$T/unknown.conf"
 expect_2 config-out-of-bounds "$T/bounds.conf:2: retention-days" -c "$T/bounds.conf"
 expect_2 missing-config "$T/none.conf: No such file" -c "$T/none.conf"
+# sizes: only on metrics in bytes, in powers of 1024 units; the rule and the column, or file:line
+expect_2 size-unit-not-bytes "--alert: 'x: cpu.busy_pct > 2G': column 19: '2G': a size unit applies only" \
+	--alert 'x: cpu.busy_pct > 2G'
+printf '[corewatch]\nalert = m: memory.available_bytes < 2GB\n' >"$T/size.conf"
+expect_2 size-unit-decimal "$T/size.conf:2: alert: 'm: memory.available_bytes < 2GB': column 29: '2GB' is not a number or a size" \
+	-c "$T/size.conf"
+expect_2 format-text-log-dir "--format text: is for a terminal" --format text --log-dir "$T/logs-text"
 printf 'abcdefghijklmnop0123456789\n' >"$T/token.world" && chmod 644 "$T/token.world"
 expect_2 token-file-world-readable "--listen-token-file: $T/token.world is readable by every user (mode 0644)" \
 	--listen 127.0.0.1:1 --listen-token-file "$T/token.world" -n 1

@@ -104,7 +104,7 @@ fi
 
 # ---- the receivers ----
 if [ ! -x "$AM_BIN" ] || ! $PY -c 'import aiosmtpd' 2>/dev/null; then
-	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make deps)"
+	skip_or_fail "alerts/delivery" "needs prometheus-alertmanager and python3-aiosmtpd (make test-deps)"
 	exit 0
 fi
 $PY tests/tools/http_sink.py "$T/wh.port" "$T/wh.log" &

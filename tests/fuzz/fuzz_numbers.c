@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* fuzz_numbers.c - the strict number, duration and boolean parsers every flag and config value goes
- * through: whatever they accept must be in range and print back as what was parsed. */
+/* fuzz_numbers.c - the strict number, size, duration and boolean parsers every flag and config value
+ * goes through: whatever they accept must be in range and print back as what was parsed. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (parse_duration_ms(back, &ms2) != 0 || ms2 != ms)
 			abort();
 	}
+	/* a size is finite, and never negative once it has a unit */
+	if (parse_size_bytes(s, &d, &b) == 0 && (!isfinite(d) || (b && d < 0)))
+		abort();
 	parse_bool(s, &b);
 	return 0;
 }

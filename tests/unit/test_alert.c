@@ -113,6 +113,59 @@ static void test_parse_errors(void **st)
 	}
 }
 
+/* Sizes on metrics in bytes: K M G T and KiB MiB GiB TiB are all powers of 1024, exactly. */
+static void test_parse_sizes(void **st)
+{
+	static const struct { const char *rule; double threshold, clear; } ok[] = {
+		{ "m: memory.available_bytes < 64K", 65536, 65536 },
+		{ "m: memory.available_bytes < 500M", 500.0 * 1048576, 500.0 * 1048576 },
+		{ "m: memory.available_bytes < 2G clear 3G", 2147483648.0, 3221225472.0 },
+		{ "m: memory.available_bytes < 1.5T", 1649267441664.0, 1649267441664.0 },
+		{ "m: memory.used_bytes > 512MiB clear 256MiB", 536870912.0, 268435456.0 },
+		{ "m: memory.used_bytes > 1KiB", 1024, 1024 },
+		{ "m: memory.used_bytes > 2GiB", 2147483648.0, 2147483648.0 },
+		{ "m: memory.used_bytes > 1TiB", 1099511627776.0, 1099511627776.0 },
+		{ "m: memory.used_bytes > 1000 clear 0.5K", 1000, 512 },     /* a bare number is bytes */
+		{ "m: filesystems{mount=/}.avail_bytes < 10G", 10737418240.0, 10737418240.0 },
+		{ "m: disks.read_bytes_per_s > 100M", 104857600.0, 104857600.0 },
+		{ "m: cpu.busy_pct > 1e1", 10, 10 },                          /* plain numbers unchanged */
+	};
+	static const struct { const char *rule; const char *want; } bad[] = {
+		/* a unit on a metric that is not in bytes: refused, with the column of the value */
+		{ "x: cpu.busy_pct > 2G", "column 19: '2G': a size unit applies only to a metric in bytes" },
+		{ "x: cpu.busy_pct > 90 clear 80K", "column 28: '80K': a size unit applies only" },
+		{ "x: load.load1 > 1KiB", "column 17: '1KiB': a size unit applies only to a metric in bytes "
+					"(*_bytes, *_bytes_per_s), not to 'load.load1'" },
+		/* decimal, lower-case and unknown units, a negative size, a unit alone */
+		{ "x: memory.available_bytes < 2GB", "column 29: '2GB' is not a number or a size" },
+		{ "x: memory.available_bytes < 2g", "column 29: '2g' is not a number or a size" },
+		{ "x: memory.available_bytes < 2P", "column 29: '2P' is not a number or a size" },
+		{ "x: memory.available_bytes < -1G", "column 29: '-1G' is not a number or a size" },
+		{ "x: memory.available_bytes < G", "column 29: 'G' is not a number or a size" },
+		{ "x: memory.available_bytes < 1G clear 2X", "column 38: '2X' is not a number or a size" },
+		{ "x: memory.available_bytes < 2G clear 1G", "column 31: clear 1073741824 is below the threshold 2147483648" },
+	};
+	(void)st;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct alert_rule r;
+
+		parse_ok(ok[i].rule, &r);
+		if (r.threshold != ok[i].threshold || r.clear != ok[i].clear)
+			fail_msg("'%s': threshold %.17g clear %.17g, want %.17g and %.17g", ok[i].rule,
+				 r.threshold, r.clear, ok[i].threshold, ok[i].clear);
+		alert_rule_free(&r);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct alert_rule r;
+		char why[512] = "";
+
+		if (alert_rule_parse(bad[i].rule, &r, why, sizeof(why)) == 0)
+			fail_msg("'%s' accepted", bad[i].rule);
+		if (strncmp(why, bad[i].want, strlen(bad[i].want)) != 0)
+			fail_msg("'%s': got \"%s\", want \"%s...\"", bad[i].rule, why, bad[i].want);
+	}
+}
+
 static void test_rules_unique(void **st)
 {
 	struct alert_rules l = { 0 };
@@ -386,19 +439,30 @@ static void test_rule_changes(void **st)
 	cJSON_Delete(s.got);
 }
 
-/* Messages (and so email subjects) name the instance: the disk, the interface. */
+/* Messages (and so email subjects) name the instance: the disk, the interface. Sizes are in the
+ * binary units rules take. */
 static void test_instance_messages(void **st)
 {
-	const char *rules[] = { "u: disks.util_pct > 90", "rx: network.interfaces{name=eth0}.rx_bytes_per_s > 1000" };
+	const char *rules[] = { "u: disks.util_pct > 90", "rx: network.interfaces{name=eth0}.rx_bytes_per_s > 1000",
+				"m: memory.available_bytes < 1T clear 1.5T", "s: memory.used_bytes > 1000" };
 	struct sink s;
-	struct alert_engine *e = engine(rules, 2, 0, &s);
+	struct alert_engine *e = engine(rules, 4, 0, &s);
 
 	(void)st;
 	feed_json(e, "{\"disks\":[{\"device\":\"sda\",\"util_pct\":97.5}],"
-		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]}}", T0);
-	assert_int_equal(cJSON_GetArraySize(s.got), 2);
+		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]},"
+		     "\"memory\":{\"available_bytes\":24853688320,\"used_bytes\":1023}}", T0);
+	assert_int_equal(cJSON_GetArraySize(s.got), 4);
 	assert_str(s.got, "0.message", "disk sda util_pct is 97.5% (threshold 90%)");
 	assert_str(s.got, "1.message", "interface eth0 rx_bytes_per_s is 25000/s (threshold 1000/s)");
+	assert_num(s.got, "2.threshold", 1099511627776.0);
+	assert_str(s.got, "2.message", "memory.available_bytes is 23.1 GiB (threshold < 1 TiB)");
+	assert_str(s.got, "3.message", "memory.used_bytes is 1023 bytes (threshold 1000 bytes)");
+	feed_json(e, "{\"disks\":[{\"device\":\"sda\",\"util_pct\":97.5}],"
+		     "\"network\":{\"interfaces\":[{\"name\":\"eth0\",\"rx_bytes_per_s\":25000}]},"
+		     "\"memory\":{\"available_bytes\":1.7e12,\"used_bytes\":1023}}", T0 + 1000);
+	assert_int_equal(cJSON_GetArraySize(s.got), 5);
+	assert_str(s.got, "4.message", "resolved: memory.available_bytes is 1.55 TiB (clears at 1.5 TiB)");
 	alert_engine_free(e);
 	cJSON_Delete(s.got);
 }
@@ -465,7 +529,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_full),
 		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_rules_unique),
+		cmocka_unit_test(test_parse_sizes), cmocka_unit_test(test_rules_unique),
 		cmocka_unit_test(test_for_duration),
 		cmocka_unit_test(test_hysteresis_flapping),
 		cmocka_unit_test(test_instances_and_selectors),

@@ -94,6 +94,10 @@ static void test_flag_errors(void **st)
 	const char *a10[] = { "-c", conf, "stray", NULL };
 	const char *a11[] = { "-c", conf, "--interval", NULL };
 	const char *a12[] = { "-c", "/nonexistent.conf", NULL };
+	const char *a13[] = { "-c", conf, "--format", "text", "--log-dir", "/tmp", NULL };
+	const char *ok[] = { "-c", conf, "--format", "text", NULL };
+	struct options o;
+	char err[512];
 
 	(void)st;
 	expect_error(a1, "--interval: 'abc' is not a duration");
@@ -108,6 +112,11 @@ static void test_flag_errors(void **st)
 	expect_error(a10, "unexpected argument 'stray'");
 	expect_error(a11, "--interval: missing value");
 	expect_error(a12, "/nonexistent.conf: No such file or directory");
+	/* text is for a terminal: log files stay JSON */
+	expect_error(a13, "--format text: is for a terminal; log files (--log-dir) stay machine-readable");
+	assert_int_equal(load(&o, err, ok), 0);
+	assert_int_equal(o.format, FORMAT_TEXT);
+	options_free(&o);
 }
 
 static void test_file_errors(void **st)

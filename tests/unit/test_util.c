@@ -49,6 +49,31 @@ static void test_parse_duration(void **st)
 	assert_int_equal(parse_duration_ms("99999999999999999999h", &ms), -1);
 }
 
+static void test_parse_size(void **st)
+{
+	static const struct { const char *s; double want; bool unit; } ok[] = {
+		{ "0", 0, false }, { "-3", -3, false }, { "1e3", 1000, false }, { "0x10", 16, false },
+		{ "64K", 65536, true }, { "500M", 524288000, true }, { "2G", 2147483648.0, true },
+		{ "1.5T", 1649267441664.0, true }, { "1KiB", 1024, true }, { "3MiB", 3145728, true },
+		{ "1GiB", 1073741824, true }, { "2TiB", 2199023255552.0, true }, { "0K", 0, true },
+	};
+	static const char *const bad[] = { "", "K", "2GB", "2kb", "2k", "2 G", "1.5.5G", "-1G", "2P",
+					   "1Gi", "1iB", "G2", "1e999K", "nanK", "inf" };
+	double v;
+	bool unit;
+
+	(void)st;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		if (parse_size_bytes(ok[i].s, &v, &unit) != 0)
+			fail_msg("'%s' refused", ok[i].s);
+		if (v != ok[i].want || unit != ok[i].unit)
+			fail_msg("'%s': %.17g (unit %d), want %.17g", ok[i].s, v, unit, ok[i].want);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (parse_size_bytes(bad[i], &v, &unit) == 0)
+			fail_msg("'%s' accepted as %.17g", bad[i], v);
+}
+
 static void test_format_duration(void **st)
 {
 	char b[32];
@@ -171,7 +196,7 @@ static void test_redact(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64),      cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_parse_u64),      cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_format_duration), cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_counter_delta),  cmocka_unit_test(test_math),
 		cmocka_unit_test(test_scan),           cmocka_unit_test(test_json_numbers),

@@ -17,7 +17,7 @@ QEMU_SMP=${QEMU_SMP:-2}
 need_root "systemd/boot" || exit 0
 for tool in qemu-system-x86_64 qemu-img mmdebstrap mkfs.ext4 debugfs flock; do
 	if ! command -v "$tool" >/dev/null; then
-		skip_or_fail "systemd/boot" "no $tool (make deps installs it)"
+		skip_or_fail "systemd/boot" "no $tool (make test-deps installs it)"
 		exit 0
 	fi
 done
