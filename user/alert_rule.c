@@ -354,7 +354,10 @@ static int check_schema(struct lex *lx, struct alert_rule *r, const size_t *seg_
 			const cJSON *item = schema_resolve(cJSON_GetObjectItemCaseSensitive(p, "items"));
 			const cJSON *iprops = cJSON_GetObjectItemCaseSensitive(item, "properties");
 
-			if (cJSON_GetObjectItemCaseSensitive(iprops, "le"))
+			const cJSON *itype = cJSON_GetObjectItemCaseSensitive(item, "type");
+
+			/* histogram buckets: [le, count] pairs */
+			if (cJSON_IsString(itype) && strcmp(itype->valuestring, "array") == 0)
 				return lex_err(lx, seg_pos[i], "histogram buckets are not alertable; use "
 					       "count, p50, p90, p99 or max of the histogram");
 			sg->array = true;

@@ -220,14 +220,16 @@ static void block_emit(void *state, cJSON *record, double dt)
 		struct hist d;
 		cJSON *o;
 
-		if (!e->seen)
+		/* an op with no request in the interval has no latency to report (disks[] has the zeros) */
+		if (!e->seen || (e->cur.ops == e->prev.ops && e->cur.latency.count == e->prev.latency.count &&
+				 e->cur.queue.count == e->prev.queue.count))
 			continue;
 		o = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, o);
 		jstr(o, "device", e->device);
 		jstr(o, "op", e->key.op < BIO_NOPS ? op_names[e->key.op] : "other");
-		jnum(o, "ops_per_s", safe_div((double)(e->cur.ops - e->prev.ops), dt));
-		jnum(o, "bytes_per_s", safe_div((double)(e->cur.bytes - e->prev.bytes), dt));
+		jrate(o, "ops_per_s", safe_div((double)(e->cur.ops - e->prev.ops), dt));
+		jrate(o, "bytes_per_s", safe_div((double)(e->cur.bytes - e->prev.bytes), dt));
 		hist_delta(&e->prev.latency, &e->cur.latency, &d);
 		hist_emit(jobj(o, "latency_us"), &d, e->max.latency_us);
 		hist_delta(&e->prev.queue, &e->cur.queue, &d);

@@ -194,18 +194,18 @@ static void cpu_emit(void *state, cJSON *record, double dt)
 
 	cpu_times_pct(&a->total, &b->total, &p);
 	add_pct(o, &p);
-	jnum(o, "context_switches_per_s", safe_div((double)counter_delta(a->ctxt, b->ctxt), dt));
-	jnum(o, "forks_per_s", safe_div((double)counter_delta(a->forks, b->forks), dt));
-	jnum(o, "interrupts_per_s", safe_div((double)counter_delta(a->intr, b->intr), dt));
+	jrate(o, "context_switches_per_s", safe_div((double)counter_delta(a->ctxt, b->ctxt), dt));
+	jrate(o, "forks_per_s", safe_div((double)counter_delta(a->forks, b->forks), dt));
+	jrate(o, "interrupts_per_s", safe_div((double)counter_delta(a->intr, b->intr), dt));
 	jint(o, "procs_running", b->running);
 	jint(o, "procs_blocked", b->blocked);
 	if (s->have_sched[0] && s->have_sched[1]) {
 		const struct cpu_schedstat *sa = &s->sched[!s->cur], *sb = &s->sched[s->cur];
 		cJSON *ss = jobj(o, "schedstat");
 
-		jnum(ss, "run_delay_ms_per_s",
+		jrate(ss, "run_delay_ms_per_s",
 		     safe_div((double)counter_delta(sa->run_delay_ns, sb->run_delay_ns) / 1e6, dt));
-		jnum(ss, "timeslices_per_s", safe_div((double)counter_delta(sa->timeslices, sb->timeslices), dt));
+		jrate(ss, "timeslices_per_s", safe_div((double)counter_delta(sa->timeslices, sb->timeslices), dt));
 	}
 	if (!s->base.env->per_cpu)
 		return;

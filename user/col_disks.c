@@ -131,10 +131,10 @@ static void disks_emit(void *state, cJSON *record, double dt)
 		cJSON_AddItemToArray(arr, o);
 		ios = devstats_delta(d, DS_RD_IOS) + devstats_delta(d, DS_WR_IOS);
 		jstr(o, "device", d->name);
-		jnum(o, "reads_per_s", safe_div(devstats_delta(d, DS_RD_IOS), dt));
-		jnum(o, "writes_per_s", safe_div(devstats_delta(d, DS_WR_IOS), dt));
-		jnum(o, "read_bytes_per_s", safe_div(devstats_delta(d, DS_RD_SECTORS) * SECTOR_BYTES, dt));
-		jnum(o, "write_bytes_per_s", safe_div(devstats_delta(d, DS_WR_SECTORS) * SECTOR_BYTES, dt));
+		jrate(o, "reads_per_s", safe_div(devstats_delta(d, DS_RD_IOS), dt));
+		jrate(o, "writes_per_s", safe_div(devstats_delta(d, DS_WR_IOS), dt));
+		jrate(o, "read_bytes_per_s", safe_div(devstats_delta(d, DS_RD_SECTORS) * SECTOR_BYTES, dt));
+		jrate(o, "write_bytes_per_s", safe_div(devstats_delta(d, DS_WR_SECTORS) * SECTOR_BYTES, dt));
 		jnum(o, "util_pct", pct(devstats_delta(d, DS_IO_MS), dt * 1000.0));
 		jnum(o, "await_ms", safe_div(devstats_delta(d, DS_RD_MS) + devstats_delta(d, DS_WR_MS), ios));
 		jnum(o, "avg_queue_depth", safe_div(devstats_delta(d, DS_WEIGHTED_MS), dt * 1000.0));

@@ -227,7 +227,7 @@ static void emit_ifaces(struct network_state *s, cJSON *net, double dt)
 		cJSON_AddItemToArray(arr, o);
 		jstr(o, "name", in->name);
 		for (size_t r = 0; r < ARRAY_SIZE(rates); r++)
-			jnum(o, rates[r].name, safe_div(devstats_delta(in, rates[r].f), dt));
+			jrate(o, rates[r].name, safe_div(devstats_delta(in, rates[r].f), dt));
 	}
 	/* never silently hidden: how many the filters left out */
 	jint(net, "interfaces_excluded", excluded);
@@ -242,24 +242,24 @@ static void network_emit(void *state, cJSON *record, double dt)
 	emit_ifaces(s, net, dt);
 	if (a->have_tcp && b->have_tcp) {
 		o = jobj(net, "tcp");
-		jnum(o, "active_opens_per_s", rate64(a->tcp[T_ACTIVE], b->tcp[T_ACTIVE], dt));
-		jnum(o, "passive_opens_per_s", rate64(a->tcp[T_PASSIVE], b->tcp[T_PASSIVE], dt));
-		jnum(o, "failed_connects_per_s", rate64(a->tcp[T_FAILS], b->tcp[T_FAILS], dt));
-		jnum(o, "retransmits_per_s", rate64(a->tcp[T_RETRANS], b->tcp[T_RETRANS], dt));
-		jnum(o, "resets_sent_per_s", rate64(a->tcp[T_OUTRSTS], b->tcp[T_OUTRSTS], dt));
+		jrate(o, "active_opens_per_s", rate64(a->tcp[T_ACTIVE], b->tcp[T_ACTIVE], dt));
+		jrate(o, "passive_opens_per_s", rate64(a->tcp[T_PASSIVE], b->tcp[T_PASSIVE], dt));
+		jrate(o, "failed_connects_per_s", rate64(a->tcp[T_FAILS], b->tcp[T_FAILS], dt));
+		jrate(o, "retransmits_per_s", rate64(a->tcp[T_RETRANS], b->tcp[T_RETRANS], dt));
+		jrate(o, "resets_sent_per_s", rate64(a->tcp[T_OUTRSTS], b->tcp[T_OUTRSTS], dt));
 		jint(o, "established", b->tcp[T_ESTAB] > 0 ? (uint64_t)b->tcp[T_ESTAB] : 0);
 		if (a->have_tcpext && b->have_tcpext) {
-			jnum(o, "listen_overflows_per_s",
+			jrate(o, "listen_overflows_per_s",
 			     rate64(a->tcpext[X_OVERFLOWS], b->tcpext[X_OVERFLOWS], dt));
-			jnum(o, "listen_drops_per_s", rate64(a->tcpext[X_DROPS], b->tcpext[X_DROPS], dt));
+			jrate(o, "listen_drops_per_s", rate64(a->tcpext[X_DROPS], b->tcpext[X_DROPS], dt));
 		}
 	}
 	if (a->have_udp && b->have_udp) {
 		o = jobj(net, "udp");
-		jnum(o, "in_datagrams_per_s", rate64(a->udp[U_IN], b->udp[U_IN], dt));
-		jnum(o, "out_datagrams_per_s", rate64(a->udp[U_OUT], b->udp[U_OUT], dt));
-		jnum(o, "in_errors_per_s", rate64(a->udp[U_ERRS], b->udp[U_ERRS], dt));
-		jnum(o, "rcvbuf_errors_per_s", rate64(a->udp[U_RCVBUF], b->udp[U_RCVBUF], dt));
+		jrate(o, "in_datagrams_per_s", rate64(a->udp[U_IN], b->udp[U_IN], dt));
+		jrate(o, "out_datagrams_per_s", rate64(a->udp[U_OUT], b->udp[U_OUT], dt));
+		jrate(o, "in_errors_per_s", rate64(a->udp[U_ERRS], b->udp[U_ERRS], dt));
+		jrate(o, "rcvbuf_errors_per_s", rate64(a->udp[U_RCVBUF], b->udp[U_RCVBUF], dt));
 	}
 }
 

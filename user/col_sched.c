@@ -386,8 +386,8 @@ static void emit_top_cpu(struct sched_state *s, cJSON *o, double dt)
 		e = cJSON_CreateObject();
 		jint(e, "pid", top[i].p->tgid);
 		jstr(e, "comm", top[i].p->comm);
-		jnum(e, "cpu_pct", 100.0 * safe_div(top[i].cpu_ns / 1e9, dt));
-		jnum(e, "runqueue_wait_pct", 100.0 * safe_div(top[i].delay_ns / 1e9, dt));
+		jnum1(e, "cpu_pct", 100.0 * safe_div(top[i].cpu_ns / 1e9, dt));
+		jnum1(e, "runqueue_wait_pct", 100.0 * safe_div(top[i].delay_ns / 1e9, dt));
 		cJSON_AddItemToArray(arr, e);
 	}
 	free(top);
@@ -407,10 +407,10 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	 * difference of the sums */
 	for (size_t f = 0; f < NFIELDS; f++)
 		sum[f] = sum_b[f] - sum_a[f];
-	jnum(o, "context_switches_per_s", safe_div((double)FIELD(sum, switches), dt));
-	jnum(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
-	jnum(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
-	jnum(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
+	jrate(o, "context_switches_per_s", safe_div((double)FIELD(sum, switches), dt));
+	jrate(o, "forks_per_s", safe_div((double)FIELD(sum, forks), dt));
+	jrate(o, "execs_per_s", safe_div((double)FIELD(sum, execs), dt));
+	jrate(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
 	jint(o, "oom_kills", FIELD(sum, oom_kills));
 	jint(o, "oom_kills_total", FIELD(sum_b, oom_kills));
 	jstr(o, "runqueue_latency_method", s->fast ? "sched_info" : "wakeup_stamp");
@@ -422,7 +422,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	if (s->fast) {
 		jint(o, "runqueue_clock_corrected", FIELD(sum, rq_clock_stale));
 		/* a difference of wrapping sums: signed */
-		jnum(o, "runqueue_clock_lag_us", (double)(int64_t)FIELD(sum, rq_lag_ns) / 1000);
+		jnum1(o, "runqueue_clock_lag_us", (double)(int64_t)FIELD(sum, rq_lag_ns) / 1000);
 	}
 	cpus = s->base.env->per_cpu ? jarr(o, "cpus") : NULL;
 	for (int c = 0; cpus && c < s->ncpu; c++) {

@@ -225,8 +225,8 @@ static void emit_procs(struct tcp_state *s, cJSON *o, double dt)
 		comm[NET_COMM_LEN] = '\0';
 		jint(e, "pid", s->proc_keys[idx[i]]);
 		jstr(e, "comm", comm);
-		jnum(e, "tx_bytes_per_s", safe_div((double)p->tx, dt));
-		jnum(e, "rx_bytes_per_s", safe_div((double)p->rx, dt));
+		jrate(e, "tx_bytes_per_s", safe_div((double)p->tx, dt));
+		jrate(e, "rx_bytes_per_s", safe_div((double)p->rx, dt));
 		cJSON_AddItemToArray(arr, e);
 	}
 }
@@ -250,7 +250,7 @@ static void tcp_emit(void *state, cJSON *record, double dt)
 	for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
 		size_t f = rates[i].off / sizeof(__u64);
 
-		jnum(o, rates[i].name, safe_div((double)(b[f] - a[f]), dt));
+		jrate(o, rates[i].name, safe_div((double)(b[f] - a[f]), dt));
 	}
 	hist_delta((const struct hist *)&FIELD(a, duration_ms), (const struct hist *)&FIELD(b, duration_ms), &d);
 	hist_emit(jobj(o, "connection_duration_ms"), &d, s->dur_max[s->cur]);

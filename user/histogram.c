@@ -52,22 +52,21 @@ void hist_emit(cJSON *o, const struct hist *d, uint64_t max)
 		double v = hist_quantile(d, qs[i].q);
 
 		/* a bucket's upper part may lie above the largest value actually seen */
-		jnum(o, qs[i].name, v > (double)max ? (double)max : v);
+		jnum1(o, qs[i].name, v > (double)max ? (double)max : v);
 	}
 	jint(o, "max", max);
 	jint(o, "sum", d->sum);
+	/* [le, count] pairs: a third of {"le":..,"count":..} objects' size, as self-describing */
 	b = jarr(o, "buckets");
 	for (int i = 0; i < HIST_SLOTS; i++) {
 		cJSON *e;
 
 		if (!d->slots[i])
 			continue;
-		e = cJSON_CreateObject();
-		if (i == HIST_SLOTS - 1)
-			jstr(e, "le", "+Inf");
-		else
-			jnum(e, "le", slot_high(i));
-		jint(e, "count", d->slots[i]);
+		e = cJSON_CreateArray();
+		cJSON_AddItemToArray(e, i == HIST_SLOTS - 1 ? cJSON_CreateString("+Inf")
+							     : cJSON_CreateNumber(slot_high(i)));
+		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)d->slots[i]));
 		cJSON_AddItemToArray(b, e);
 	}
 }

@@ -15,9 +15,9 @@
 void hist_delta(const struct hist *a, const struct hist *b, struct hist *out);
 /* Value below which fraction q of the samples fall, interpolated inside its log2 bucket. */
 double hist_quantile(const struct hist *h, double q);
-/* Adds count, p50, p90, p99, max, sum and the non-empty buckets ({le, count}) of delta to obj (the
- * unit is in obj's name, e.g. "latency_us"); max is the largest value of the interval, which caps the
- * quantiles (a bucket's upper part may lie above it). */
+/* Adds count, p50, p90, p99, max, sum and the non-empty buckets ([le, count] pairs, le "+Inf" for
+ * the last) of delta to obj (the unit is in obj's name, e.g. "latency_us"); max is the largest value
+ * of the interval, which caps the quantiles (a bucket's upper part may lie above it). */
 void hist_emit(cJSON *obj, const struct hist *delta, uint64_t max);
 
 #endif

@@ -66,7 +66,7 @@ static const struct opt_spec specs[] = {
 	  "where sysfs is mounted" },
 	{ "no-bpf", 0, T_BOOL, OFF(no_bpf), 0, 0, "false", NULL, O_RESTART, NULL,
 	  "do not load eBPF programs: /proc-only records" },
-	{ "top", 0, T_UINT, OFF(top), 1, 100, "10", NULL, 0, "N",
+	{ "top", 0, T_UINT, OFF(top), 1, 100, "5", NULL, 0, "N",
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
 	{ "per-cpu", 0, T_BOOL, OFF(per_cpu), 0, 0, "false", NULL, 0, NULL,
 	  "add per-CPU detail to each record: cpu.cores[] and sched.cpus[]" },

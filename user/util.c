@@ -313,6 +313,23 @@ void jnum1(cJSON *obj, const char *name, double v)
 	cJSON_AddNumberToObject(obj, name, v);
 }
 
+void jrate(cJSON *obj, const char *name, double v)
+{
+	double scale;
+
+	if (!isfinite(v) || v == 0.0) {
+		cJSON_AddNumberToObject(obj, name, 0.0);
+		return;
+	}
+	if (fabs(v) >= 10.0) {
+		jnum1(obj, name, v);
+		return;
+	}
+	scale = pow(10.0, 3.0 - floor(log10(fabs(v))));
+	v = round(v * scale) / scale;
+	cJSON_AddNumberToObject(obj, name, v == 0.0 ? 0.0 : v);
+}
+
 void jint(cJSON *obj, const char *name, uint64_t v)
 {
 	cJSON_AddNumberToObject(obj, name, (double)v);

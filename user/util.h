@@ -66,6 +66,9 @@ double pct(double part, double whole);
 void jnum(cJSON *obj, const char *name, double v);
 /* Like jnum, rounded to one decimal (per-CPU lists: 0.1 % is finer than they are read). */
 void jnum1(cJSON *obj, const char *name, double v);
+/* A rate per second: to 0.1 from 10/s up (finer digits of a byte or packet rate are noise), else to
+ * 4 significant digits (one event an hour, 0.000278/s, stays one event an hour). */
+void jrate(cJSON *obj, const char *name, double v);
 void jint(cJSON *obj, const char *name, uint64_t v);
 void jstr(cJSON *obj, const char *name, const char *s);
 void jbool(cJSON *obj, const char *name, bool v);

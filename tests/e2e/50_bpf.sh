@@ -110,7 +110,7 @@ for i, m in enumerate(mets):
         if not h["count"] or not h["buckets"]:
             continue
         seen += 1
-        les = [b["le"] for b in h["buckets"]]
+        les = [b[0] for b in h["buckets"]]
         top = les[-1]
         # the highest bucket's range: above the next lower log2 bound
         lo = 0 if top == "+Inf" else (top + 1) // 2

@@ -94,7 +94,7 @@ sys.path.insert(0, os.environ["TOOLS"])
 from hist_compare import quantile_slot, same_bucket
 
 def cw_slots(h):
-    return {(0 if b["le"] == 0 else (31 if b["le"] == "+Inf" else int(b["le"]).bit_length())): b["count"] for b in h["buckets"]}
+    return {(0 if b[0] == 0 else (31 if b[0] == "+Inf" else int(b[0]).bit_length())): b[1] for b in h["buckets"]}
 
 def window(r):
     # a record ending at T on a 2 s interval is bpftrace's window T / 2 - 1

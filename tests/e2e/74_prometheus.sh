@@ -81,8 +81,7 @@ open(sys.argv[1] + "/metrics.txt", "w").write(text)
 PYEOF
 
 # promtool: clean but for the camelCase of the names node_exporter itself uses (meminfo, netstat)
-out=$(promtool check metrics <"$T/metrics.txt" 2>&1)
-other=$(printf '%s\n' "$out" | grep -v '^$' | grep -vE "^corewatch_(memory|netstat)_[A-Za-z_]+ metric names should be written in 'snake_case' not 'camelCase'$")
+other=$(promtool_lint "$T/metrics.txt")
 [ -z "$other" ] && [ -s "$T/metrics.txt" ] && pass "prometheus/promtool-check-metrics" ||
 	fail "prometheus/promtool-check-metrics" "$(echo "$other" | head -5 | tr '\n' ' ')"
 

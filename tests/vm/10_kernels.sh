@@ -409,8 +409,8 @@ for load in ("idle", "busy"):
                 slots, count, sw = {}, 0, 0.0
                 for i in inside:
                     h = get(rr[i], "sched", "runqueue_latency_us") or {"count": 0, "buckets": []}
-                    for bk in h["buckets"]:
-                        slots[cw_slot(bk["le"])] = slots.get(cw_slot(bk["le"]), 0) + bk["count"]
+                    for le, n in h["buckets"]:
+                        slots[cw_slot(le)] = slots.get(cw_slot(le), 0) + n
                     count += h["count"]
                     sw += (get(rr[i], "sched", "context_switches_per_s") or 0) * rr[i]["interval_s"]
                 rate = count / sw if sw else None
