@@ -150,11 +150,9 @@ static void sample_all(struct monitor *m)
 	}
 }
 
-/* Writes r as one line; r stays the caller's. */
-static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
+/* Writes the rendering text (malloc'd, consumed; NULL: it ran out of memory) of a record. */
+static void write_text(struct monitor *m, char *text, int64_t now_ms)
 {
-	char *text = r ? cJSON_PrintUnformatted(r) : NULL;
-
 	if (!text) {
 		m->ctr.records_dropped++;
 		log_warnx("record dropped: out of memory");
@@ -164,24 +162,20 @@ static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
 	free(text);
 }
 
+/* Writes r as one line; r stays the caller's. */
+static void write_json(struct monitor *m, const cJSON *r, int64_t now_ms)
+{
+	write_text(m, r ? cJSON_PrintUnformatted(r) : NULL, now_ms);
+}
+
 /* Writes r in the configured format: a JSON line, or with --format text its text line(s), whose
  * metrics lines show alerts_firing as it stands. r stays the caller's. */
 static void write_out(struct monitor *m, const cJSON *r, int64_t now_ms)
 {
-	char *text;
-
-	if (m->opt.format != FORMAT_TEXT) {
+	if (m->opt.format != FORMAT_TEXT)
 		write_json(m, r, now_ms);
-		return;
-	}
-	text = r ? text_render(&m->text, r, (size_t)m->ctr.alerts_firing) : NULL;
-	if (!text) {
-		m->ctr.records_dropped++;
-		log_warnx("record dropped: out of memory");
-	} else {
-		output_record(&m->out, text, strlen(text), now_ms);
-	}
-	free(text);
+	else
+		write_text(m, r ? text_render(&m->text, r, (size_t)m->ctr.alerts_firing) : NULL, now_ms);
 }
 
 static void write_record(struct monitor *m, cJSON *r, int64_t now_ms)
