@@ -41,10 +41,12 @@ for smp in 2 16; do
 	python3 - "$g/out" "$smp" <<'PYEOF' || { echo "guest $smp: no records; $(vm_console_tail "$g/console")" >&2; exit 1; }
 import json, statistics, sys
 d, smp = sys.argv[1], sys.argv[2]
-def sizes(name):
-    return [len(l.encode()) for l in open(f"{d}/{name}.jsonl") if json.loads(l).get("type") == "metrics"]
-a, b = sizes("default"), sizes("percpu")
 ncpu = int(open(f"{d}/nproc").read())
-print(smp, ncpu, statistics.median(a), (statistics.median(b) - statistics.median(a)) / ncpu)
+a = [len(l.encode()) for l in open(f"{d}/default.jsonl") if json.loads(l).get("type") == "metrics"]
+def per_cpu(r):  # the per-CPU lists' own bytes
+    return (len(json.dumps(r["cpu"].get("cores", []), separators=(",", ":"))) +
+            len(json.dumps(r.get("sched", {}).get("cpus", []), separators=(",", ":")))) / ncpu
+pc = [per_cpu(json.loads(l)) for l in open(f"{d}/percpu.jsonl") if json.loads(l).get("type") == "metrics"]
+print(smp, ncpu, statistics.median(a), statistics.median(pc))
 PYEOF
 done
