@@ -17,6 +17,7 @@
 
 #include "bpf_load.h"
 #include "cgroup.h"
+#include "col_sched.h"
 #include "collector.h"
 #include "corewatch/sched.h"
 #include "sched.skel.h" /* after the structs it names */
@@ -63,6 +64,8 @@ struct sched_state {
 };
 
 static struct bpf_status status = { .name = "sched" };
+/* The running collector's state, for sched_proc_interval() (one sched collector at most). */
+static struct sched_state *live;
 
 static int on_ring_event(void *ctx, void *data, size_t len)
 {
@@ -103,6 +106,8 @@ static void sched_free(void *state)
 
 	if (!s)
 		return;
+	if (live == s)
+		live = NULL;
 	ring_buffer__free(s->rb);
 	bpf_link__destroy(s->iter);
 	bpf_base_stop(&s->base);
@@ -211,6 +216,7 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb)
 		return bpf_program_failed(&status, "cannot map the event ring buffer", errno, sched_free, s);
+	live = s;
 	return 0;
 }
 
@@ -329,6 +335,49 @@ static int sched_sample(void *state)
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
 			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full));
 	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
+	return 0;
+}
+
+/* The newest entry of tgid in a list sorted by (tgid, start), or NULL. */
+static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u32 tgid, __u64 start_ns,
+					bool any_start)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first entry past (tgid, start) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].tgid < tgid || (v[mid].tgid == tgid && (any_start || v[mid].start_ns <= start_ns)))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || v[lo - 1].tgid != tgid || (!any_start && v[lo - 1].start_ns != start_ns))
+		return NULL;
+	return &v[lo - 1];
+}
+
+int sched_proc_interval(uint32_t tgid, double *cpu_pct, double *runqueue_wait_pct)
+{
+	const struct sched_state *s = live;
+	const struct proc_cpu *a, *b;
+	__u64 cpu, wait;
+	double dt;
+
+	if (!s || s->t_mono[0] <= 0 || s->t_mono[1] <= 0)
+		return -ENOENT;
+	dt = s->t_mono[s->cur] - s->t_mono[!s->cur];
+	b = find_proc(s->procs[s->cur], s->nprocs[s->cur], tgid, 0, true);
+	if (!b || dt <= 0)
+		return -ENOENT;
+	a = find_proc(s->procs[!s->cur], s->nprocs[!s->cur], tgid, b->start_ns, false);
+	if (!a && b->start_ns < (__u64)(s->t_mono[!s->cur] * 1e9))
+		return -ENOENT; /* not seen at the earlier sample, yet older than it */
+	/* born between the samples (no a): all of it is new */
+	cpu = a ? (b->cpu_ns > a->cpu_ns ? b->cpu_ns - a->cpu_ns : 0) : b->cpu_ns;
+	wait = a ? (b->delay_ns > a->delay_ns ? b->delay_ns - a->delay_ns : 0) : b->delay_ns;
+	*cpu_pct = 100.0 * safe_div((double)cpu / 1e9, dt);
+	*runqueue_wait_pct = 100.0 * safe_div((double)wait / 1e9, dt);
 	return 0;
 }
 

@@ -22,11 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "col_sched.h"
 #include "log.h"
+#include "procinfo.h"
 #include "prom.h"
 #include "util.h"
 
 #define CONNECTION_TIMEOUT_S (HC_IDLE_MS / 1000) /* libmicrohttpd's own: silence on a connection */
+#define PROCESS_PREFIX "/api/v1/process/"
+#define NOT_FOUND "not found: /metrics, /api/v1/snapshot, /api/v1/process/PID, /healthz\n"
 #define STALE_INTERVALS 3 /* /healthz fails when the latest record is older than this many intervals */
 
 struct http {
@@ -36,6 +40,7 @@ struct http {
 	int epfd, tfd;
 	char *token;
 	struct prom *prom;
+	struct procinfo *procs; /* /api/v1/process/PID (procinfo.h) */
 	cJSON *record;
 	cJSON *totals; /* the counters beside it (totals.h) */
 	int64_t record_ms;
@@ -151,6 +156,59 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	return ret;
 }
 
+/* A JSON error body: {"error": msg}. */
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned code, const char *msg)
+{
+	char body[256];
+	cJSON *o = cJSON_CreateObject();
+	int n;
+
+	if (!o || !cJSON_AddStringToObject(o, "error", msg) || !cJSON_PrintPreallocated(o, body, sizeof(body) - 1, 0)) {
+		cJSON_Delete(o);
+		return reply(c, code, "application/json", "{\"error\":\"out of memory\"}\n", 26);
+	}
+	cJSON_Delete(o);
+	n = (int)strlen(body);
+	body[n++] = '\n';
+	return reply(c, code, "application/json", body, (size_t)n);
+}
+
+/* GET /api/v1/process/PID: that pid's /proc files, read now (procinfo.h). */
+static enum MHD_Result reply_process(struct http *h, struct MHD_Connection *c, const char *arg)
+{
+	struct procinfo_sched sched, *sp = NULL;
+	char msg[160];
+	uint32_t pid;
+	cJSON *o;
+	char *body;
+	enum MHD_Result ret;
+	int err;
+
+	if (procinfo_parse_pid(arg, &pid) < 0) {
+		snprintf(msg, sizeof(msg), "'%.40s%s' is not a pid (decimal digits, 1..%u)", arg,
+			 strlen(arg) > 40 ? "..." : "", PROCINFO_PID_MAX);
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, msg);
+	}
+	if (sched_proc_interval(pid, &sched.cpu_pct, &sched.runqueue_wait_pct) == 0)
+		sp = &sched;
+	err = procinfo_json(h->procs, pid, sp, clock_s(CLOCK_MONOTONIC), &o);
+	if (err == -ENOENT) {
+		snprintf(msg, sizeof(msg), "no process %u", pid);
+		return reply_error(c, MHD_HTTP_NOT_FOUND, msg);
+	}
+	if (err < 0) {
+		snprintf(msg, sizeof(msg), "cannot read process %u: %s", pid, strerror(-err));
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+	}
+	body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!body)
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	ret = reply(c, MHD_HTTP_OK, "application/json", body, strlen(body));
+	free(body);
+	return ret;
+}
+
 /* The client table's handle of a connection (on_connection() keeps it as its socket context). */
 static struct hc_client *client_of(struct MHD_Connection *c)
 {
@@ -164,6 +222,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	struct http *h = cls;
+	bool process;
 	(void)version;
 	(void)upload;
 	/* The first call has the headers; answering there would make libmicrohttpd close the
@@ -188,11 +247,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return fresh ? reply(c, MHD_HTTP_OK, text, "ok\n", 3)
 			     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no fresh record\n", 16);
 	}
-	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/api/v1/snapshot") != 0)
-		return reply(c, MHD_HTTP_NOT_FOUND, text, "not found: /metrics, /api/v1/snapshot, /healthz\n", 49);
+	process = strncmp(url, PROCESS_PREFIX, strlen(PROCESS_PREFIX)) == 0 || strcmp(url, "/api/v1/process") == 0;
+	if (!process && strcmp(url, "/metrics") != 0 && strcmp(url, "/api/v1/snapshot") != 0)
+		return reply(c, MHD_HTTP_NOT_FOUND, text, NOT_FOUND, strlen(NOT_FOUND));
 	if (h->token &&
 	    !token_ok(h, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
 		return reply(c, MHD_HTTP_UNAUTHORIZED, text, "bearer token required\n", 22);
+	if (process)
+		return reply_process(h, c, strlen(url) >= strlen(PROCESS_PREFIX) ? url + strlen(PROCESS_PREFIX) : "");
 	if (!h->record)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no record yet\n", 14);
 	if (url[1] == 'm') {
@@ -295,6 +357,7 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 	if (o->listen_token_file && !(h->token = read_token(o->listen_token_file, err, errlen)))
 		goto fail;
 	h->prom = prom_new();
+	h->procs = procinfo_new(o->proc_root ? o->proc_root : "/proc");
 	if (!(h->clients = hc_new(ctr))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -321,13 +384,13 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!info || !h->prom || h->epfd < 0 || h->tfd < 0 || epoll_watch(h->epfd, info->epoll_fd) < 0 ||
+	if (!info || !h->prom || !h->procs || h->epfd < 0 || h->tfd < 0 || epoll_watch(h->epfd, info->epoll_fd) < 0 ||
 	    epoll_watch(h->epfd, h->tfd) < 0) {
 		snprintf(err, errlen, "--listen: cannot set up polling: %s", strerror(errno));
 		goto fail;
 	}
 	http_arm(h);
-	log_info("serving /metrics, /api/v1/snapshot and /healthz on %s", o->listen);
+	log_info("serving /metrics, /api/v1/snapshot, /api/v1/process/PID and /healthz on %s", o->listen);
 	*out = h;
 	return 0;
 fail:
@@ -348,6 +411,7 @@ void http_set_record(struct http *h, cJSON *record, cJSON *totals, int64_t when_
 	h->totals = totals;
 	h->record_ms = when_ms;
 	h->interval_ms = interval_ms;
+	procinfo_tick(h->procs, clock_s(CLOCK_MONOTONIC));
 	free(h->metrics);
 	free(h->snapshot);
 	h->metrics = h->snapshot = NULL;
@@ -387,6 +451,7 @@ void http_close(struct http *h)
 		free(h->token);
 	}
 	prom_free(h->prom);
+	procinfo_free(h->procs);
 	cJSON_Delete(h->record);
 	cJSON_Delete(h->totals);
 	free(h->metrics);

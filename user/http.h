@@ -2,9 +2,11 @@
 /* http.h - the --listen endpoint (libmicrohttpd, driven from the agent's loop, never a thread):
  *   /metrics          the latest record in Prometheus' text format (prom.h)
  *   /api/v1/snapshot  the latest record as JSON
+ *   /api/v1/process/PID  one process, read from its own /proc files at the request (procinfo.h):
+ *                     400 for a malformed pid, 404 (JSON error) for an absent one
  *   /healthz          200 "ok" while records are fresh, 503 otherwise
- * Everything is served from the latest snapshot: a scrape never samples and never blocks the loop.
- * With --listen-token-file, /metrics and /api/v1/snapshot require "Authorization: Bearer TOKEN".
+ * The rest is served from the latest snapshot: a scrape never samples and never blocks the loop.
+ * With --listen-token-file, /metrics and /api/... require "Authorization: Bearer TOKEN".
  */
 #ifndef COREWATCH_HTTP_H
 #define COREWATCH_HTTP_H
