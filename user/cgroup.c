@@ -15,8 +15,7 @@
 
 #define WALK_DEPTH 16 /* cgroup trees are shallow: systemd's deepest is about 6 */
 
-/* Where the cgroup v2 hierarchy is mounted, into buf. Returns 0 or -ENOENT. */
-static int v2_root(char *buf, size_t len)
+int cgroup_v2_root(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[1024];
@@ -82,7 +81,7 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 
 	if (len < 2)
 		return -ENAMETOOLONG;
-	if ((rc = v2_root(root, sizeof(root))) < 0)
+	if ((rc = cgroup_v2_root(root, sizeof(root))) < 0)
 		return rc;
 	if (stat(root, &st) < 0)
 		return -errno;

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * host), from /proc/self/mountinfo, into buf. Returns 0, or -ENOENT (none mounted) or -errno. */
+int cgroup_v2_root(char *buf, size_t len);
 /* The path (from the cgroup v2 root: "/system.slice/nginx.service", "/" for the root) of the cgroup
  * whose id is id, into buf. The v2 hierarchy is found in /proc/self/mountinfo (/sys/fs/cgroup, or
  * /sys/fs/cgroup/unified on a hybrid host) and searched for a directory of that inode number.
