@@ -97,6 +97,30 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 
 /* ---- names ---- */
 
+#define NAME_CACHE 256 /* ids remembered; direct-mapped: a collision only costs a walk */
+
+static struct {
+	uint64_t id;
+	bool found;
+	char name[128];
+} name_cache[NAME_CACHE];
+
+const char *cgroup_name_of_id(uint64_t id)
+{
+	typeof(name_cache[0]) *e = &name_cache[id % NAME_CACHE];
+	char path[PATH_MAX];
+
+	if (id == 0)
+		return NULL;
+	if (e->id != id) {
+		e->id = id;
+		e->found = cgroup_path_of_id(id, path, sizeof(path)) == 0;
+		if (e->found)
+			cgroup_name(path, e->name, sizeof(e->name));
+	}
+	return e->found ? e->name : NULL;
+}
+
 #define ID_SHOWN 12 /* characters of a container id, as docker ps shows them */
 
 /* Whether c[0..n) is a container id: at least 32 hex digits. */

@@ -23,4 +23,10 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len);
  * -ENAMETOOLONG when buf is too small (it then holds as much as fits). */
 int cgroup_name(const char *path, char *buf, size_t len);
 
+/* The cgroup_name() of the cgroup whose id is id, or NULL (id 0, cgroup gone, no v2 hierarchy).
+ * Answers come from a small cache of ids seen before (ids are never reused), so the tree is walked
+ * only for an id not seen yet: call it for a few processes per interval, not for every one. The
+ * string lives until the next call. Not thread-safe. */
+const char *cgroup_name_of_id(uint64_t id);
+
 #endif

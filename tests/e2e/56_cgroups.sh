@@ -7,7 +7,8 @@
 #  - fields whose controller the v2 hierarchy lacks are null, and cgroups_info.unavailable names the
 #    controller with the reason the root's cgroup.controllers gives;
 #  - --top-cgroups bounds the list and cgroups_info counts what was left out;
-#  - a rule on the cgroup's cpu_pct fires.
+#  - a rule on the cgroup's cpu_pct fires;
+#  - sched.top_cpu names the burner's cgroup (when eBPF loads).
 . tests/e2e/lib.sh
 
 if ! need_root "cgroups/host"; then exit 0; fi
@@ -42,14 +43,14 @@ echo "$burner" >"$CG/burn/cgroup.procs"
 ( while :; do echo "$(date +%s.%N) $(awk '$1 == "usage_usec" { print $2 }' "$CG/burn/cpu.stat")"; sleep 0.1; done ) >"$T/oracle" &
 pids+=($!)
 sleep 0.5
-"${CW[@]}" --no-bpf -i 2s -n 5 --top-cgroups 3 --alert "burn: cgroups{path=/cw-e2e-$$/burn}.cpu_pct > 10" \
+"${CW[@]}" -i 2s -n 5 --top-cgroups 3 --alert "burn: cgroups{path=/cw-e2e-$$/burn}.cpu_pct > 10" \
 	>"$T/out" 2>"$T/err"
 rc=$?
 sleep 0.3
 [ $rc -eq 0 ] || fail "cgroups/host/run" "exit $rc: $(tail -2 "$T/err")"
 check "cgroups/host/schema" $PY "$VALIDATE" "$SCHEMA" "$T/out"
 
-CGREL="/cw-e2e-$$" V2="$V2" CONTROLLERS="$(cat "$V2/cgroup.controllers")" ORACLE="$T/oracle" \
+BURNER=$burner CGREL="/cw-e2e-$$" V2="$V2" CONTROLLERS="$(cat "$V2/cgroup.controllers")" ORACLE="$T/oracle" \
 	pycheck "cgroups/host" "$T/out" <<'PYEOF'
 import bisect, calendar, json, os, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
@@ -110,6 +111,14 @@ for r in metrics:
         why = info["unavailable"].get(c, "")
         if me[field] is not None or f"controller not enabled in the v2 hierarchy at {v2}" not in why:
             print(f"FAIL cgroups/host/unavailable-{c}: {field}={me[field]}, reason {why!r}")
+# top_cpu (eBPF task iterator) names the burner's cgroup, the name cgroup_name gives its path
+tops = [p for r in metrics for p in r.get("sched", {}).get("top_cpu", []) if p["pid"] == int(os.environ["BURNER"])]
+if not any("sched" in r for r in metrics):
+    print("INFO no sched section (eBPF unavailable): top_cpu cgroup not checked")
+elif not tops or any(p["cgroup"] != "burn" for p in tops):
+    print(f"FAIL cgroups/host/top_cpu-cgroup: burner in top_cpu as {tops}")
+else:
+    print("PASS cgroups/host/top_cpu-cgroup")
 if ok == len(metrics) - 1 and ok >= 3:
     print("PASS cgroups/host/cpu_pct")
 else:
