@@ -419,6 +419,7 @@ int dump_task(struct bpf_iter__task *ctx)
 	if (r.pid == r.tgid)
 		r.dead_runtime_ns = BPF_CORE_READ(t, signal, sum_sched_runtime);
 	BPF_CORE_READ_STR_INTO(&r.comm, leader, comm);
+	r.cgroup_id = BPF_CORE_READ(leader, cgroups, dfl_cgrp, kn, id);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

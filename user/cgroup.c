@@ -15,8 +15,7 @@
 
 #define WALK_DEPTH 16 /* cgroup trees are shallow: systemd's deepest is about 6 */
 
-/* Where the cgroup v2 hierarchy is mounted, into buf. Returns 0 or -ENOENT. */
-static int v2_root(char *buf, size_t len)
+int cgroup_v2_root(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[1024];
@@ -82,7 +81,7 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 
 	if (len < 2)
 		return -ENAMETOOLONG;
-	if ((rc = v2_root(root, sizeof(root))) < 0)
+	if ((rc = cgroup_v2_root(root, sizeof(root))) < 0)
 		return rc;
 	if (stat(root, &st) < 0)
 		return -errno;
@@ -97,6 +96,30 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 }
 
 /* ---- names ---- */
+
+#define NAME_CACHE 256 /* ids remembered; direct-mapped: a collision only costs a walk */
+
+static struct {
+	uint64_t id;
+	bool found;
+	char name[128];
+} name_cache[NAME_CACHE];
+
+const char *cgroup_name_of_id(uint64_t id)
+{
+	typeof(name_cache[0]) *e = &name_cache[id % NAME_CACHE];
+	char path[PATH_MAX];
+
+	if (id == 0)
+		return NULL;
+	if (e->id != id) {
+		e->id = id;
+		e->found = cgroup_path_of_id(id, path, sizeof(path)) == 0;
+		if (e->found)
+			cgroup_name(path, e->name, sizeof(e->name));
+	}
+	return e->found ? e->name : NULL;
+}
 
 #define ID_SHOWN 12 /* characters of a container id, as docker ps shows them */
 

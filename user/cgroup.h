@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * host), from /proc/self/mountinfo, into buf. Returns 0, or -ENOENT (none mounted) or -errno. */
+int cgroup_v2_root(char *buf, size_t len);
 /* The path (from the cgroup v2 root: "/system.slice/nginx.service", "/" for the root) of the cgroup
  * whose id is id, into buf. The v2 hierarchy is found in /proc/self/mountinfo (/sys/fs/cgroup, or
  * /sys/fs/cgroup/unified on a hybrid host) and searched for a directory of that inode number.
@@ -19,5 +22,11 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len);
  * root). Container ids are cut to 12 characters, as docker ps shows them. Returns 0, or
  * -ENAMETOOLONG when buf is too small (it then holds as much as fits). */
 int cgroup_name(const char *path, char *buf, size_t len);
+
+/* The cgroup_name() of the cgroup whose id is id, or NULL (id 0, cgroup gone, no v2 hierarchy).
+ * Answers come from a small cache of ids seen before (ids are never reused), so the tree is walked
+ * only for an id not seen yet: call it for a few processes per interval, not for every one. The
+ * string lives until the next call. Not thread-safe. */
+const char *cgroup_name_of_id(uint64_t id);
 
 #endif

@@ -33,6 +33,7 @@ struct proc_cpu {
 	__u32 tgid;
 	__u64 start_ns;
 	__u64 cpu_ns, delay_ns;
+	__u64 cgroup_id;
 	char comm[TASK_COMM_LEN];
 };
 
@@ -275,6 +276,7 @@ static int read_tasks(struct sched_state *s, int slot)
 			memset(p, 0, sizeof(*p));
 			p->tgid = t->tgid;
 			p->start_ns = t->leader_start_ns;
+			p->cgroup_id = t->cgroup_id;
 			memcpy(p->comm, t->comm, sizeof(p->comm));
 			p->comm[TASK_COMM_LEN - 1] = '\0';
 		}
@@ -435,6 +437,7 @@ static void emit_top_cpu(struct sched_state *s, cJSON *o, double dt)
 		e = cJSON_CreateObject();
 		jint(e, "pid", top[i].p->tgid);
 		jstr(e, "comm", top[i].p->comm);
+		jstr(e, "cgroup", cgroup_name_of_id(top[i].p->cgroup_id));
 		jnum1(e, "cpu_pct", 100.0 * safe_div(top[i].cpu_ns / 1e9, dt));
 		jnum1(e, "runqueue_wait_pct", 100.0 * safe_div(top[i].delay_ns / 1e9, dt));
 		cJSON_AddItemToArray(arr, e);

@@ -38,6 +38,7 @@ struct collector_env {
 	const char *ifaces_include; /* --interfaces globs, or NULL */
 	const char *ifaces_exclude; /* --interfaces-exclude globs, or NULL: the default list */
 	unsigned top_n;             /* length of top-N lists (--top) */
+	unsigned top_cgroups;       /* cgroups reported by CPU (--top-cgroups) */
 	/* Writes a "type": "event" record named event whose fields are body's (consumed). */
 	void (*emit_event)(void *ctx, const char *event, cJSON *body);
 	void *emit_ctx;
@@ -99,6 +100,6 @@ extern const struct collector_ops *const collector_table[];
 extern const struct collector_ops load_collector, cpu_collector, memory_collector,
 	filesystems_collector, disks_collector, network_collector, pressure_collector,
 	users_collector, processes_collector, sched_collector, block_collector, tcp_collector,
-	bpf_collector, agent_collector;
+	bpf_collector, agent_collector, cgroups_collector;
 
 #endif

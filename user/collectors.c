@@ -16,6 +16,7 @@ const struct collector_ops *const collector_table[] = {
 	&pressure_collector,
 	&users_collector,
 	&processes_collector,
+	&cgroups_collector,
 	&sched_collector,       /* eBPF */
 	&block_collector,       /* eBPF */
 	&tcp_collector,         /* eBPF */

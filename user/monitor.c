@@ -44,6 +44,7 @@ static void set_env(struct monitor *m)
 	m->env.ifaces_include = m->opt.ifaces_include;
 	m->env.ifaces_exclude = m->opt.ifaces_exclude;
 	m->env.top_n = (unsigned)m->opt.top;
+	m->env.top_cgroups = (unsigned)m->opt.top_cgroups;
 	m->env.agent = &m->ctr;
 	m->env.emit_event = emit_event;
 	m->env.emit_ctx = m;

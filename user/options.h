@@ -29,6 +29,7 @@ struct options {
 	char *log_prefix, *log_suffix;
 	uint64_t retention_days; /* 0 = keep every day */
 	uint64_t top;            /* length of the top-N lists */
+	uint64_t top_cgroups;    /* cgroups in the record's cgroups list by CPU (--top-cgroups) */
 	int format;              /* enum out_format */
 	char *proc_root, *sys_root;
 	bool no_bpf, all_disks, quiet, verbose;

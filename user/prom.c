@@ -24,7 +24,7 @@
  * collectors' totals (totals.h), so every per-interval figure of the record stays out. */
 /* Sections the totals replace entirely (their levels are there too, under node_exporter's names). */
 static const char *const replaced[] = { "load", "cpu", "memory", "filesystems", "disks", "network",
-					"pressure", "agent", NULL };
+					"pressure", "agent", "cgroups", "cgroups_info", NULL };
 /* Left out of the walk: arrays whose instances are processes and peers, whose labels would churn,
  * counts of one interval, and the counters the totals give whole. */
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived", "tcp.top_net",

@@ -63,7 +63,7 @@ const char *schema_type(const cJSON *node)
 }
 
 const char *const schema_label_keys[] = { "mount", "device", "name", "cpu", "op", "comm", "pid",
-					  "address", "port", NULL };
+					  "address", "port", "path", "cgroup", NULL };
 
 const char *schema_label(const cJSON *item, const char *key, char num[32])
 {

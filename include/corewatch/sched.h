@@ -37,6 +37,7 @@ struct task_sample {
 	__u64 run_delay_ns;     /* sched_info.run_delay: time spent runnable, waiting for a CPU */
 	__u64 dead_runtime_ns;  /* signal->sum_sched_runtime: CPU of the process's exited threads */
 	char comm[TASK_COMM_LEN]; /* the group leader's */
+	__u64 cgroup_id;        /* the group leader's cgroup v2 (kernfs node id; 0 if unknown) */
 };
 
 enum event_type { EVENT_OOM_KILL = 1 };
