@@ -17,6 +17,7 @@
 #include "bpf_load.h"
 #include "col_bpf.h"
 #include "inventory.h"
+#include "sockowner.h"
 #include "log.h"
 #include "privs.h"
 #include "record.h"
@@ -307,6 +308,15 @@ static void write_inventory(struct monitor *m)
 	free(text);
 }
 
+/* What naming the processes of later listeners needs kept (nothing when that collector is off). */
+static uint64_t listening_caps(const struct monitor *m)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].ops == &listening_collector && m->slots[i].active)
+			return sockowner_caps_to_keep();
+	return 0;
+}
+
 /* Tells systemd what the agent is doing, when that changed. */
 static void update_status(struct monitor *m)
 {
@@ -595,7 +605,7 @@ int monitor_run(struct monitor *m)
 		return 1;
 	}
 	/* Loaded, attached, first sample taken: what needed privileges is done. */
-	if (privs_drop(bpf_caps_to_keep() | deliver_caps_to_keep(&m->opt)) < 0)
+	if (privs_drop(bpf_caps_to_keep() | deliver_caps_to_keep(&m->opt) | listening_caps(m)) < 0)
 		log_warn("cannot drop capabilities");
 	if (start_watchdog(m) < 0)
 		log_warn("cannot start the watchdog timer");

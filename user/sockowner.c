@@ -9,9 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "util.h"
+
+uint64_t sockowner_caps_to_keep(void)
+{
+	return 1ull << CAP_SYS_PTRACE;
+}
 
 int sockowner_parse_link(const char *target, uint64_t *inode)
 {

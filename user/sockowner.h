@@ -25,6 +25,11 @@ struct sockowner_stats {
  * figures in *st. */
 void sockowner_fill(const char *proc_root, struct listener *v, size_t n, const bool *need,
 		    struct sockowner_stats *st);
+/* The capability the walk needs once the agent has dropped the others: CAP_SYS_PTRACE (reading
+ * another process's /proc/PID/fd is a ptrace read check; without it only processes with no more
+ * capabilities than the agent can be named, so most root daemons started later could not). A mask
+ * for privs_drop(). */
+uint64_t sockowner_caps_to_keep(void);
 /* Parses a /proc/PID/fd link target "socket:[12345]": 0 and the inode, or -EINVAL. */
 int sockowner_parse_link(const char *target, uint64_t *inode);
 
