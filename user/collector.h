@@ -67,6 +67,9 @@ struct collector_ops {
 	 * it is readable. */
 	int (*event_fd)(void *state);
 	void (*on_event)(void *state);
+	/* Optional: adds what the collector knows of the host to the inventory record (written at
+	 * start after the first sample, on each new day's file, after SIGHUP). */
+	void (*inventory)(void *state, cJSON *inventory);
 };
 
 /* The first member of every /proc collector's state: its environment and a read buffer that is
@@ -100,6 +103,6 @@ extern const struct collector_ops *const collector_table[];
 extern const struct collector_ops load_collector, cpu_collector, memory_collector,
 	filesystems_collector, disks_collector, network_collector, pressure_collector,
 	users_collector, processes_collector, sched_collector, block_collector, tcp_collector,
-	bpf_collector, agent_collector, cgroups_collector;
+	bpf_collector, agent_collector, cgroups_collector, listening_collector;
 
 #endif

@@ -13,6 +13,7 @@ const struct collector_ops *const collector_table[] = {
 	&filesystems_collector,
 	&disks_collector,
 	&network_collector,
+	&listening_collector,   /* network.listening: after network, whose section it adds to */
 	&pressure_collector,
 	&users_collector,
 	&processes_collector,

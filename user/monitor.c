@@ -270,6 +270,9 @@ static cJSON *inventory_record(struct monitor *m, int64_t now)
 		inventory_fill(r, &m->env, names, active, n);
 		/* the full eBPF status: records carry a summary, events its changes */
 		bpf_status_json(jobj(r, "bpf"), bpf_unavailable(&m->env));
+		for (size_t i = 0; i < m->nslots; i++)
+			if (m->slots[i].active && m->slots[i].ops->inventory)
+				m->slots[i].ops->inventory(m->slots[i].state, r);
 	}
 	return r;
 }
