@@ -423,3 +423,30 @@ int dump_task(struct bpf_iter__task *ctx)
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }
+
+/* ---- which process holds which socket: read when a listener appears, nothing per event ---- */
+
+#define S_IFMT_ 00170000
+#define S_IFSOCK_ 0140000
+
+/* Every socket file of every process, once per process (its main thread: threads share the table).
+ * The agent reads it without ptrace rights over the processes, which /proc/PID/fd would need. */
+SEC("iter/task_file")
+int dump_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct file *f = ctx->file;
+	struct socket_sample r = {};
+	struct inode *ino;
+
+	if (!t || !f || BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	if (!ino || (BPF_CORE_READ(ino, i_mode) & S_IFMT_) != S_IFSOCK_)
+		return 0;
+	r.inode = BPF_CORE_READ(ino, i_ino);
+	r.tgid = BPF_CORE_READ(t, tgid);
+	BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}

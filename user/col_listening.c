@@ -103,8 +103,8 @@ static void reconcile(struct listening_state *s)
 
 		sockowner_fill(s->base.env->proc_root, b->v, b->n, s->need, &st);
 		s->walks++;
-		log_debug("listening: %zu new sockets, %u named from %llu descriptors of %llu processes in %.1f ms",
-			  fresh, st.found, (unsigned long long)st.fds, (unsigned long long)st.processes,
+		log_debug("listening: %zu new sockets, %u named from %llu %s in %.1f ms", fresh, st.found,
+			  (unsigned long long)st.fds, st.ebpf ? "sockets (eBPF task_file iterator)" : "descriptors in /proc",
 			  (clock_s(CLOCK_MONOTONIC) - t0) * 1e3);
 		if (st.truncated)
 			log_warnx("listening: stopped looking for the processes of new listeners after %d "

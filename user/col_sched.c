@@ -46,6 +46,7 @@ struct sched_state {
 	struct bpf_base base;
 	struct sched_bpf *skel;
 	struct bpf_link *iter;
+	struct bpf_link *sock_iter;     /* NULL: the kernel would not attach it (sockets named from /proc) */
 	struct ring_buffer *rb;
 	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
@@ -111,6 +112,7 @@ static void sched_free(void *state)
 		live = NULL;
 	ring_buffer__free(s->rb);
 	bpf_link__destroy(s->iter);
+	bpf_link__destroy(s->sock_iter);
 	bpf_base_stop(&s->base);
 	sched_bpf__destroy(s->skel);
 	free(s->pcpu[0]);
@@ -214,6 +216,8 @@ static int sched_init(const struct collector_env *env, void **state)
 	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
 	if (!s->iter)
 		return bpf_program_failed(&status, "cannot create the task iterator", errno, sched_free, s);
+	if (!(s->sock_iter = bpf_program__attach_iter(s->skel->progs.dump_sockets, NULL)))
+		log_debug("sched: no task_file iterator (%s): listeners' processes come from /proc", strerror(errno));
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb)
 		return bpf_program_failed(&status, "cannot map the event ring buffer", errno, sched_free, s);
@@ -546,3 +550,37 @@ const struct collector_ops sched_collector = {
 	.free = sched_free, .event_fd = sched_event_fd, .on_event = sched_on_event,
 	.totals = sched_totals,
 };
+
+int sched_socket_owners(void (*fn)(void *ctx, const struct socket_sample *ss), void *ctx)
+{
+	struct socket_sample buf[256];
+	size_t have = 0;
+	int fd;
+
+	if (!live || !live->sock_iter)
+		return -ENOTSUP;
+	if ((fd = bpf_iter_create(bpf_link__fd(live->sock_iter))) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, (char *)buf + have, sizeof(buf) - have);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		for (size_t i = 0; i < have / sizeof(buf[0]); i++)
+			fn(ctx, &buf[i]);
+		/* a record split across reads waits for its rest */
+		memmove(buf, (char *)buf + have / sizeof(buf[0]) * sizeof(buf[0]), have % sizeof(buf[0]));
+		have %= sizeof(buf[0]);
+	}
+	close(fd);
+	return 0;
+}

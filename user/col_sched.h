@@ -11,4 +11,10 @@
  * (and it was not born between them). */
 int sched_proc_interval(uint32_t tgid, double *cpu_pct, double *runqueue_wait_pct);
 
+struct socket_sample;
+/* Calls fn(ctx, sample) for every socket every process holds (the eBPF task_file iterator: no
+ * ptrace rights over the processes needed, unlike /proc/PID/fd). Returns 0, -ENOTSUP when the sched
+ * collector or its iterator is not running, or -errno of the read. */
+int sched_socket_owners(void (*fn)(void *ctx, const struct socket_sample *ss), void *ctx);
+
 #endif

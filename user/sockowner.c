@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/types.h>
+
+#include "col_sched.h"
+#include "corewatch/sched.h"
 #include "util.h"
 
 int sockowner_parse_link(const char *target, uint64_t *inode)
@@ -28,6 +32,8 @@ int sockowner_parse_link(const char *target, uint64_t *inode)
 	num[n] = '\0';
 	return parse_u64(num, 1, UINT64_MAX, inode) < 0 ? -EINVAL : 0;
 }
+
+static void describe_cgroup(int dirfd, struct listener *e);
 
 /* comm and the cgroup v2 path ("0::" line) of the process whose /proc directory is dirfd. */
 static void describe(int dirfd, struct listener *e)
@@ -48,6 +54,18 @@ static void describe(int dirfd, struct listener *e)
 			memcpy(e->comm, buf, sizeof(e->comm));
 		}
 	}
+	describe_cgroup(dirfd, e);
+}
+
+/* The cgroup v2 path ("0::" line of cgroup, readable without ptrace rights) of the process whose
+ * /proc directory is dirfd, into e->cgroup ("" when unknown). */
+static void describe_cgroup(int dirfd, struct listener *e)
+{
+	char buf[4096];
+	ssize_t got;
+	int fd;
+
+	e->cgroup[0] = '\0';
 	fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		got = read(fd, buf, sizeof(buf) - 1);
@@ -81,6 +99,42 @@ static int want_cmp(const void *a, const void *b)
 	return x->inode < y->inode ? -1 : x->inode > y->inode;
 }
 
+/* The eBPF iterator's side: its samples against the wanted inodes. */
+struct from_bpf {
+	const struct want *w;
+	size_t nw;
+	struct listener *v;
+	struct sockowner_stats *st;
+	const char *proc_root;
+};
+
+static void on_socket(void *ctx, const struct socket_sample *ss)
+{
+	struct from_bpf *b = ctx;
+	struct want key = { ss->inode, 0 }, *hit;
+	struct listener *e;
+	char dir[4096];
+	int fd;
+
+	b->st->fds++;
+	if (!(hit = bsearch(&key, b->w, b->nw, sizeof(*b->w), want_cmp)))
+		return;
+	e = &b->v[hit->i];
+	if (e->pid && (uint32_t)e->pid <= ss->tgid) /* the lowest pid wins, as in the /proc walk */
+		return;
+	if (!e->pid)
+		b->st->found++;
+	e->pid = (int)ss->tgid;
+	snprintf(e->comm, sizeof(e->comm), "%.*s", (int)sizeof(ss->comm), ss->comm);
+	/* the path as /proc shows it in this mount namespace (an id lookup needs the v2 mount here) */
+	snprintf(dir, sizeof(dir), "%s/%u", b->proc_root, ss->tgid);
+	e->cgroup[0] = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		describe_cgroup(fd, e);
+		close(fd);
+	}
+}
+
 void sockowner_fill(const char *proc_root, struct listener *v, size_t n, const bool *need,
 		    struct sockowner_stats *st)
 {
@@ -97,6 +151,14 @@ void sockowner_fill(const char *proc_root, struct listener *v, size_t n, const b
 		if (need[i])
 			w[left++] = (struct want){ v[i].inode, i };
 	qsort(w, left, sizeof(*w), want_cmp);
+	/* The sched program's task_file iterator sees every process's sockets without the ptrace
+	 * right /proc/PID/fd wants once the agent has dropped its capabilities. */
+	if (left && sched_socket_owners(on_socket, &(struct from_bpf){ w, left, v, st, proc_root }) == 0) {
+		st->ebpf = true;
+		free(w);
+		return;
+	}
+	st->fds = st->found = 0;
 	proc = left ? opendir(proc_root) : NULL;
 	if (!proc) {
 		free(w);

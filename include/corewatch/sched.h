@@ -40,6 +40,14 @@ struct task_sample {
 	__u64 cgroup_id;        /* the group leader's cgroup v2 (kernfs node id; 0 if unknown) */
 };
 
+/* One socket a process holds, from the task_file iterator (what names a listener's process). */
+struct socket_sample {
+	__u64 inode;            /* the socket inode, as sock_diag's idiag_inode */
+	__u32 tgid;
+	char comm[TASK_COMM_LEN]; /* the process's (its main thread's) */
+	__u32 pad;
+};
+
 enum event_type { EVENT_OOM_KILL = 1 };
 
 /* Rare notable events, through the ring buffer. */
