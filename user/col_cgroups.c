@@ -246,6 +246,10 @@ static void select_nodes(struct cg_state *s)
 		return;
 	sort_base = s->n;
 	qsort(idx, nc, sizeof(*idx), cmp_cpu);
+	if (array_reserve(&s->order, &s->ordercap, nc ? nc : 1, sizeof(*s->order), 16) < 0) {
+		free(idx);
+		return; /* nothing selected: the record lists none this interval */
+	}
 	for (size_t k = 0; k < nc; k++) {
 		struct cg_node *nd = &s->n[idx[k]];
 
@@ -257,7 +261,8 @@ static void select_nodes(struct cg_state *s)
 		} else if (nd->flagged) {
 			s->flagged_left_out++;
 		}
-		s->reported += nd->selected;
+		if (nd->selected)
+			s->order[s->reported++] = idx[k];
 	}
 	free(idx);
 }

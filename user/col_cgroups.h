@@ -53,6 +53,8 @@ struct cg_state {
 	bool had_sample;
 	uint64_t not_scanned, too_deep;
 	size_t candidates, reported, flagged_left_out;
+	int *order;         /* the selected nodes, by CPU (the top N), then the flagged ones */
+	size_t ordercap;
 	unsigned seen;      /* H_* some scanned cgroup had */
 	int ncpu;
 	char buf[16384];

@@ -41,6 +41,7 @@ static void cgroups_free(void *state)
 	free(s->n);
 	free(s->arena);
 	free(s->prev);
+	free(s->order);
 	col_base_free(s);
 }
 
@@ -117,8 +118,9 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* Why a controller's files are absent: said once per record, for the parts no cgroup had. */
-static void emit_unavailable(const struct cg_state *s, cJSON *info)
+/* The parts no cgroup had: their names (a list, in each record), or with why their names and the
+ * reason (an object, in the inventory: said once, not in every record). */
+static void emit_unavailable(const struct cg_state *s, cJSON *obj, bool why_too)
 {
 	static const struct { const char *ctl; unsigned bits; const char *fields; } parts[] = {
 		{ "cpu", H_THR, "throttled_pct" },
@@ -126,12 +128,16 @@ static void emit_unavailable(const struct cg_state *s, cJSON *info)
 		{ "io", H_IO, "io_read_bytes_per_s, io_write_bytes_per_s" },
 		{ "pids", H_PIDS, "pids" },
 	};
-	cJSON *u = jobj(info, "unavailable");
+	cJSON *u = why_too ? jobj(obj, "unavailable") : jarr(obj, "unavailable");
 	char why[PATH_MAX + 256];
 
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		if ((s->seen & parts[i].bits) == parts[i].bits)
 			continue;
+		if (!why_too) {
+			cJSON_AddItemToArray(u, cJSON_CreateString(parts[i].ctl));
+			continue;
+		}
 		if (!has_word(s->controllers, parts[i].ctl))
 			snprintf(why, sizeof(why), "controller not enabled in the v2 hierarchy at %s (%s null)",
 				 s->root, parts[i].fields);
@@ -142,7 +148,9 @@ static void emit_unavailable(const struct cg_state *s, cJSON *info)
 			snprintf(why, sizeof(why), "no cgroup has the controller's files (%s null)", parts[i].fields);
 		jstr(u, parts[i].ctl, why);
 	}
-	if (!(s->seen & H_CPSI))
+	if (!(s->seen & H_CPSI) && !why_too)
+		cJSON_AddItemToArray(u, cJSON_CreateString("psi"));
+	else if (!(s->seen & H_CPSI))
 		jstr(u, "psi", "no pressure files: kernel without PSI or booted with psi=0 "
 		     "(runqueue_wait_pct, memory_pressure_pct null)");
 }
@@ -188,10 +196,8 @@ static void cgroups_emit(void *state, cJSON *record, double dt)
 	struct cg_state *s = state;
 	cJSON *arr = jarr(record, "cgroups"), *info = jobj(record, "cgroups_info");
 
-	for (size_t i = 0; i < s->nn; i++)
-		if (s->n[i].selected)
-			emit_node(s, arr, &s->n[i], dt);
-	jstr(info, "root", s->root);
+	for (size_t k = 0; k < s->reported; k++)
+		emit_node(s, arr, &s->n[s->order[k]], dt);
 	jint(info, "scanned", s->nn);
 	jint(info, "not_scanned", s->not_scanned + s->too_deep);
 	jint(info, "candidates", s->candidates);
@@ -199,7 +205,17 @@ static void cgroups_emit(void *state, cJSON *record, double dt)
 	jint(info, "left_out", s->candidates - s->reported);
 	jint(info, "flagged_left_out", s->flagged_left_out);
 	emit_top_level(s, info, dt);
-	emit_unavailable(s, info);
+	emit_unavailable(s, info, false);
+}
+
+/* The hierarchy read and why the unavailable parts are (as of the last sample). */
+static void cgroups_inventory(void *state, cJSON *inv)
+{
+	const struct cg_state *s = state;
+	cJSON *c = jobj(inv, "cgroups");
+
+	jstr(c, "root", s->root);
+	emit_unavailable(s, c, true);
 }
 
 /* The kernel's counters of the reported cgroups (the same top N: never one series per process). */
@@ -255,5 +271,5 @@ static void cgroups_totals(void *state, cJSON *t)
 
 const struct collector_ops cgroups_collector = {
 	.name = "cgroups", .init = cgroups_init, .sample = cgroups_sample,
-	.emit = cgroups_emit, .free = cgroups_free, .totals = cgroups_totals,
+	.emit = cgroups_emit, .free = cgroups_free, .totals = cgroups_totals, .inventory = cgroups_inventory,
 };

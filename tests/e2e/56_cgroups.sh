@@ -55,6 +55,7 @@ BURNER=$burner CGREL="/cw-e2e-$$" V2="$V2" CONTROLLERS="$(cat "$V2/cgroup.contro
 import bisect, calendar, json, os, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 metrics = [r for r in recs if r.get("type") == "metrics"]
+inv = next((r for r in recs if r.get("type") == "inventory"), {})
 alerts = [r for r in recs if r.get("type") == "alert"]
 rel, v2, ctl = os.environ["CGREL"], os.environ["V2"], os.environ["CONTROLLERS"].split()
 samples = [tuple(map(float, l.split())) for l in open(os.environ["ORACLE"]) if len(l.split()) == 2]
@@ -108,8 +109,9 @@ for r in metrics:
     for c, field in (("memory", "memory_bytes"), ("io", "io_write_bytes_per_s"), ("pids", "pids")):
         if c in ctl:
             continue
-        why = info["unavailable"].get(c, "")
-        if me[field] is not None or f"controller not enabled in the v2 hierarchy at {v2}" not in why:
+        why = inv.get("cgroups", {}).get("unavailable", {}).get(c, "")
+        if me[field] is not None or c not in info["unavailable"] or \
+           f"controller not enabled in the v2 hierarchy at {v2}" not in why:
             print(f"FAIL cgroups/host/unavailable-{c}: {field}={me[field]}, reason {why!r}")
 # top_cpu (eBPF task iterator) names the burner's cgroup, the name cgroup_name gives its path
 tops = [p for r in metrics for p in r.get("sched", {}).get("top_cpu", []) if p["pid"] == int(os.environ["BURNER"])]
