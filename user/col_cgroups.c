@@ -216,7 +216,7 @@ static int cmp_cpu(const void *a, const void *b)
 /* own CPU, the flags and the selection of the reported cgroups */
 static void select_nodes(struct cg_state *s)
 {
-	unsigned top = s->base.env->top_cgroups ? s->base.env->top_cgroups : 10;
+	unsigned top = s->base.env->top_cgroups ? s->base.env->top_cgroups : 5;
 	int *idx = calloc(s->nn ? s->nn : 1, sizeof(*idx));
 	size_t nc = 0, extra = 0;
 

@@ -50,11 +50,12 @@ static const char *path_of(const struct cg_state *s, const struct cg_node *nd)
 	return s->arena + nd->path;
 }
 
-/* a number, or null when the file behind it is absent */
-static void jopt(cJSON *o, const char *k, bool have, double v)
+/* a number written by put (jnum1 for percentages, jrate for rates), or null when the file behind it
+ * is absent */
+static void jopt(cJSON *o, const char *k, bool have, void (*put)(cJSON *, const char *, double), double v)
 {
 	if (have)
-		jnum(o, k, v);
+		put(o, k, v);
 	else
 		cJSON_AddNullToObject(o, k);
 }
@@ -92,18 +93,20 @@ static void emit_node(const struct cg_state *s, cJSON *arr, const struct cg_node
 	jstr(o, "path", path_of(s, nd));
 	jstr(o, "name", name);
 	jint(o, "depth", (uint64_t)nd->depth);
-	jnum(o, "cpu_pct", per_dt(nd->own_delta_us, dt));
-	jopt(o, "runqueue_wait_pct", c->have & H_CPSI,
+	jnum1(o, "cpu_pct", per_dt(nd->own_delta_us, dt));
+	jopt(o, "runqueue_wait_pct", c->have & H_CPSI, jnum1,
 	     per_dt(delta(nd, H_CPSI, c->cpu_some, p->cpu_some), dt));
-	jopt(o, "throttled_pct", c->have & H_THR,
+	jopt(o, "throttled_pct", c->have & H_THR, jnum1,
 	     per_dt(delta(nd, H_THR, c->throttled, p->throttled), dt));
 	jopt_int(o, "memory_bytes", c->have & H_MEMCUR, c->mem_cur);
-	jopt(o, "memory_pressure_pct", c->have & H_MPSI,
+	jopt(o, "memory_pressure_pct", c->have & H_MPSI, jnum1,
 	     per_dt(delta(nd, H_MPSI, c->mem_some, p->mem_some), dt));
 	jopt_int(o, "memory_high_events", c->have & H_MEMEV, delta(nd, H_MEMEV, c->high, p->high));
 	jopt_int(o, "oom_kills", c->have & H_MEMEV, delta(nd, H_MEMEV, c->oom, p->oom));
-	jopt(o, "io_read_bytes_per_s", c->have & H_IO, safe_div((double)delta(nd, H_IO, c->rbytes, p->rbytes), dt));
-	jopt(o, "io_write_bytes_per_s", c->have & H_IO, safe_div((double)delta(nd, H_IO, c->wbytes, p->wbytes), dt));
+	jopt(o, "io_read_bytes_per_s", c->have & H_IO, jrate,
+	     safe_div((double)delta(nd, H_IO, c->rbytes, p->rbytes), dt));
+	jopt(o, "io_write_bytes_per_s", c->have & H_IO, jrate,
+	     safe_div((double)delta(nd, H_IO, c->wbytes, p->wbytes), dt));
 	jopt_int(o, "pids", c->have & H_PIDS, c->pids);
 }
 

@@ -68,7 +68,7 @@ static const struct opt_spec specs[] = {
 	  "do not load eBPF programs: /proc-only records" },
 	{ "top", 0, T_UINT, OFF(top), 1, 100, "5", NULL, 0, "N",
 	  "length of the eBPF top-N lists (processes by CPU, retransmit peers...)" },
-	{ "top-cgroups", 0, T_UINT, OFF(top_cgroups), 1, 1000, "10", NULL, 0, "N",
+	{ "top-cgroups", 0, T_UINT, OFF(top_cgroups), 1, 1000, "5", NULL, 0, "N",
 	  "cgroups listed by CPU in each record and in /metrics (plus up to N more with memory pressure, "
 	  "OOM kills or CPU throttling)" },
 	{ "per-cpu", 0, T_BOOL, OFF(per_cpu), 0, 0, "false", NULL, 0, NULL,
