@@ -96,7 +96,7 @@ boot() {
 t_run0=$(date +%s)
 if boot 1 300; then
 	# The records of the first boot, written under the unit, against the published schema.
-	logs=$(find "$T/res/out/logs-1" -name '*.log' 2>/dev/null | sort)
+	logs=$(find "$T/res/out/logs-1" "$T/res/out/cg.jsonl" -name '*.log' -o -name cg.jsonl 2>/dev/null | sort)
 	if [ -n "$logs" ]; then
 		# shellcheck disable=SC2086
 		check "systemd/records-valid-against-schema" $PY "$VALIDATE" "$SCHEMA" $logs

@@ -4,7 +4,8 @@
 # the image's corewatch-vmtest driver, from the payload disk mounted at DIR.
 #   phase 1 (first boot): install `make install`'s staged tree, run the README's service commands,
 #     then check the unit against the real systemd: READY, STATUS, capabilities, eBPF programs,
-#     watchdog, reload (good and broken config), stop, a broken config at start, journal priorities.
+#     watchdog, reload (good and broken config), stop, a broken config at start, journal priorities,
+#     and per-service attribution (three transient units against their own cgroup files).
 #   phase 2 (second boot): the enabled unit came up by itself.
 # Results: one "PASS systemd/NAME" or "FAIL systemd/NAME: why" line per check in DIR/out/results-PHASE;
 # measured facts as "key: value" lines in DIR/out/facts-PHASE; records and journals beside them.
@@ -339,6 +340,75 @@ if printf '%s\n' "$jw" | grep -q "'banana' is not a duration"; then
 	pass journal-warning-shows-rejected-config
 else
 	fail journal-warning-shows-rejected-config "journalctl -u corewatch -p warning has no line with the reason; the agent's lines about it have PRIORITY ${prio:-none}"
+fi
+
+# ---- per-service attribution (cgroup v2, real units): each unit named, its figures its own ----
+# Three transient units: a CPU burner, a direct-I/O writer, and one under MemoryMax=50M whose tail
+# grows until the OOM killer takes it (OOMPolicy=continue: its sh lives on, so does its cgroup).
+# The oracle: the units' own cpu.stat and io.stat, sampled every 0.2 s with the time.
+cg=/sys/fs/cgroup/system.slice
+systemd-run -q --unit cw-burn.service sh -c 'while :; do :; done'
+systemd-run -q --unit cw-io.service sh -c 'while :; do dd if=/dev/zero of=/var/tmp/cw-io bs=1M count=32 oflag=direct status=none; done'
+systemd-run -q --unit cw-oom.service -p MemoryMax=50M -p MemorySwapMax=0 -p OOMPolicy=continue \
+	sh -c 'sleep 7; tail /dev/zero; sleep 60'
+(
+	while :; do
+		printf '%s %s %s\n' "$(date +%s.%N)" "$(awk '$1 == "usage_usec" {print $2}' $cg/cw-burn.service/cpu.stat)" \
+			"$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) {sub("wbytes=", "", $i); s += $i}} END {print s + 0}' $cg/cw-io.service/io.stat)"
+		sleep 0.2
+	done
+) >"$O/cg-oracle" 2>/dev/null &
+orc=$!
+/usr/local/sbin/corewatch -c /dev/null -i 2s -n 9 --alert 'burn_hot: cgroups{name=cw-burn.service}.cpu_pct > 50' \
+	>"$O/cg.jsonl" 2>"$O/cg.err"
+cwrc=$?
+kill $orc 2>/dev/null
+wait $orc 2>/dev/null
+systemctl stop cw-burn.service cw-io.service cw-oom.service 2>/dev/null
+rm -f /var/tmp/cw-io
+# epoch (ms precision), interval, and the two units' figures of each metrics record
+jq -r 'select(.type == "metrics") | [((.time | sub("\\.[0-9]+Z$"; "Z") | fromdate) + ((.time | capture("\\.(?<ms>[0-9]+)Z$").ms | tonumber) / 1000)),
+	.interval_s, ((.cgroups // []) | map(select(.name == "cw-burn.service")) | (.[0].cpu_pct // "none")),
+	((.cgroups // []) | map(select(.name == "cw-io.service")) | (.[0].io_write_bytes_per_s // "none"))] | @tsv' \
+	"$O/cg.jsonl" >"$O/cg.rows" 2>/dev/null
+# From the second record on: what the records attribute against the oracle between the first
+# record's time and the last's (nearest oracle samples; 0.2 s apart).
+read -r cpu_rec cpu_or io_rec io_or nrec <<<"$(awk '
+	FNR == NR { t[n] = $1; u[n] = $2; w[n] = $3; n++; next }
+	{ rt[m] = $1; iv[m] = $2; c[m] = $3; b[m] = $4; m++ }
+	function near(x,   i, k) { k = 0; for (i = 0; i < n; i++) if ((t[i] - x) ^ 2 < (t[k] - x) ^ 2) k = i; return k }
+	END {
+		for (i = 1; i < m; i++) { if (c[i] == "none" || b[i] == "none") { miss++; continue }; cs += c[i] * iv[i] / 100; bs += b[i] * iv[i] }
+		a = near(rt[0]); z = near(rt[m - 1])
+		printf "%.3f %.3f %.0f %.0f %d\n", cs, (u[z] - u[a]) / 1e6, bs, w[z] - w[a], m - 1 - miss
+	}' "$O/cg-oracle" "$O/cg.rows")"
+span=$(awk 'NR == 2 {a = $1} {z = $1} END {printf "%.1f", z - a}' "$O/cg.rows")
+fact cgroups-burn "records ${cpu_rec} CPU-s, cpu.stat ${cpu_or} CPU-s over ${span}+ s in $nrec records"
+fact cgroups-io "records ${io_rec} bytes, io.stat ${io_or} bytes"
+if [ "$cwrc" = 0 ] && [ "${nrec:-0}" -ge 6 ] && awk -v a="$cpu_rec" -v b="$cpu_or" -v s="$span" 'BEGIN {d = a - b; if (d < 0) d = -d; exit !(b > 0 && d / (s + 2) * 100 <= 5)}'; then
+	pass "cgroups-unit-cpu-matches-cpu-stat"
+else
+	fail cgroups-unit-cpu-matches-cpu-stat "exit $cwrc, $nrec records: records ${cpu_rec} CPU-s vs cpu.stat ${cpu_or} CPU-s; $(tail -2 "$O/cg.err")"
+fi
+if [ "${nrec:-0}" -ge 6 ] && awk -v a="$io_rec" -v b="$io_or" 'BEGIN {d = a - b; if (d < 0) d = -d; exit !(b > 1e6 && d / b <= 0.05)}'; then
+	pass "cgroups-unit-io-matches-io-stat"
+else
+	fail cgroups-unit-io-matches-io-stat "records ${io_rec} bytes vs io.stat ${io_or} bytes in $nrec records"
+fi
+oomrec=$(jq -c 'select(.type == "metrics") | .cgroups[]? | select(.name == "cw-oom.service" and (.oom_kills // 0) > 0)' "$O/cg.jsonl" | head -1)
+oomev=$(jq -c 'select(.type == "event" and .event == "oom_kill")' "$O/cg.jsonl" | head -1)
+fact cgroups-oom "record: $oomrec event: $oomev"
+if [ -n "$oomrec" ] && [ "$(printf '%s' "$oomev" | jq -r .cgroup_name)" = cw-oom.service ] &&
+	[ "$(printf '%s' "$oomev" | jq -r .cgroup)" = /system.slice/cw-oom.service ]; then
+	pass "cgroups-oom-kill-attributed-to-unit"
+else
+	fail cgroups-oom-kill-attributed-to-unit "record entry '$oomrec', event '$oomev'"
+fi
+fired=$(jq -c 'select(.type == "alert" and .name == "burn_hot" and .state == "firing")' "$O/cg.jsonl" | head -1)
+if [ -n "$fired" ] && [ "$(printf '%s' "$fired" | jq -r '.labels.name')" = cw-burn.service ]; then
+	pass "cgroups-rule-on-unit-fires"
+else
+	fail cgroups-rule-on-unit-fires "no firing burn_hot for cw-burn.service: '$fired'"
 fi
 
 # ---- leave it as the README would: good config, enabled, for the second boot ----
