@@ -231,12 +231,17 @@ $(BUILD)/bench/httpload: bench/httpload.c
 	$(call say,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+$(BUILD)/bench/threads: bench/threads.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
 bench: deps
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(BENCH_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 		[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }; \
 	fi
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty $(BUILD)/bench/httpload
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty $(BUILD)/bench/httpload $(BUILD)/bench/threads
 	$(Q)BUILD=$(BUILD) bash bench/run
 
 # The soak: SOAK_MINUTES (20) at 100 ms under load, scraped and alerting; fails on growth (bench/soak).
