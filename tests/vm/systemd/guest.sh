@@ -374,6 +374,7 @@ jq -r 'select(.type == "metrics") | [((.time | sub("\\.[0-9]+Z$"; "Z") | fromdat
 # From the second record on: what the records attribute against the oracle between the first
 # record's time and the last's (nearest oracle samples; 0.2 s apart).
 read -r cpu_rec cpu_or io_rec io_or ncpu_rec nio_rec nrec <<<"$(awk '
+	BEGIN { n = 0; m = 0 } # (an unset index is "", not 0)
 	FNR == NR { t[n] = $1; u[n] = $2; w[n] = $3; n++; next }
 	{ rt[m] = $1; iv[m] = $2; c[m] = $3; b[m] = $4; m++ }
 	function near(x,   i, k) { k = 0; for (i = 0; i < n; i++) if ((t[i] - x) ^ 2 < (t[k] - x) ^ 2) k = i; return k }
