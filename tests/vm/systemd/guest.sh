@@ -345,17 +345,22 @@ fi
 # ---- per-service attribution (cgroup v2, real units): each unit named, its figures its own ----
 # Three transient units: a CPU burner, a direct-I/O writer, and one under MemoryMax=50M whose tail
 # grows until the OOM killer takes it (OOMPolicy=continue: its sh lives on, so does its cgroup).
-# The oracle: the units' own cpu.stat and io.stat, sampled every 0.2 s with the time.
+# The oracle: the units' own cpu.stat and io.stat, sampled about every 0.06 s with the time.
 cg=/sys/fs/cgroup/system.slice
 systemd-run -q --unit cw-burn.service sh -c 'while :; do :; done'
 systemd-run -q --unit cw-io.service -p IOAccounting=yes sh -c 'while :; do dd if=/dev/zero of=/var/tmp/cw-io bs=1M count=32 oflag=direct status=none; done'
 systemd-run -q --unit cw-oom.service -p MemoryMax=50M -p MemorySwapMax=0 -p OOMPolicy=continue \
 	sh -c 'sleep 7; tail /dev/zero; sleep 60'
 (
+	# builtins only (one fork a round, the sleep): the guest is slow, the writer fast
 	while :; do
-		printf '%s %s %s\n' "$(date +%s.%N)" "$(awk '$1 == "usage_usec" {print $2}' $cg/cw-burn.service/cpu.stat)" \
-			"$(awk '{for (i = 2; i <= NF; i++) if ($i ~ /^wbytes=/) {sub("wbytes=", "", $i); s += $i}} END {print s + 0}' $cg/cw-io.service/io.stat)"
-		sleep 0.2
+		t=$EPOCHREALTIME u=0 w=0
+		while read -r k v; do [ "$k" = usage_usec ] && u=$v; done <$cg/cw-burn.service/cpu.stat
+		while read -r _ rest; do
+			for f in $rest; do case $f in wbytes=*) w=$((w + ${f#wbytes=})) ;; esac; done
+		done <$cg/cw-io.service/io.stat
+		printf '%s %s %s\n' "$t" "$u" "$w"
+		sleep 0.05
 	done
 ) >"$O/cg-oracle" 2>/dev/null &
 orc=$!
@@ -372,7 +377,7 @@ jq -r 'select(.type == "metrics") | [((.time | sub("\\.[0-9]+Z$"; "Z") | fromdat
 	((.cgroups // []) | map(select(.name == "cw-io.service")) | (.[0].io_write_bytes_per_s // "none"))] | @tsv' \
 	"$O/cg.jsonl" >"$O/cg.rows" 2>/dev/null
 # From the second record on: what the records attribute against the oracle between the first
-# record's time and the last's (nearest oracle samples; 0.2 s apart).
+# record's time and the last's (nearest oracle samples, about 0.06 s apart).
 read -r cpu_rec cpu_or io_rec io_or ncpu_rec nio_rec nrec <<<"$(awk '
 	BEGIN { n = 0; m = 0 } # (an unset index is "", not 0)
 	FNR == NR { t[n] = $1; u[n] = $2; w[n] = $3; n++; next }
