@@ -46,12 +46,27 @@ static int push(struct listen_list *l, const struct inet_diag_msg *m, uint8_t pr
 	return 0;
 }
 
+/* Whether a whole message h fits in the left bytes (NLMSG_OK, in unsigned arithmetic). */
+static bool msg_ok(const struct nlmsghdr *h, size_t left)
+{
+	return left >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= left;
+}
+
+/* The message after h, with *left reduced (to 0 when the padding runs past the end). */
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *h, size_t *left)
+{
+	size_t step = NLMSG_ALIGN(h->nlmsg_len);
+
+	*left = step < *left ? *left - step : 0;
+	return (const struct nlmsghdr *)((const char *)h + step);
+}
+
 int listening_parse(const void *buf, size_t len, uint8_t proto, struct listen_list *l, bool *done)
 {
 	const struct nlmsghdr *h = buf;
-	int n = (int)(len > INT32_MAX ? INT32_MAX : len);
+	size_t n = len;
 
-	for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+	for (; msg_ok(h, n); h = msg_next(h, &n)) {
 		const struct inet_diag_msg *m = NLMSG_DATA(h);
 		size_t plen = h->nlmsg_len - NLMSG_HDRLEN;
 		int err;
