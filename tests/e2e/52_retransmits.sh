@@ -125,7 +125,8 @@ ok = 0 < n and 0.9 * kernel <= n <= 1.02 * kernel + 2
 print(("PASS" if ok else "FAIL") + " retransmits/peers-match-kernel-retranssegs" + ("" if ok else f": {n} vs {kernel}"))
 # the record's own total (every peer, the namespace's sockets too) is at least the host's
 tot = sum(round(r["tcp"]["retransmits_per_s"] * r["interval_s"]) for r in m)
-ok = n <= tot <= n + sum(v for k, v in peers.items() if k not in ours) + 2
+# (each record's rate times its nominal interval: one count either way per few records is rounding)
+ok = n - 2 - 0.002 * n <= tot <= n + sum(v for k, v in peers.items() if k not in ours) + 2
 print(("PASS" if ok else "FAIL") + " retransmits/total-is-the-peers-sum" + ("" if ok else f": total {tot}, peers {peers}"))
 PYEOF
 check "retransmits/schema-valid" $PY "$VALIDATE" "$SCHEMA" "$T/out"

@@ -34,7 +34,8 @@ read -r p_early p_early6 < <(port_file "$T/early") || { fail "listening/early-li
 comm_early=$(cat /proc/$early/comm)
 nsx ss -Hltnu >"$T/ss.before"
 
-nsx "${CW[@]}" -i 1s >"$T/out" 2>"$T/err" &
+# (not through nsx: a function in the background is a subshell, and $! would be its pid, not the agent's)
+ip netns exec "$ns" "${CW[@]}" -i 1s >"$T/out" 2>"$T/err" &
 cw=$!
 pids+=($cw)
 wait_grep "$T/out" '"type":"metrics"' 15 || fail "listening/agent-started" "$(tail -3 "$T/err")"
