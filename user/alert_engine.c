@@ -338,7 +338,9 @@ static void observe(struct alert_engine *e, struct rule_state *rs, const struct 
 	if (!compare(v, r->op, r->clear)) {
 		send_alert(e, rs, in, REASON_CLEARED, now_ms);
 		drop_instance(rs, (size_t)(in - rs->inst));
-	} else if (e->repeat_ms && now_ms - in->sent_ms >= (int64_t)e->repeat_ms) {
+	} else if (e->repeat_ms && now_ms - in->sent_ms + (int64_t)e->repeat_ms / 20 >= (int64_t)e->repeat_ms) {
+		/* (5% slack: records come at ticks that jitter by milliseconds; a record 497 ms after one
+		 * that was 3 ms late is the next one of a 500 ms repeat, not a reason to skip it) */
 		send_alert(e, rs, in, REASON_NONE, now_ms);
 	}
 }
