@@ -6,7 +6,7 @@
 #   make test       install missing build and test deps, build, run every test; "N passed, N failed"
 #   make deps / make test-deps   only install (as root), or print the apt-get line
 #   make SANITIZE=1 ...   the same with ASan + UBSan, in build/san/
-#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (300) each; make test runs them 15 s each
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (300) each; make test runs them 10 s each
 #   make soak       SOAK_MINUTES (20) under load; RSS and descriptors must not grow
 #   make V=1 ...    show full commands
 
