@@ -95,6 +95,23 @@ int cgroup_path_of_id(uint64_t id, char *buf, size_t len)
 	return find(fd, id, buf, len, 0);
 }
 
+int cgroup_path_of_proc(const char *text, char *buf, size_t len)
+{
+	for (const char *l = text; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n;
+
+		if (strncmp(l, "0::", 3) != 0)
+			continue;
+		n = strcspn(l + 3, "\n");
+		if (n >= len)
+			return -ENAMETOOLONG;
+		memcpy(buf, l + 3, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* ---- names ---- */
 
 #define NAME_CACHE 256 /* ids remembered; direct-mapped: a collision only costs a walk */

@@ -15,6 +15,9 @@ int cgroup_v2_root(char *buf, size_t len);
  * /sys/fs/cgroup/unified on a hybrid host) and searched for a directory of that inode number.
  * Returns 0, or -ENOENT (no such cgroup: it is gone) or another -errno (no v2 hierarchy mounted). */
 int cgroup_path_of_id(uint64_t id, char *buf, size_t len);
+/* The cgroup v2 path in text, the contents of a /proc/PID/cgroup (its "0::" line), into buf.
+ * Returns 0, -ENOENT (no v2 line) or -ENAMETOOLONG (buf unchanged then). */
+int cgroup_path_of_proc(const char *text, char *buf, size_t len);
 /* A name for people of the cgroup at path (from the v2 root), into buf: the container or pod the
  * path says it belongs to ("docker:3f2a9c1b0d4e", "containerd:...", "crio:...", "podman:...",
  * "lxc:NAME", "k8s:POD-UID" for anything in a pod), else its systemd unit ("nginx.service",

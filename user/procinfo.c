@@ -198,21 +198,16 @@ static void add_cmdline(struct procinfo *p, uint32_t pid, cJSON *o)
 /* The "0::PATH" line of /proc/PID/cgroup (cgroup v2), and its name. null on a v1-only host. */
 static void add_cgroup(struct procinfo *p, uint32_t pid, cJSON *o)
 {
-	char rel[64], name[256];
-	const char *l = NULL;
+	char rel[64], path[4096], name[256];
 
-	if (fbuf_read(&p->buf, p->root, pid_rel(rel, sizeof(rel), pid, "cgroup")) == 0)
-		for (l = p->buf.data; l && strncmp(l, "0::", 3) != 0;)
-			l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL;
-	if (!l || !l[3]) {
+	if (fbuf_read(&p->buf, p->root, pid_rel(rel, sizeof(rel), pid, "cgroup")) < 0 ||
+	    cgroup_path_of_proc(p->buf.data, path, sizeof(path)) < 0 || !path[0]) {
 		cJSON_AddNullToObject(o, "cgroup");
 		cJSON_AddNullToObject(o, "cgroup_name");
 		return;
 	}
-	l += 3;
-	p->buf.data[l - p->buf.data + strcspn(l, "\n")] = '\0';
-	jstr(o, "cgroup", l);
-	cgroup_name(l, name, sizeof(name));
+	jstr(o, "cgroup", path);
+	cgroup_name(path, name, sizeof(name));
 	jstr(o, "cgroup_name", name);
 }
 

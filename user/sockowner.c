@@ -13,6 +13,7 @@
 
 #include <linux/types.h>
 
+#include "cgroup.h"
 #include "col_sched.h"
 #include "corewatch/sched.h"
 #include "util.h"
@@ -71,18 +72,8 @@ static void describe_cgroup(int dirfd, struct listener *e)
 		got = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 		if (got > 0) {
-			char *p;
-
 			buf[got] = '\0';
-			for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-				if (strncmp(p, "0::", 3) == 0) {
-					p += 3;
-					p[strcspn(p, "\n")] = '\0';
-					if (strlen(p) < sizeof(e->cgroup))
-						memcpy(e->cgroup, p, strlen(p) + 1);
-					break;
-				}
-			}
+			cgroup_path_of_proc(buf, e->cgroup, sizeof(e->cgroup));
 		}
 	}
 }

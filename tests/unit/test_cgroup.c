@@ -53,10 +53,31 @@ static void test_names(void **st)
 	assert_string_equal(buf, "nginx");
 }
 
+static void test_proc_line(void **st)
+{
+	char buf[32] = "untouched";
+
+	(void)st;
+	/* a hybrid host: v1 lines first, the v2 one last */
+	assert_int_equal(cgroup_path_of_proc("12:pids:/\n1:name=systemd:/user.slice\n0::/user.slice/x.scope\n", buf,
+					     sizeof(buf)), 0);
+	assert_string_equal(buf, "/user.slice/x.scope");
+	assert_int_equal(cgroup_path_of_proc("0::/\n", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/");
+	assert_int_equal(cgroup_path_of_proc("0::/a", buf, sizeof(buf)), 0); /* no newline at the end */
+	assert_string_equal(buf, "/a");
+	assert_int_equal(cgroup_path_of_proc("3:cpu:/\n", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup_path_of_proc("", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup_path_of_proc("0::/a-path-longer-than-thirty-two-bytes\n", buf, sizeof(buf)),
+			 -ENAMETOOLONG);
+	assert_string_equal(buf, "/a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_proc_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
