@@ -238,13 +238,16 @@ res("runqueue-histogram", ok, f"count/p50/p99/max per record: {summary['runqueue
 #    per context switch against runqlat's samples / the ctxt delta, within 10%; p50 and p99 against
 #    runqlat's seconds inside those records' span (not its whole window: that holds the pingpong's
 #    start and end, which moved 6.12's busy p50 by two buckets) within one log2 bucket, give or take
-#    the quantile's sampling error (tests/tools/hist_compare.py), for both methods: both measure to
+#    the quantile's sampling error (tests/tools/hist_compare.py), or, where the load changed within
+#    the span (CI, 2026-12-01: one second of many short waits that only 3 of runqlat's 4 seconds
+#    missed), within one bucket of the range of the quantiles of runqlat's seconds overlapping the
+#    span (a mixture's quantile lies between its parts'), for both methods: both measure to
 #    the switch on ktime, sched_info through its clock correction. Buckets
 #    on one scale: b = bit length of the bucket's upper bound (runqlat "2 -> 3" and corewatch le 3
 #    are both 2); runqlat's first bucket "0 -> 1" holds 0 and 1, so corewatch's le 0 joins its le 1.
 import re
 sys.path.insert(0, os.path.join(os.getcwd(), "tests", "tools"))
-from hist_compare import quantile_slot as slot_quantile, same_bucket
+from hist_compare import quantile_slot as slot_quantile, same_bucket, within_parts
 def cw_slot(le):
     return 64 if le == "+Inf" else max(1, int(le).bit_length())
 def runqlat_intervals(text):
@@ -426,11 +429,15 @@ for load in ("idle", "busy"):
                 wslots = merge(sl for _, _, sl in riv)
                 f.update({"runqlat_seconds": [(round(a, 2), round(b, 2)) for a, b, _ in riv],
                           "runqlat_p50_bucket": slot_quantile(wslots, .5), "runqlat_p99_bucket": slot_quantile(wslots, .99)})
+                # runqlat's seconds overlapping the span, for a load that changes within it
+                # (a second these records hold only part of is still mostly the same waits)
+                ovl = [sl for a, b, sl in ivs if b > A + IV_SLACK and a < B - IV_SLACK]
                 for q, n in ((.5, names[1]), (.99, names[2])):
                     a, b = slot_quantile(slots, q), slot_quantile(wslots, q)
-                    res(n, riv and sum(wslots.values()) >= 1000 and same_bucket(slots, wslots, q),
+                    pq = sorted({slot_quantile(sl, q) for sl in ovl if sum(sl.values()) >= 200})
+                    res(n, riv and sum(wslots.values()) >= 1000 and (same_bucket(slots, wslots, q) or within_parts(slots, ovl, q)),
                         f"corewatch bucket {a} over {A:.2f}-{B:.2f} s, runqlat bucket {b} in {len(riv)} intervals inside it "
-                        f"({sum(wslots.values())} samples, needs >= 1000); {sorted(slots.items())} vs {sorted(wslots.items())}")
+                        f"({sum(wslots.values())} samples, needs >= 1000), its seconds' buckets {pq}; {sorted(slots.items())} vs {sorted(wslots.items())}")
         print(f"INFO vm/{abi}/runqueue-{load}-{method}: count/pcount {f.get('count_ratio')} ({f.get('count')} / {f.get('pcount')}), "
               f"(sum - lag)/run_delay {f.get('sum_ratio')} (({f.get('sum_us')} - {f.get('lag_us')}) / {f.get('run_delay_us')} us) in {f.get('records_kernel')} records; "
               f"samples per switch {f.get('samples_per_switch')} (runqlat {rqf.get('samples_per_switch')}), p50 bucket "
