@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,41 @@ int fbuf_read(struct fbuf *b, const char *root, const char *rel)
 	if (b->data)
 		b->data[b->len] = '\0';
 	return err;
+}
+
+int fbuf_append(struct fbuf *b, const char *s, size_t n)
+{
+	if (array_reserve(&b->data, &b->cap, b->len + n + 1, 1, 4096) < 0)
+		return -ENOMEM;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int fbuf_printf(struct fbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = b->cap > b->len ? b->cap - b->len : 0;
+
+		va_start(ap, fmt);
+		n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		if (array_reserve(&b->data, &b->cap, b->len + (size_t)n + 1, 1, 4096) < 0) {
+			if (b->data)
+				b->data[b->len] = '\0';
+			return -ENOMEM;
+		}
+	}
 }
 
 void fbuf_free(struct fbuf *b)

@@ -49,6 +49,10 @@ struct fbuf {
  * Returns 0 or -errno. */
 int fbuf_read(struct fbuf *b, const char *root, const char *rel);
 void fbuf_free(struct fbuf *b);
+/* Appends n bytes of s / a printf-formatted string to b, keeping it NUL-terminated. Returns 0, or
+ * -ENOMEM with b as it was (a failed append never leaves half a string). */
+int fbuf_append(struct fbuf *b, const char *s, size_t n);
+int fbuf_printf(struct fbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Joins root and rel into buf; returns buf, or NULL when it does not fit. */
 char *path_join(char *buf, size_t len, const char *root, const char *rel);
 
