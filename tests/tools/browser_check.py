@@ -149,6 +149,9 @@ def main():
             driver.get("%s://%s/" % (u.scheme, u.netloc))
             for name, value in cookies:
                 driver.add_cookie({"name": name, "value": value, "path": "/"})
+            # that load was without the cookies (a login page answers it 401, which the console
+            # logs): its messages are not the page's
+            driver.get_log("browser")
         driver.get(args.url)
         if args.wait_selector:
             try:
