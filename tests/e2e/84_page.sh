@@ -209,18 +209,25 @@ res("self-contained", not re.search(r"""(src|href)\s*=|url\(|@import|https?://(?
     re.findall(r""".{30}(?:(?:src|href)\s*=|url\(|@import|https?://).{30}""", body)[:3])
 PYEOF
 
-if [ -x tests/tools/browser_check.py ] || [ -f tests/tools/browser_check.py ]; then
-	shot="$T/page.png"
-	if out=$($PY tests/tools/browser_check.py --cookie "$(cat "$T/cookie")" --expect-text "$(hostname)" \
-		--screenshot "$shot" "http://127.0.0.1:$port/" 2>&1); then
-		pass "page/browser"
-	else
-		fail "page/browser" "$(echo "$out" | tail -5 | tr '\n' ' ')"
-	fi
-	echo "$out" | sed -n 's/^INFO /  info /p'
-else
-	skip_or_fail "page/browser" "tests/tools/browser_check.py is not there (it comes with the chart branch)"
-fi
+# a real browser with the cookie: no console error, all 7 charts plotted (a drawn data element in each),
+# the host name on screen
+$PY tests/tools/browser_check.py --cookie "$(cat "$T/cookie")" --expect-text "$(hostname)" \
+	--screenshot "$T/page.png" "http://127.0.0.1:$port/" >"$T/browser.json" 2>"$T/browser.err"
+echo $? >"$T/browser.rc"
+pycheck page/browser "$T" <<'PYEOF'
+import json, sys
+d = sys.argv[1]
+rc = open(d + "/browser.rc").read().strip()
+try:
+    j = json.load(open(d + "/browser.json"))
+except ValueError:
+    print(f"FAIL page/browser: exit {rc}, no JSON: " + open(d + "/browser.err").read()[-300:].replace("\n", " "))
+    sys.exit()
+print(f"INFO browser: {j['svg_count']} charts, {j['plotted']} plotted, {len(j['console_errors'])} console errors, "
+      f"{j['elapsed_s']} s")
+ok = rc == "0" and not j["console_errors"] and j["svg_count"] == 7 and j["plotted"] == 7 and j["text_found"]
+print("PASS page/browser" if ok else f"FAIL page/browser: exit {rc}, {j}")
+PYEOF
 
 renders=$(grep -c 'page rendered' "$T/err")
 recs=$(grep -c '"type":"metrics"' "$T/out")
