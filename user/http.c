@@ -35,6 +35,7 @@
 #define PROCESS_PREFIX "/api/v1/process/"
 #define NOT_FOUND "not found: /, /metrics, /api/v1/snapshot, /api/v1/process/PID, /healthz\n"
 #define HTML "text/html; charset=utf-8"
+#define TEXT "text/plain; charset=utf-8"
 #define HTML_CSP                                                                                          \
 	"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "  \
 	"img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -216,12 +217,20 @@ static struct hc_client *client_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Whether the request may read: no token configured, the bearer token, or the login cookie. */
+/* Whether the request may read: no token configured, the login cookie, or the bearer token (a wrong
+ * one is counted; a stale cookie, after a restart, is not). */
 static bool authorized(const struct http *h, struct MHD_Connection *c)
 {
-	return !h->auth ||
-	       auth_bearer_ok(h->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)) ||
-	       auth_cookie_ok(h->auth, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, AUTH_COOKIE));
+	const char *bearer;
+
+	if (!h->auth || auth_cookie_ok(h->auth, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, AUTH_COOKIE)))
+		return true;
+	bearer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth_bearer_ok(h->auth, bearer))
+		return true;
+	if (bearer)
+		h->ctr->http_wrong_tokens++;
+	return false;
 }
 
 /* The login form, as 401: what "/" is without credentials, and the answer to a wrong token. */
@@ -247,8 +256,10 @@ static enum MHD_Result reply_login_post(struct http *h, struct MHD_Connection *c
 
 	if (l->too_big)
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", "login form over 4 KiB\n", 22);
-	if (!auth_form_ok(h->auth, l->body, l->len))
+	if (!auth_form_ok(h->auth, l->body, l->len)) {
+		h->ctr->http_wrong_tokens++;
 		return reply_login(c, true);
+	}
 	if (!(r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)))
 		return MHD_NO;
 	common_headers(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", NULL);
@@ -275,7 +286,7 @@ static enum MHD_Result reply_page(struct http *h, struct MHD_Connection *c)
 			err = -ENOMEM;
 		if (err) {
 			fbuf_free(&b);
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "out of memory\n", 14);
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT, "out of memory\n", 14);
 		}
 		h->page_code = h->record ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 		common_headers(h->page, h->page_code, HTML, NULL);
@@ -335,8 +346,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!get)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
 	if (strcmp(url, "/healthz") == 0) {
-		bool fresh = h->record &&
-			     clock_ms(CLOCK_REALTIME) - h->record_ms <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
+		int64_t age = clock_ms(CLOCK_REALTIME) - h->record_ms;
+		bool fresh = h->record && age <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
 
 		return fresh ? reply(c, MHD_HTTP_OK, text, "ok\n", 3)
 			     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no fresh record\n", 16);

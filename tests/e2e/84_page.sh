@@ -67,8 +67,11 @@ r, _ = req("GET", "/api/v1/snapshot", headers={"Cookie": cookie})
 r2, _ = req("GET", "/metrics", headers={"Cookie": cookie})
 r3, _ = req("GET", "/api/v1/snapshot", headers={"Cookie": cookie[:-1] + ("0" if cookie[-1] != "0" else "1")})
 r4, _ = req("GET", "/", headers={"Authorization": "Bearer " + tok})
-res("api-takes-the-cookie", r.status == 200 and r2.status == 200 and r3.status == 401 and r4.status == 200,
-    f"snapshot {r.status}, metrics {r2.status}, wrong cookie {r3.status}, page by bearer {r4.status}")
+r5, _ = req("GET", "/api/v1/snapshot", headers={"Authorization": "Bearer " + tok[:-1] + "x"})
+res("api-takes-the-cookie", r.status == 200 and r2.status == 200 and r3.status == 401 and r4.status == 200
+    and r5.status == 401,
+    f"snapshot {r.status}, metrics {r2.status}, wrong cookie {r3.status}, page by bearer {r4.status}, "
+    f"wrong bearer {r5.status}")
 PYEOF
 
 # three records more, so that every chart has several points
@@ -198,6 +201,8 @@ res("top-cgroups-by-cpu", col("top-cgroups", 0) == [c["path"] for c in cgs[:10]]
 fs = p.tables["filesystems"][1]
 res("filesystem-used-pct", pct_of(fs[6]) is not None and abs(pct_of(fs[6]) - snap["filesystems"][0]["used_pct"]) <= 0.051,
     f"page {fs}, snapshot {snap['filesystems'][0]}")
+# one wrong token POSTed, one wrong bearer header; the wrong cookie and the 413 are not counted
+res("wrong-tokens-counted", snap["agent"]["http_wrong_tokens"] == 2, f"{snap['agent']['http_wrong_tokens']}")
 res("alerts-firing", ids.get("alerts-firing") == str(snap["agent"]["alerts_firing"]) == "1"
     and "mem_present" in ids.get("alerts", "") and "critical" in ids.get("alerts", ""),
     f"page {ids.get('alerts-firing')} {ids.get('alerts')!r}, snapshot {snap['agent']['alerts_firing']}")
