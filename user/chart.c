@@ -83,7 +83,7 @@ static void coord(char *buf, size_t len, double v)
 		snprintf(buf, len, "%s%ld.%ld", t < 0 ? "-" : "", labs(t) / 10, labs(t) % 10);
 }
 
-/* Appends " x,y" or the command c then "x y" to s. */
+/* Appends the path command c with the point: "M12 34.5". */
 static void pt(struct svg *s, char c, double x, double y)
 {
 	char bx[24], by[24];
@@ -96,10 +96,10 @@ static void pt(struct svg *s, char c, double x, double y)
 int chart_escape(struct fbuf *out, const char *s)
 {
 	const char *run = s;
+	size_t start = out->len;
 
 	if (!s)
 		return 0;
-	size_t start = out->len;
 	for (;; s++) {
 		const char *rep = NULL;
 		unsigned char c = (unsigned char)*s;

@@ -12,7 +12,7 @@ by python3-selenium) and reports what a person would see, as one JSON object on 
 
 "plotted" counts the <svg> elements holding a drawn data element (class="data": a <path> with a
 non-empty d, or a <rect>), which is how the chart renderer marks what it plots. Exits 0 only when there
-is no SEVERE console message, the screenshot is written and not of a single colour, and every
+is no SEVERE console message (but a missing /favicon.ico, which the browser asks for itself), the screenshot is written and not of a single colour, and every
 expectation holds (each --expect-text is in the page's text, --wait-selector appeared); 1 otherwise,
 2 on bad arguments. Works as root (--no-sandbox) and offline; a fresh profile in a temporary
 directory each run; the browser is always quit (and the driver's process group killed) at exit.
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import struct
 import sys
 import tempfile
@@ -138,8 +139,8 @@ def main():
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # the driver in its own process group, so that nothing it starts outlives us
-    service = Service(CHROMEDRIVER, log_path=os.devnull, popen_kw={"start_new_session": True}) \
-        if "popen_kw" in Service.__init__.__code__.co_varnames else Service(CHROMEDRIVER, log_path=os.devnull)
+    # (selenium 4.8's Service takes popen_kw through its **kwargs)
+    service = Service(CHROMEDRIVER, log_path=os.devnull, popen_kw={"start_new_session": True})
     driver = None
     try:
         driver = webdriver.Chrome(service=service, options=opts)
@@ -149,9 +150,7 @@ def main():
             driver.get("%s://%s/" % (u.scheme, u.netloc))
             for name, value in cookies:
                 driver.add_cookie({"name": name, "value": value, "path": "/"})
-            # that load was without the cookies (a login page answers it 401, which the console
-            # logs): its messages are not the page's
-            driver.get_log("browser")
+            driver.get_log("browser")  # what that first visit said is not the page's
         driver.get(args.url)
         if args.wait_selector:
             try:
@@ -165,7 +164,8 @@ def main():
         if not res["text_found"]:
             res["problems"].append("text not found: %s" % [t for t in args.expect_text if t not in text])
         for e in driver.get_log("browser"):
-            if e.get("level") == "SEVERE":
+            # the browser's own favicon request is not the page's doing
+            if e.get("level") == "SEVERE" and "/favicon.ico - " not in e.get("message", ""):
                 res["console_errors"].append(e.get("message", ""))
         if not driver.save_screenshot(args.screenshot):
             res["problems"].append("screenshot not written")
@@ -182,8 +182,12 @@ def main():
         except Exception:
             pass
         proc = getattr(service, "process", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        if proc is not None:  # whatever of the driver's session is left (a hung browser): by its group id
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.poll()
         shutil.rmtree(profile, ignore_errors=True)
     if os.path.exists(args.screenshot) and os.path.getsize(args.screenshot) > 0:
         try:
