@@ -110,6 +110,9 @@ typedef void (*alert_unfed_fn)(void *ctx, const struct alert_rule *r, const char
 void alert_engine_on_unfed(struct alert_engine *e, alert_unfed_fn fn);
 /* Alerts pending or firing now (for status lines and tests). */
 size_t alert_engine_active(const struct alert_engine *e, size_t *firing);
+/* The alerts firing now, as a JSON array of {name, severity, metric, labels, value, started_at,
+ * message} (the live page's list), in rule order. Caller deletes; NULL when out of memory. */
+cJSON *alert_engine_firing(const struct alert_engine *e);
 /* Frees the engine and its state, sending nothing; NULL is fine. */
 void alert_engine_free(struct alert_engine *e);
 

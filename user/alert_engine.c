@@ -573,6 +573,39 @@ size_t alert_engine_active(const struct alert_engine *e, size_t *firing)
 	return n;
 }
 
+cJSON *alert_engine_firing(const struct alert_engine *e)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && i < e->n; i++)
+		for (size_t k = 0; k < e->r[i].n; k++) {
+			const struct rule_state *rs = &e->r[i];
+			const struct instance *in = &rs->inst[k];
+			cJSON *a, *labels;
+			char buf[512], ts[40];
+
+			if (in->state != ST_FIRING)
+				continue;
+			if (!(a = cJSON_CreateObject()) || !cJSON_AddItemToArray(arr, a)) {
+				cJSON_Delete(a);
+				cJSON_Delete(arr);
+				return NULL;
+			}
+			jstr(a, "name", rs->rule.name);
+			jstr(a, "severity", alert_severity_name(rs->rule.severity));
+			jstr(a, "metric", rs->rule.metric);
+			labels = jobj(a, "labels");
+			for (size_t l = 0; l < in->nlabels; l++)
+				jstr(labels, in->labels[l].key, in->labels[l].value);
+			jnum(a, "value", in->value);
+			format_rfc3339_ms(in->since_ms, ts, sizeof(ts));
+			jstr(a, "started_at", ts);
+			message(rs, in, REASON_NONE, buf, sizeof(buf));
+			jstr(a, "message", buf);
+		}
+	return arr;
+}
+
 void alert_engine_free(struct alert_engine *e)
 {
 	if (!e)

@@ -67,6 +67,7 @@ static void agent_emit(void *state, cJSON *record, double dt)
 	jint(o, "http_requests", c->http_requests);
 	jint(o, "http_clients_refused", c->http_clients_refused);
 	jint(o, "http_clients_closed", c->http_clients_closed);
+	jint(o, "http_wrong_tokens", c->http_wrong_tokens);
 }
 
 /* corewatch's own cost and counters since it started. */
@@ -86,6 +87,8 @@ static void agent_totals(void *state, cJSON *t)
 		{ "agent_http_requests_total", "Requests to the endpoint", c->http_requests },
 		{ "agent_http_clients_refused_total", "Endpoint connections refused: every slot taken", c->http_clients_refused },
 		{ "agent_http_clients_closed_total", "Endpoint connections closed for being slow or idle", c->http_clients_closed },
+		{ "agent_http_wrong_tokens_total", "Wrong tokens offered to the endpoint (login form or bearer header)",
+		  c->http_wrong_tokens },
 	};
 
 	totals_add(t, "agent_cpu_seconds_total", "counter", "CPU seconds corewatch used, user and system", NULL,

@@ -19,6 +19,7 @@ struct agent_counters {
 	uint64_t http_requests;         /* requests the --listen endpoint answered */
 	uint64_t http_clients_refused;  /* connections not accepted: per-address limit, or full */
 	uint64_t http_clients_closed;   /* closed before a whole request arrived (http_clients.h) */
+	uint64_t http_wrong_tokens;     /* a token offered that was not it: POST /login, or a bearer header */
 };
 
 #endif

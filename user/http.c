@@ -5,6 +5,7 @@
  * ready connections wait, which its edge-triggered epoll would not signal again) or to the next
  * client deadline (http_clients.h), whichever is sooner. */
 #include "http.h"
+#include "http_auth.h"
 #include "http_clients.h"
 
 #include <arpa/inet.h>
@@ -24,13 +25,20 @@
 
 #include "col_sched.h"
 #include "log.h"
+#include "page.h"
 #include "procinfo.h"
 #include "prom.h"
+#include "recent.h"
 #include "util.h"
 
 #define CONNECTION_TIMEOUT_S (HC_IDLE_MS / 1000) /* libmicrohttpd's own: silence on a connection */
 #define PROCESS_PREFIX "/api/v1/process/"
-#define NOT_FOUND "not found: /metrics, /api/v1/snapshot, /api/v1/process/PID, /healthz\n"
+#define NOT_FOUND "not found: /, /metrics, /api/v1/snapshot, /api/v1/process/PID, /healthz\n"
+#define HTML "text/html; charset=utf-8"
+#define TEXT "text/plain; charset=utf-8"
+#define HTML_CSP                                                                                          \
+	"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "  \
+	"img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 #define STALE_INTERVALS 3 /* /healthz fails when the latest record is older than this many intervals */
 
 struct http {
@@ -38,7 +46,7 @@ struct http {
 	struct http_clients *clients;
 	struct agent_counters *ctr;
 	int epfd, tfd;
-	char *token;
+	struct http_auth *auth; /* with --listen-token-file */
 	struct prom *prom;
 	struct procinfo *procs; /* /api/v1/process/PID (procinfo.h) */
 	cJSON *record;
@@ -47,6 +55,17 @@ struct http {
 	uint64_t interval_ms;
 	char *metrics, *snapshot; /* rendered on the first request after each record */
 	size_t metrics_len;
+	struct recent *ring;	  /* the page's charts (recent.h), from the first record */
+	cJSON *firing;		  /* alert_engine_firing() of the latest record */
+	struct MHD_Response *page; /* "/", rendered on its first request after each record, shared */
+	unsigned page_code;
+};
+
+/* The state of a POST /login while its body arrives (on_request's *state; else it is the server). */
+struct login {
+	size_t len;
+	bool too_big;
+	char body[AUTH_FORM_MAX];
 };
 
 /* "PORT", "ADDR:PORT" or "[ADDR6]:PORT" into a socket address; 127.0.0.1 when no address. */
@@ -83,77 +102,58 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
-/* The bearer token: the file's first line, at least 16 characters. */
-static char *read_token(const char *path, char *err, size_t errlen)
-{
-	char *tok = secret_file_read("listen-token-file", path, err, errlen);
-
-	if (!tok)
-		return NULL;
-	tok[strcspn(tok, "\r\n")] = '\0';
-	if (strlen(tok) < 16) {
-		snprintf(err, errlen, "--listen-token-file: %s: the token must be at least 16 characters", path);
-		explicit_bzero(tok, strlen(tok));
-		free(tok);
-		return NULL;
-	}
-	return tok;
-}
-
 int http_check(const struct options *o, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char *tok;
+	struct http_auth *a;
 
 	if (!o->listen)
 		return 0;
 	if (parse_listen(o->listen, &ss, &len, err, errlen) < 0)
 		return -1;
 	if (o->listen_token_file) {
-		if (!(tok = read_token(o->listen_token_file, err, errlen)))
+		if (!(a = auth_open(o->listen_token_file, err, errlen)))
 			return -1;
-		explicit_bzero(tok, strlen(tok));
-		free(tok);
+		auth_free(a);
 	}
 	return 0;
 }
 
-/* "Bearer TOKEN" (the scheme in any case, RFC 7235), compared without an early exit, so the time
- * taken says nothing about the token. */
-static bool token_ok(const struct http *h, const char *auth)
+static void common_headers(struct MHD_Response *r, unsigned code, const char *type, const char *allow)
 {
-	size_t lt = strlen(h->token), la;
-	unsigned char diff = 0;
-
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-		return false;
-	auth += 7 + strspn(auth + 7, " ");
-	la = strcspn(auth, " \t");
-	if (auth[la] != '\0' && auth[la + strspn(auth + la, " \t")] != '\0')
-		return false;
-	for (size_t i = 0; i < lt; i++)
-		diff |= (unsigned char)(h->token[i] ^ (i < la ? auth[i] : 0));
-	return diff == 0 && la == lt;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"corewatch\"");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (strncmp(type, "text/html", 9) == 0) {
+		/* the page is self-contained: the browser is told to load nothing from anywhere */
+		MHD_add_response_header(r, "Content-Security-Policy", HTML_CSP);
+		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	}
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
-			     size_t len)
+static enum MHD_Result reply_allow(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
+				   size_t len, const char *allow)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (code == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"corewatch\"");
-	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	common_headers(r, code, type, allow);
 	ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
+			     size_t len)
+{
+	return reply_allow(c, code, type, body, len, "GET, HEAD");
 }
 
 /* A JSON error body: {"error": msg}. */
@@ -217,41 +217,147 @@ static struct hc_client *client_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* Whether the request may read: no token configured, the login cookie, or the bearer token (a wrong
+ * one is counted; a stale cookie, after a restart, is not). */
+static bool authorized(const struct http *h, struct MHD_Connection *c)
+{
+	const char *bearer;
+
+	if (!h->auth || auth_cookie_ok(h->auth, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, AUTH_COOKIE)))
+		return true;
+	bearer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth_bearer_ok(h->auth, bearer))
+		return true;
+	if (bearer)
+		h->ctr->http_wrong_tokens++;
+	return false;
+}
+
+/* The login form, as 401: what "/" is without credentials, and the answer to a wrong token. */
+static enum MHD_Result reply_login(struct MHD_Connection *c, bool refused)
+{
+	struct fbuf b = { 0 };
+	enum MHD_Result ret;
+
+	if (page_login(&b, refused) < 0) {
+		fbuf_free(&b);
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", "out of memory\n", 14);
+	}
+	ret = reply(c, MHD_HTTP_UNAUTHORIZED, HTML, b.data, b.len);
+	fbuf_free(&b);
+	return ret;
+}
+
+/* POST /login, its body read: 303 to / with the session cookie, or 401 with the form again. */
+static enum MHD_Result reply_login_post(struct http *h, struct MHD_Connection *c, const struct login *l)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (l->too_big)
+		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", "login form over 4 KiB\n", 22);
+	if (!auth_form_ok(h->auth, l->body, l->len)) {
+		h->ctr->http_wrong_tokens++;
+		return reply_login(c, true);
+	}
+	if (!(r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)))
+		return MHD_NO;
+	common_headers(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", NULL);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, auth_set_cookie(h->auth));
+	ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* GET /: the page of the latest record, rendered once per record and shared by every request (its
+ * buffer is freed with the response, when the last client has it). 503 before the first record. */
+static enum MHD_Result reply_page(struct http *h, struct MHD_Connection *c)
+{
+	if (!h->page) {
+		struct fbuf b = { 0 };
+		double t0 = clock_s(CLOCK_MONOTONIC);
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		int err = h->record ? page_render(&b, h->record, h->firing, h->ring, n > 0 ? (unsigned)n : 0,
+						  h->interval_ms)
+				    : page_waiting(&b);
+
+		if (!err && !(h->page = MHD_create_response_from_buffer_with_free_callback(b.len, b.data, free)))
+			err = -ENOMEM;
+		if (err) {
+			fbuf_free(&b);
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT, "out of memory\n", 14);
+		}
+		h->page_code = h->record ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+		common_headers(h->page, h->page_code, HTML, NULL);
+		log_debug("page rendered in %.3f ms, %zu bytes", (clock_s(CLOCK_MONOTONIC) - t0) * 1000, b.len);
+	}
+	return MHD_queue_response(c, h->page_code, h->page);
+}
+
+/* Collects a POST /login body into l, at most AUTH_FORM_MAX bytes (the rest is dropped and the
+ * request refused). */
+static void login_body(struct login *l, const char *data, size_t len)
+{
+	if (l->too_big || len > sizeof(l->body) - l->len) {
+		l->too_big = true;
+		return;
+	}
+	memcpy(l->body + l->len, data, len);
+	l->len += len;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload, size_t *upload_len, void **state)
 {
 	static const char text[] = "text/plain; charset=utf-8";
 	struct http *h = cls;
-	bool process;
+	bool process, get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0,
+		      login = strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0 && h->auth;
 	(void)version;
-	(void)upload;
 	/* The first call has the headers; answering there would make libmicrohttpd close the
-	 * connection ("early" response: no keep-alive, a pipelined request lost). A body, which no
-	 * GET needs, is read and dropped; the answer comes at the last call. */
+	 * connection ("early" response: no keep-alive, a pipelined request lost). A body, which only
+	 * POST /login needs, is read (that one) or dropped; the answer comes at the last call. */
 	if (!*state) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		uint64_t n;
+
 		*state = h;
+		if (login && cl && parse_u64(cl, 0, AUTH_FORM_MAX, &n) < 0) { /* refused unread (then closed) */
+			h->ctr->http_requests++;
+			return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, text, "login form over 4 KiB\n", 22);
+		}
+		if (login && !(*state = calloc(1, sizeof(struct login))))
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (*upload_len) {
+		if (*state != h)
+			login_body(*state, upload, *upload_len);
 		*upload_len = 0;
 		return MHD_YES;
 	}
 	hc_answering(client_of(c));
 	h->ctr->http_requests++;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	if (login)
+		return reply_login_post(h, c, *state);
+	if (strcmp(url, "/login") == 0 && h->auth)
+		return reply_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only POST\n", 10, "POST");
+	if (!get)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "only GET\n", 9);
 	if (strcmp(url, "/healthz") == 0) {
-		bool fresh = h->record &&
-			     clock_ms(CLOCK_REALTIME) - h->record_ms <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
+		int64_t age = clock_ms(CLOCK_REALTIME) - h->record_ms;
+		bool fresh = h->record && age <= (int64_t)(STALE_INTERVALS * h->interval_ms + 1000);
 
 		return fresh ? reply(c, MHD_HTTP_OK, text, "ok\n", 3)
 			     : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, text, "no fresh record\n", 16);
 	}
+	if (strcmp(url, "/") == 0)
+		return authorized(h, c) ? reply_page(h, c) : reply_login(c, false);
 	process = strncmp(url, PROCESS_PREFIX, strlen(PROCESS_PREFIX)) == 0 || strcmp(url, "/api/v1/process") == 0;
 	if (!process && strcmp(url, "/metrics") != 0 && strcmp(url, "/api/v1/snapshot") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, text, NOT_FOUND, strlen(NOT_FOUND));
-	if (h->token &&
-	    !token_ok(h, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
+	if (!authorized(h, c))
 		return reply(c, MHD_HTTP_UNAUTHORIZED, text, "bearer token required\n", 22);
 	if (process)
 		return reply_process(h, c, strlen(url) >= strlen(PROCESS_PREFIX) ? url + strlen(PROCESS_PREFIX) : "");
@@ -310,8 +416,11 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode code)
 {
-	(void)cls;
-	(void)state;
+	if (*state && *state != cls) { /* a login form: it may hold the token */
+		explicit_bzero(*state, sizeof(struct login));
+		free(*state);
+	}
+	*state = NULL;
 	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		hc_answered(client_of(c), clock_ms(CLOCK_MONOTONIC));
 }
@@ -354,7 +463,7 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 	}
 	h->epfd = h->tfd = -1;
 	h->ctr = ctr;
-	if (o->listen_token_file && !(h->token = read_token(o->listen_token_file, err, errlen)))
+	if (o->listen_token_file && !(h->auth = auth_open(o->listen_token_file, err, errlen)))
 		goto fail;
 	h->prom = prom_new();
 	h->procs = procinfo_new(o->proc_root ? o->proc_root : "/proc");
@@ -390,7 +499,8 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 		goto fail;
 	}
 	http_arm(h);
-	log_info("serving /metrics, /api/v1/snapshot, /api/v1/process/PID and /healthz on %s", o->listen);
+	log_info("serving / (the live page), /metrics, /api/v1/snapshot, /api/v1/process/PID and /healthz on %s",
+		 o->listen);
 	*out = h;
 	return 0;
 fail:
@@ -405,6 +515,13 @@ void http_set_record(struct http *h, cJSON *record, cJSON *totals, int64_t when_
 		cJSON_Delete(totals);
 		return;
 	}
+	if (!h->ring && record && !(h->ring = recent_new(interval_ms)))
+		log_warnx("--listen: out of memory: the page's charts stay empty");
+	if (h->ring && record)
+		recent_add(h->ring, record, when_ms);
+	if (h->page)
+		MHD_destroy_response(h->page); /* freed when the last client sending it is done */
+	h->page = NULL;
 	cJSON_Delete(h->record);
 	cJSON_Delete(h->totals);
 	h->record = record;
@@ -415,6 +532,19 @@ void http_set_record(struct http *h, cJSON *record, cJSON *totals, int64_t when_
 	free(h->metrics);
 	free(h->snapshot);
 	h->metrics = h->snapshot = NULL;
+}
+
+void http_set_alerts(struct http *h, cJSON *firing)
+{
+	if (!h) {
+		cJSON_Delete(firing);
+		return;
+	}
+	cJSON_Delete(h->firing);
+	h->firing = firing;
+	if (h->page)
+		MHD_destroy_response(h->page);
+	h->page = NULL;
 }
 
 int http_fd(const struct http *h)
@@ -446,10 +576,11 @@ void http_close(struct http *h)
 		close(h->epfd);
 	if (h->tfd >= 0)
 		close(h->tfd);
-	if (h->token) {
-		explicit_bzero(h->token, strlen(h->token));
-		free(h->token);
-	}
+	auth_free(h->auth);
+	if (h->page)
+		MHD_destroy_response(h->page);
+	recent_free(h->ring);
+	cJSON_Delete(h->firing);
 	prom_free(h->prom);
 	procinfo_free(h->procs);
 	cJSON_Delete(h->record);

@@ -353,6 +353,8 @@ static void tick(struct monitor *m)
 		m->held_alerts = NULL;
 	}
 	/* The endpoint serves this record until the next one (it takes it over). */
+	if (m->http)
+		http_set_alerts(m->http, alert_engine_firing(m->alerts));
 	http_set_record(m->http, r, m->http ? record_totals(m->slots, m->nslots) : NULL, now,
 			m->opt.interval_ms);
 	update_status(m);

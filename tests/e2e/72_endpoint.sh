@@ -2,14 +2,17 @@
 # The --listen endpoint as HTTP clients use it and abuse it: kept-alive and pipelined requests each
 # answered at once, the bearer scheme in any case, 405 naming what is allowed; slow clients
 # (slowloris) from many addresses never keep a scraper out, one address holds at most 8
-# connections, and both defences are counted in the record (agent.http_*).
+# connections, and both defences are counted in the record (agent.http_*); 20 clients polling the
+# live page every second, beside clients that never read it, keep records on their tick and cost
+# one rendering per record.
 . tests/e2e/lib.sh
 
 port=$($PY tests/tools/free_port.py)
 printf 'abcdefghijklmnop0123456789\n' >"$T/token"
 chmod 600 "$T/token"
 # on 0.0.0.0: the slow clients come from other loopback addresses (127.0.0.2...) than the scraper
-"${CW[@]}" --no-bpf -i 500ms --listen "0.0.0.0:$port" --listen-token-file "$T/token" >"$T/out" 2>"$T/err" &
+# -v: the log says when the page is rendered
+"${CW[@]}" -v --no-bpf -i 500ms --listen "0.0.0.0:$port" --listen-token-file "$T/token" >"$T/out" 2>"$T/err" &
 cw=$!
 pids+=($cw)
 wait_lines "$T/out" 2 15 || fail "endpoint/started" "$(tail -3 "$T/err")"
@@ -163,5 +166,79 @@ print("PASS endpoint/slow-clients-closed-counted" if closed >= 100 else f"FAIL e
 print("PASS endpoint/refusals-counted" if refused >= 12 else f"FAIL endpoint/refusals-counted: {refused}")
 print("PASS endpoint/requests-counted" if a["http_requests"] >= 20 else f"FAIL endpoint/requests-counted: {a}")
 PYEOF
+# The live page: 20 clients from 20 addresses poll it every second over kept-alive connections for
+# 8 s, and 3 more ask for it and never read (a small receive buffer: the answer cannot all be
+# sent). Records stay on their 500 ms tick: offsets from the wall-clock multiple, gaps.
+n0=$(wc -l <"$T/out")
+r0=$(grep -c 'page rendered' "$T/err")
+pycheck endpoint/page-pollers "$port" <<'PYEOF'
+import http.client, socket, sys, threading, time
+port = int(sys.argv[1])
+tok = "abcdefghijklmnop0123456789"
+stop = time.monotonic() + 8
+lat, bad = [], []
+
+def poller(i):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=3, source_address=(f"127.0.1.{i + 1}", 0))
+    while time.monotonic() < stop:
+        t0 = time.monotonic()
+        try:
+            c.request("GET", "/", headers={"Authorization": "Bearer " + tok})
+            r = c.getresponse()
+            body = r.read()
+            if r.status != 200 or b"</html>" not in body:
+                bad.append(r.status)
+        except (OSError, http.client.HTTPException) as e:
+            bad.append(str(e))
+            c.close()
+        lat.append(time.monotonic() - t0)
+        time.sleep(max(0, 1 - (time.monotonic() - t0)))
+    c.close()
+
+stuck = []
+for i in range(3):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    s.connect(("127.0.0.1", port))
+    s.sendall(f"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\r\n".encode() * 4)
+    stuck.append(s)
+ts = [threading.Thread(target=poller, args=(i,)) for i in range(20)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join(15)
+for s in stuck:
+    s.close()
+print(f"INFO page pollers: {len(lat)} pages, slowest {max(lat):.3f} s, median {sorted(lat)[len(lat) // 2] * 1000:.1f} ms")
+ok = len(lat) >= 140 and not bad and max(lat) < 1
+print("PASS endpoint/page-polled-by-20" if ok else
+      f"FAIL endpoint/page-polled-by-20: {len(lat)} pages, failed {bad[:3]}, slowest {max(lat):.3f} s")
+PYEOF
+pycheck endpoint/page-ticks "$T/out" <<PYEOF
+import json, sys
+from datetime import datetime
+lines = open(sys.argv[1]).readlines()
+before = [json.loads(l) for l in lines[:$n0] if '"type":"metrics"' in l][-10:]
+during = [json.loads(l) for l in lines[$n0:] if '"type":"metrics"' in l]
+def ms(r):
+    return int(datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+off = [ms(r) % 500 for r in during]
+gaps = [ms(b) - ms(a) for a, b in zip(during, during[1:])]
+print(f"INFO tick offsets with 20 page pollers: {len(during)} records, max {max(off)} ms, "
+      f"mean {sum(off) / len(off):.1f} ms (before: max {max(ms(r) % 500 for r in before)} ms)")
+missed = during[-1]["agent"]["missed_intervals"] - during[0]["agent"]["missed_intervals"]
+ok = len(during) >= 16 and max(off) < 100 and all(g == 500 for g in gaps) and missed == 0
+print("PASS endpoint/records-on-tick-under-page-load" if ok else
+      f"FAIL endpoint/records-on-tick-under-page-load: {len(during)} records, offsets {off}, gaps {set(gaps)}, missed {missed}")
+PYEOF
+renders=$(($(grep -c 'page rendered' "$T/err") - r0))
+recs=$(($(wc -l <"$T/out") - n0))
+echo "  info page renders with 20 pollers: $renders for $recs records; $(sed -n 's/.*page rendered in \([0-9.]*\) ms, \([0-9]*\) bytes/\1 ms \2 bytes/p' "$T/err" | sort -n | tail -1) the slowest"
+# 160 pages, polled in step once a second: one rendering a second, never more than one a record
+if [ "$renders" -ge 6 ] && [ "$renders" -le "$((recs + 1))" ]; then
+	pass endpoint/page-rendered-once-per-record
+else
+	fail endpoint/page-rendered-once-per-record "$renders renders for $recs records"
+fi
 kill -TERM $cw
 wait $cw

@@ -240,8 +240,12 @@ static void test_for_duration(void **st)
 	struct sink s;
 	struct alert_engine *e = engine(rules, 1, 0, &s);
 	size_t firing;
+	cJSON *firing_list;
 
 	(void)st;
+	firing_list = alert_engine_firing(e);
+	assert_int_equal(cJSON_GetArraySize(firing_list), 0);
+	cJSON_Delete(firing_list);
 	for (int i = 0; i < 3; i++)
 		feed_cpu(e, 95, T0 + i * 10000);
 	assert_int_equal(cJSON_GetArraySize(s.got), 0); /* pending for 20 s */
@@ -256,6 +260,14 @@ static void test_for_duration(void **st)
 	assert_num(s.got, "0.threshold", 90);
 	assert_num(s.got, "0.for_s", 30);
 	assert_str(s.got, "0.message", "CPU busy is 96.2% (threshold 90% for 30s)");
+	/* the live page's list: the one firing, as sent */
+	firing_list = alert_engine_firing(e);
+	assert_int_equal(cJSON_GetArraySize(firing_list), 1);
+	assert_str(firing_list, "0.name", "hot");
+	assert_str(firing_list, "0.severity", "warning");
+	assert_str(firing_list, "0.started_at", "2023-11-14T22:13:20.000Z");
+	assert_str(firing_list, "0.message", "CPU busy is 96.2% (threshold 90% for 30s)");
+	cJSON_Delete(firing_list);
 	/* still above: no second record without --alert-repeat */
 	feed_cpu(e, 99, T0 + 40000);
 	assert_int_equal(cJSON_GetArraySize(s.got), 1);
@@ -265,6 +277,9 @@ static void test_for_duration(void **st)
 	assert_str(s.got, "1.reason", "cleared");
 	assert_num(s.got, "1.duration_s", 50);
 	assert_int_equal(alert_engine_active(e, NULL), 0);
+	firing_list = alert_engine_firing(e);
+	assert_int_equal(cJSON_GetArraySize(firing_list), 0);
+	cJSON_Delete(firing_list);
 
 	/* a dip below the threshold restarts the for-clock */
 	feed_cpu(e, 95, T0 + 60000);
