@@ -128,7 +128,7 @@ PYEOF
 
 # the page in a real browser: no console error, every chart but the empty one plotted
 if out=$($PY "$BROWSER" "file://$T/charts/charts.html" --screenshot "$T/charts.png" --expect-text chartdemo \
-	--expect-text "no data" --wait-selector "svg" 2>&1); then
+	--expect-text "no data" --wait-selector "svg" --expect-charts 5 --allow-unplotted 1 2>&1); then
 	printf '%s\n' "$out" >"$T/browser.json"
 	echo "  info browser_check: $($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("svg", r["svg_count"], "plotted", r["plotted"], "in", r["elapsed_s"], "s")' "$T/browser.json")"
 	if $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (r["svg_count"] == 5 and r["plotted"] == 4 and r["screenshot"]["colours"] >= 2))' "$T/browser.json"; then
@@ -138,6 +138,14 @@ if out=$($PY "$BROWSER" "file://$T/charts/charts.html" --screenshot "$T/charts.p
 	fi
 else
 	fail charts-browser "$(echo "$out" | tr '\n' ' ' | cut -c1-400)"
+fi
+# and an svg without a drawn data element (the empty chart): given as a bare file, no --screenshot
+if out=$($PY "$BROWSER" "$T/charts/charts.html" --wait-selector "svg" 2>&1); then
+	fail charts-browser-catches-unplotted "passed a page with an unplotted chart: $(echo "$out" | tr '\n' ' ' | cut -c1-300)"
+else
+	$PY -c 'import json,sys; r=json.load(sys.stdin); sys.exit(not ("1 of 5 svg(s) not plotted" in r["problems"] and
+		r["screenshot"]["colours"] >= 2 and len(r["problems"]) == 1))' <<<"$out" &&
+		pass charts-browser-catches-unplotted || fail charts-browser-catches-unplotted "$(echo "$out" | tr '\n' ' ' | cut -c1-300)"
 fi
 # and it must notice a console error and a blank page
 printf '<!DOCTYPE html><html><body style="margin:0;background:#fff"><script>console.error("boom")</script></body></html>\n' >"$T/bad.html"

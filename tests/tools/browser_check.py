@@ -3,15 +3,19 @@
 """browser_check.py - loads a page in headless Chromium (Debian's chromium + chromium-driver, driven
 by python3-selenium) and reports what a person would see, as one JSON object on stdout:
 
-  browser_check.py URL --screenshot OUT.png [--cookie name=value]... [--expect-text TEXT]...
-                   [--wait-selector CSS] [--timeout S] [--size WxH]
+  browser_check.py URL|FILE [--screenshot OUT.png] [--cookie name=value]... [--expect-text TEXT]...
+                   [--expect-charts N] [--allow-unplotted N] [--wait-selector CSS] [--timeout S] [--size WxH]
 
-  {"console_errors": [...], "svg_count": N, "plotted": N, "text_found": bool, "title": "...",
+  {"console_errors": [...], "svg_count": N, "plotted": N, "text_found": bool, "texts_found": {TEXT: bool},
+   "title": "...",
    "screenshot": {"path": ..., "width": W, "height": H, "colours": N}, "elapsed_s": S, "ok": bool,
    "problems": [...]}
 
 "plotted" counts the <svg> elements holding a drawn data element (class="data": a <path> with a
-non-empty d, or a <rect>), which is how the chart renderer marks what it plots. Exits 0 only when there
+non-empty d, or a <rect>), which is how the chart renderer marks what it plots. A bare FILE is loaded
+as file://; without --screenshot the shot goes to a temporary file (still checked, then removed).
+Exits 0 only when every <svg> is plotted (but --allow-unplotted N of them; --expect-charts N: and there
+are exactly N), there
 is no SEVERE console message (but a missing /favicon.ico, which the browser asks for itself), the screenshot is written and not of a single colour, and every
 expectation holds (each --expect-text is in the page's text, --wait-selector appeared); 1 otherwise,
 2 on bad arguments. Works as root (--no-sandbox) and offline; a fresh profile in a temporary
@@ -95,9 +99,11 @@ def png_colours(path, limit=2):
 def main():
     ap = argparse.ArgumentParser(description="headless-browser check of a page")
     ap.add_argument("url")
-    ap.add_argument("--screenshot", required=True, metavar="OUT.png")
+    ap.add_argument("--screenshot", metavar="OUT.png")
     ap.add_argument("--cookie", action="append", default=[], metavar="name=value")
     ap.add_argument("--expect-text", action="append", default=[], metavar="TEXT")
+    ap.add_argument("--expect-charts", type=int, metavar="N", help="exactly N <svg> elements")
+    ap.add_argument("--allow-unplotted", type=int, default=0, metavar="N", help="N <svg> may show no data")
     ap.add_argument("--wait-selector", metavar="CSS")
     ap.add_argument("--timeout", type=float, default=10.0, metavar="S")
     ap.add_argument("--size", default="1280x1600", metavar="WxH")
@@ -126,8 +132,16 @@ def main():
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
+    if "://" not in args.url:  # a file name
+        args.url = "file://" + urllib.parse.quote(os.path.abspath(args.url))
+    shot_dir = None
+    if not args.screenshot:
+        shot_dir = tempfile.mkdtemp(prefix="browser_check.shot.")
+        args.screenshot = os.path.join(shot_dir, "shot.png")
+
     t0 = time.monotonic()
     res = {"url": args.url, "console_errors": [], "svg_count": 0, "plotted": 0, "text_found": False,
+           "texts_found": {t: False for t in args.expect_text},
            "title": None, "screenshot": None, "problems": []}
     profile = tempfile.mkdtemp(prefix="browser_check.")
     opts = webdriver.ChromeOptions()
@@ -160,7 +174,12 @@ def main():
                 res["problems"].append("selector %r did not appear in %.0f s" % (args.wait_selector, args.timeout))
         nsvg, nplot, text, title = driver.execute_script(PLOTTED_JS)
         res.update(svg_count=nsvg, plotted=nplot, title=title)
-        res["text_found"] = all(t in text for t in args.expect_text)
+        res["texts_found"] = {t: t in text for t in args.expect_text}
+        res["text_found"] = all(res["texts_found"].values())
+        if nsvg - nplot > args.allow_unplotted:
+            res["problems"].append("%d of %d svg(s) not plotted" % (nsvg - nplot, nsvg))
+        if args.expect_charts is not None and nsvg != args.expect_charts:
+            res["problems"].append("%d svg(s), expected %d" % (nsvg, args.expect_charts))
         if not res["text_found"]:
             res["problems"].append("text not found: %s" % [t for t in args.expect_text if t not in text])
         for e in driver.get_log("browser"):
@@ -203,6 +222,10 @@ def main():
         res["problems"].append("screenshot not written")
     if res["console_errors"]:
         res["problems"].append("%d console error(s)" % len(res["console_errors"]))
+    if shot_dir:
+        shutil.rmtree(shot_dir, ignore_errors=True)
+        if res["screenshot"]:
+            res["screenshot"]["path"] = None
     res["elapsed_s"] = round(time.monotonic() - t0, 2)
     res["ok"] = not res["problems"]
     print(json.dumps(res, indent=1))
