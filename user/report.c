@@ -305,6 +305,11 @@ int report_main(int argc, char *argv[])
 		}
 		report_agg_finish(&a);
 	}
+	if (a.oom) { /* a number that misses samples is worse than no report */
+		rc = 1;
+		log_errorx("out of memory: no report");
+		goto out;
+	}
 	for (size_t i = 0; i < a.nfilters; i++)
 		if (!a.filters[i].used)
 			log_warnx("--metric %s: no such series in the window", a.filters[i].text);

@@ -30,234 +30,6 @@ struct rec_state {
 	size_t llen;
 };
 
-/* ---- metric paths ---- */
-
-/* Splits text[0..len) into segments "name{labels}" separated by '.'. Returns their number, or -1. */
-static int split_path(const char *text, size_t len, struct rseg *seg, size_t max)
-{
-	size_t n = 0, i = 0;
-
-	while (i < len) {
-		struct rseg *s = &seg[n];
-
-		if (n == max)
-			return -1;
-		s->name = text + i;
-		while (i < len && text[i] != '.' && text[i] != '{')
-			i++;
-		s->nlen = (size_t)(text + i - s->name);
-		s->labels = NULL;
-		s->llen = 0;
-		if (!s->nlen)
-			return -1;
-		if (i < len && text[i] == '{') {
-			bool q = false;
-
-			s->labels = text + ++i;
-			while (i < len && (q || text[i] != '}')) {
-				if (text[i] == '"')
-					q = !q;
-				i++;
-			}
-			if (i >= len)
-				return -1;
-			s->llen = (size_t)(text + i - s->labels);
-			i++;
-		}
-		n++;
-		if (i < len) {
-			if (text[i] != '.' || i + 1 == len)
-				return -1;
-			i++;
-		}
-	}
-	return (int)n;
-}
-
-/* The next "key=value" of a label list at *p (before end), the value unquoted. Returns 0 or -1. */
-static int next_label(const char **p, const char *end, const char **k, size_t *kn, const char **v, size_t *vn)
-{
-	const char *s = *p;
-
-	*k = s;
-	while (s < end && *s != '=')
-		s++;
-	if (s >= end || s == *k)
-		return -1;
-	*kn = (size_t)(s - *k);
-	s++;
-	if (s < end && *s == '"') {
-		*v = ++s;
-		while (s < end && *s != '"')
-			s++;
-		if (s >= end)
-			return -1;
-		*vn = (size_t)(s - *v);
-		s++;
-	} else {
-		*v = s;
-		while (s < end && *s != ',')
-			s++;
-		*vn = (size_t)(s - *v);
-	}
-	if (s < end && *s == ',')
-		s++;
-	*p = s;
-	return 0;
-}
-
-/* Whether every label the filter segment names is in the series segment with that value. */
-static bool labels_match(const struct rseg *f, const struct rseg *s)
-{
-	const char *fp = f->labels, *fe = f->labels + f->llen;
-
-	while (fp < fe) {
-		const char *k, *v, *sp = s->labels, *se = s->labels + s->llen, *k2, *v2;
-		size_t kn, vn, kn2, vn2;
-		bool found = false;
-
-		if (next_label(&fp, fe, &k, &kn, &v, &vn) < 0 || !s->labels)
-			return false;
-		while (!found && sp < se && next_label(&sp, se, &k2, &kn2, &v2, &vn2) == 0)
-			found = kn == kn2 && vn == vn2 && !memcmp(k, k2, kn) && !memcmp(v, v2, vn);
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-/* Whether the filter selects path; extra_ok: path is a histogram, and a filter one segment longer
- * (its count, p99...) selects it too. */
-static bool filter_match(const struct rfilter *f, const char *path, size_t plen, bool extra_ok)
-{
-	struct rseg seg[16];
-	int n = split_path(path, plen, seg, 16);
-
-	if (n < 0 || (f->nseg > (size_t)n && !(extra_ok && f->nseg == (size_t)n + 1)))
-		return false;
-	for (size_t i = 0; i < f->nseg && i < (size_t)n; i++)
-		if (f->seg[i].nlen != seg[i].nlen || memcmp(f->seg[i].name, seg[i].name, seg[i].nlen) ||
-		    !labels_match(&f->seg[i], &seg[i]))
-			return false;
-	return true;
-}
-
-static bool selected(struct report_agg *a, const char *path, size_t plen, bool hist)
-{
-	bool any = a->nfilters == 0;
-
-	for (size_t i = 0; i < a->nfilters; i++)
-		if (filter_match(&a->filters[i], path, plen, hist))
-			any = a->filters[i].used = true;
-	return any;
-}
-
-int report_filter_parse(const char *text, struct rfilter *f, char *why, size_t whylen)
-{
-	const cJSON *node = schema_metrics();
-	int n;
-
-	memset(f, 0, sizeof(*f));
-	n = split_path(text, strlen(text), f->seg, ARRAY_SIZE(f->seg));
-	if (n <= 0) {
-		snprintf(why, whylen, "'%s' is not a metric path (e.g. cpu, memory.used_pct, "
-			 "disks{device=vda}.write_bytes_per_s)", text);
-		return -1;
-	}
-	f->nseg = (size_t)n;
-	for (size_t i = 0; i < f->nseg; i++) {
-		const struct rseg *s = &f->seg[i];
-		char name[128];
-		const cJSON *p;
-		const char *t;
-
-		if (s->nlen >= sizeof(name) || !node) {
-			snprintf(why, whylen, "'%s': no such field", text);
-			return -1;
-		}
-		memcpy(name, s->name, s->nlen);
-		name[s->nlen] = '\0';
-		p = schema_resolve(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(node, "properties"), name));
-		if (!p) {
-			if (i == 0)
-				snprintf(why, whylen, "'%s': the record has no section '%s'", text, name);
-			else
-				snprintf(why, whylen, "'%s': '%.*s' has no field '%s'", text,
-					 (int)(s->name - 1 - text), text, name);
-			return -1;
-		}
-		t = schema_type(p);
-		if (t && strcmp(t, "array") == 0) {
-			const cJSON *item = schema_resolve(cJSON_GetObjectItemCaseSensitive(p, "items"));
-			const cJSON *props = cJSON_GetObjectItemCaseSensitive(item, "properties");
-			const char *lp = s->labels, *le = s->labels + s->llen, *k, *v;
-			size_t kn, vn;
-
-			while (lp && lp < le) {
-				char key[64];
-
-				if (next_label(&lp, le, &k, &kn, &v, &vn) < 0 || kn >= sizeof(key)) {
-					snprintf(why, whylen, "'%s': a selector is {key=value,...}", text);
-					return -1;
-				}
-				memcpy(key, k, kn);
-				key[kn] = '\0';
-				if (!cJSON_GetObjectItemCaseSensitive(props, key)) {
-					snprintf(why, whylen, "'%s': '%s' instances have no label '%s'", text, name,
-						 key);
-					return -1;
-				}
-			}
-			node = item;
-		} else {
-			if (s->labels) {
-				snprintf(why, whylen, "'%s': '%s' is not a list of instances: a selector applies "
-					 "to filesystems, disks, network.interfaces...", text, name);
-				return -1;
-			}
-			node = p;
-			if (t && strcmp(t, "object") != 0 && i + 1 < f->nseg) {
-				snprintf(why, whylen, "'%s': '%s' is a value, it has no fields", text, name);
-				return -1;
-			}
-		}
-	}
-	if (!(f->text = strdup(text))) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	/* the segments point into text: re-split the copy */
-	split_path(f->text, strlen(f->text), f->seg, ARRAY_SIZE(f->seg));
-	return 0;
-}
-
-size_t report_path_split(const char *path, char *buf, size_t len, char *inst, size_t ilen)
-{
-	struct rseg seg[16];
-	int n = split_path(path, strlen(path), seg, 16);
-	size_t b = 0, in = 0;
-
-	buf[0] = inst[0] = '\0';
-	if (n <= 0) {
-		snprintf(buf, len, "%s", path);
-		return strlen(path);
-	}
-	for (int i = 0; i < n; i++) {
-		b += (size_t)snprintf(buf + b, b < len ? len - b : 0, "%s%.*s", i ? "." : "", (int)seg[i].nlen,
-				      seg[i].name);
-		if (b >= len)
-			b = len - 1;
-		if (seg[i].labels) {
-			in += (size_t)snprintf(inst + in, in < ilen ? ilen - in : 0, "%s%.*s", in ? " " : "",
-					       (int)seg[i].llen, seg[i].labels);
-			if (in >= ilen)
-				in = ilen - 1;
-		}
-	}
-	return seg[0].nlen;
-}
-
 /* ---- series and histograms ---- */
 
 static uint64_t hash_path(const char *s, size_t n)
@@ -309,14 +81,6 @@ static int rehash(uint32_t **tab, size_t *cap, size_t n, const void *items, size
 	return 0;
 }
 
-/* K for n samples: how many of the largest values hold the nearest-rank p95. */
-static size_t top_k(uint64_t n)
-{
-	uint64_t rank = (95 * n + 99) / 100;
-
-	return n ? (size_t)(n - rank + 1) : 1;
-}
-
 static uint32_t series_find(struct report_agg *a, const char *path, size_t plen)
 {
 	size_t slot;
@@ -337,8 +101,8 @@ static uint32_t series_find(struct report_agg *a, const char *path, size_t plen)
 	if (!(s->path = strndup(path, plen)))
 		return UINT32_MAX;
 	s->plen = (uint32_t)plen;
-	s->selected = selected(a, path, plen, false);
-	s->klimit = top_k(a->bound);
+	s->selected = report_filter_select(a->filters, a->nfilters, path, plen, false);
+	s->klimit = report_top_k(a->bound);
 	a->stab[slot] = (uint32_t)a->ns + 1;
 	return (uint32_t)a->ns++;
 }
@@ -363,73 +127,9 @@ static uint32_t hist_find(struct report_agg *a, const char *path, size_t plen)
 	if (!(h->path = strndup(path, plen)))
 		return UINT32_MAX;
 	h->plen = (uint32_t)plen;
-	h->selected = selected(a, path, plen, true);
+	h->selected = report_filter_select(a->filters, a->nfilters, path, plen, true);
 	a->htab[slot] = (uint32_t)a->nh + 1;
 	return (uint32_t)a->nh++;
-}
-
-static void heap_push(struct series *s, double v)
-{
-	size_t i;
-
-	if (s->hn < s->klimit) {
-		if (s->hn == s->hcap) {
-			size_t ncap = s->hcap ? s->hcap * 2 : 16;
-			double *nh;
-
-			if (ncap > s->klimit)
-				ncap = s->klimit;
-			if (!(nh = realloc(s->heap, ncap * sizeof(*nh))))
-				return;
-			s->heap = nh;
-			s->hcap = ncap;
-		}
-		i = s->hn++;
-		while (i && s->heap[(i - 1) / 2] > v) {
-			s->heap[i] = s->heap[(i - 1) / 2];
-			i = (i - 1) / 2;
-		}
-		s->heap[i] = v;
-		return;
-	}
-	if (v <= s->heap[0])
-		return;
-	i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= s->hn)
-			break;
-		if (c + 1 < s->hn && s->heap[c + 1] < s->heap[c])
-			c++;
-		if (s->heap[c] >= v)
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	s->heap[i] = v;
-}
-
-static double heap_pop(struct series *s)
-{
-	double top = s->heap[0], v = s->heap[--s->hn];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= s->hn)
-			break;
-		if (c + 1 < s->hn && s->heap[c + 1] < s->heap[c])
-			c++;
-		if (s->heap[c] >= v)
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	if (s->hn)
-		s->heap[i] = v;
-	return top;
 }
 
 /* ---- the chart grid ---- */
@@ -488,46 +188,13 @@ static long grid_col(struct report_agg *a, int64_t t)
 
 /* ---- records ---- */
 
-static void series_add(struct series *s, double v, int64_t t, long col)
-{
-	if (!isfinite(v))
-		return;
-	if (!s->n || v < s->min)
-		s->min = v;
-	if (!s->n || v > s->max) {
-		s->max = v;
-		s->max_ms = t;
-	}
-	{
-		double x = s->sum + v; /* Neumaier */
-
-		s->comp += fabs(s->sum) >= fabs(v) ? (s->sum - x) + v : (v - x) + s->sum;
-		s->sum = x;
-	}
-	s->n++;
-	heap_push(s, v);
-	if (col >= 0) {
-		struct chart_point *p;
-
-		if (!s->pts && !(s->pts = calloc(REPORT_COLS, sizeof(*s->pts))))
-			return;
-		p = &s->pts[col];
-		if (!p->n) {
-			p->min = p->max = v;
-			p->avg = 0;
-		}
-		p->min = fmin(p->min, v);
-		p->max = fmax(p->max, v);
-		p->avg += v;
-		p->n++;
-	}
-}
-
 static void push(struct report_agg *a, uint32_t id, enum pkind kind, int slot, double v)
 {
 	if (id == UINT32_MAX ||
-	    array_reserve(&a->pend, &a->pendcap, a->npend + 1, sizeof(*a->pend), 512) < 0)
+	    array_reserve(&a->pend, &a->pendcap, a->npend + 1, sizeof(*a->pend), 512) < 0) {
+		a->oom = true;
 		return;
+	}
 	a->pend[a->npend++] = (struct pend){ id, (uint8_t)kind, (uint8_t)slot, v };
 }
 
@@ -545,9 +212,9 @@ static void commit(struct report_agg *a, int64_t t)
 			if (!s->selected)
 				continue;
 			if (!a->pass2)
-				series_add(s, p->v, t, col);
+				a->oom |= report_series_add(s, p->v, t, col) < 0;
 			else if (s->again && isfinite(p->v))
-				heap_push(s, p->v);
+				a->oom |= report_series_push(s, p->v) < 0;
 			continue;
 		}
 		h = &a->h[p->id];
@@ -568,8 +235,10 @@ static void commit(struct report_agg *a, int64_t t)
 			h->has_buckets = true;
 			h->slots[p->slot] += (uint64_t)p->v;
 			if (col >= 0) {
-				if (!h->heat && !(h->heat = calloc(REPORT_COLS, sizeof(*h->heat))))
+				if (!h->heat && !(h->heat = calloc(REPORT_COLS, sizeof(*h->heat)))) {
+					a->oom = true;
 					break;
+				}
 				h->heat[col][p->slot] += (uint64_t)p->v;
 			}
 		}
@@ -749,16 +418,21 @@ static void alert_record(struct report_agg *a)
 
 		if (i < a->nopen) /* re-sent (--alert-repeat): still the same alert */
 			return;
-		if (array_reserve(&a->open, &a->ocap, a->nopen + 1, sizeof(*a->open), 8) < 0)
+		if (array_reserve(&a->open, &a->ocap, a->nopen + 1, sizeof(*a->open), 8) < 0) {
+			a->oom = true;
 			return;
+		}
 		o = &a->open[a->nopen++];
 		*o = (struct alert_span){ dup_or_empty(r->name), dup_or_empty(r->labels), dup_or_empty(r->severity),
 					  dup_or_empty(r->metric), NULL, r->t_ms, -1, r->value, 0, true };
 		return;
 	}
-	if (strcmp(r->state, "resolved") != 0 ||
-	    array_reserve(&a->alerts, &a->acap, a->nalerts + 1, sizeof(*a->alerts), 8) < 0)
+	if (strcmp(r->state, "resolved") != 0)
 		return;
+	if (array_reserve(&a->alerts, &a->acap, a->nalerts + 1, sizeof(*a->alerts), 8) < 0) {
+		a->oom = true;
+		return;
+	}
 	if (i < a->nopen) {
 		struct alert_span *s = &a->alerts[a->nalerts++];
 
@@ -869,30 +543,25 @@ size_t report_agg_finish(struct report_agg *a)
 
 	for (size_t i = 0; i < a->ns; i++) {
 		struct series *s = &a->s[i];
-		size_t need = top_k(s->n);
 
-		if (!s->n || (!a->pass2 && need > s->hn)) {
-			if (s->n) { /* more samples than the bound allowed for: heap sized exactly */
-				s->again = true;
-				s->hn = 0;
-				s->klimit = need;
-				again++;
-			}
+		if (a->pass2 && !s->again)
 			continue;
-		}
-		while (s->hn > need)
-			heap_pop(s);
-		s->p95 = s->heap[0];
-		s->again = false;
-		free(s->heap);
-		s->heap = NULL;
-		s->hn = s->hcap = 0;
-		if (s->pts)
+		if (s->pts && !a->pass2)
 			for (size_t c = 0; c < REPORT_COLS; c++) {
 				s->pts[c].t_ms = a->origin_ms + (int64_t)c * a->width_ms;
-				if (s->pts[c].n && !a->pass2)
+				if (s->pts[c].n)
 					s->pts[c].avg /= s->pts[c].n;
 			}
+		if (report_series_p95(s) == 0) {
+			s->again = false;
+		} else if (!a->pass2) { /* more samples than the bound allowed for: heap sized exactly */
+			s->again = true;
+			s->hn = 0;
+			s->klimit = report_top_k(s->n);
+			again++;
+		} else {
+			a->oom = true; /* the exact heap lost values */
+		}
 	}
 	if (!a->pass2)
 		for (size_t i = 0; i < a->nopen; i++) { /* still firing at the end */

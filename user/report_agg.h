@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* report_agg.h - what `corewatch report` keeps over a window: per series (a metric of one instance)
- * the exact samples, min, avg, max and time of max, and its p95 (nearest rank: the value at rank
- * ceil(0.95 n) of the sorted samples) from a min-heap of the largest n - ceil(0.95 n) + 1 values;
+ * its exact stats (report_stats.h);
  * per eBPF histogram its buckets, count, sum and max merged over the records; the alerts' firing and
  * resolved pairs; the lines that were not records. Records are fed one line at a time and only a
  * line that parsed whole counts. With charts on, each series also keeps <= REPORT_COLS time buckets
@@ -18,38 +17,12 @@
 #include <linux/types.h>
 
 #include "chart.h"
+#include "report_path.h"
+#include "report_stats.h"
 #include "corewatch/hist.h"
 
-#define REPORT_COLS 600
 #define REPORT_MAX_FILTERS 64
 #define REPORT_MAX_HOSTS 8
-
-struct rseg { /* one segment of a metric path: a name and its labels, pointers into the text */
-	const char *name;
-	size_t nlen;
-	const char *labels; /* the text between { and }, or NULL */
-	size_t llen;
-};
-
-struct rfilter {
-	char *text;
-	struct rseg seg[16];
-	size_t nseg;
-	bool used;          /* matched a series or histogram */
-};
-
-struct series {
-	char *path;         /* "filesystems{mount=/,device=/dev/vda}.used_pct" */
-	uint32_t plen;
-	bool selected, again;
-	uint64_t n;
-	double min, max, sum, comp; /* sum + comp: Neumaier's compensated sum */
-	int64_t max_ms;             /* first time of max */
-	double p95;
-	double *heap;               /* min-heap of the largest values */
-	size_t hn, hcap, klimit;
-	struct chart_point *pts;    /* REPORT_COLS, with charts */
-};
 
 struct hseries {
 	char *path;         /* "sched.runqueue_latency_us" */
@@ -97,6 +70,7 @@ struct report_agg {
 	struct alert_span *open;    /* firing, not yet resolved */
 	size_t nopen, ocap;
 	uint64_t lines, records, torn, foreign, other;
+	bool oom;                   /* an allocation failed: the results are not exact */
 	int64_t first_ms, last_ms;  /* of the records in the window */
 	double min_interval_s;
 	char *hosts[REPORT_MAX_HOSTS];
@@ -112,10 +86,6 @@ struct report_agg {
 	struct rec_state *rec;
 };
 
-/* Parses a --metric PATH (alert rule syntax, a prefix allowed: "cpu", "disks{device=vda}",
- * "memory.used_pct") checked against the record schema. Returns 0, or -1 with the reason in why. */
-int report_filter_parse(const char *text, struct rfilter *f, char *why, size_t whylen);
-
 /* Prepares a with its settings already filled in. Returns 0 or -ENOMEM. */
 int report_agg_init(struct report_agg *a);
 /* Feeds one line of a log file (json or stamped). */
@@ -128,8 +98,5 @@ void report_agg_free(struct report_agg *a);
 
 /* The quantile q of a merged histogram, as the agent computes it (histogram.c), capped at its max. */
 double report_hist_quantile(const struct hseries *h, double q);
-/* The section (first segment) of a path: its length. The metric without the instance's labels is
- * written to buf ("filesystems.used_pct"), the labels ("mount=/") to inst ("" when none). */
-size_t report_path_split(const char *path, char *buf, size_t len, char *inst, size_t ilen);
 
 #endif
