@@ -56,7 +56,9 @@ TEST_DEPS := libcmocka-dev:/usr/include/cmocka.h \
 	qemu-system-x86:/usr/bin/qemu-system-x86_64 qemu-utils:/usr/bin/qemu-img mmdebstrap:/usr/bin/mmdebstrap \
 	busybox-static:/bin/busybox cpio:/usr/bin/cpio bpftrace:/usr/bin/bpftrace faketime:/usr/bin/faketime \
 	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip openssl:/usr/bin/openssl \
-	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a \
+	libxml2-utils:/usr/bin/xmllint chromium:/usr/bin/chromium chromium-driver:/usr/bin/chromedriver \
+	python3-selenium:/usr/lib/python3/dist-packages/selenium/__init__.py
 missing = $(foreach d,$(1),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 # What `make run` passes: a line a person can read (RUN_ARGS="..." replaces it; JSON is the default
@@ -173,7 +175,14 @@ $(BUILD)/tests/namedexit: tests/tools/namedexit.c
 	$(call say,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn $(BUILD)/tests/namedexit
+# The chart renderer's demo pages for tests/e2e/82_charts.sh (links the agent's code like a unit test).
+$(BUILD)/tests/chartdemo: $(BUILD)/tests/tools/chartdemo.o $(BUILD)/libcorewatch.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-tests: $(UNIT_BINS) $(BUILD)/tests/pingpong $(BUILD)/tests/tcpconn $(BUILD)/tests/namedexit \
+	$(BUILD)/tests/chartdemo
 
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise names the exact command.
 # $(1): what the packages are for, $(2): the missing ones.
@@ -278,4 +287,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d $(BUILD)/tests/fuzz/*.d $(BUILD)/bpf/*.d)
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d $(BUILD)/tests/tools/*.d $(BUILD)/tests/fuzz/*.d $(BUILD)/bpf/*.d)
