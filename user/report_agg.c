@@ -608,6 +608,15 @@ void report_agg_free(struct report_agg *a)
 		free(s->metric);
 		free(s->reason);
 	}
+	for (size_t i = 0; i < a->nopen; i++) { /* firing, when finish was not reached */
+		struct alert_span *s = &a->open[i];
+
+		free(s->name);
+		free(s->instance);
+		free(s->severity);
+		free(s->metric);
+		free(s->reason);
+	}
 	for (size_t i = 0; i < a->nfilters; i++)
 		free(a->filters[i].text);
 	for (size_t i = 0; i < a->nhosts; i++)
