@@ -306,12 +306,13 @@ int report_write_csv(FILE *f, const struct report_agg *a, const struct report_me
 
 void report_describe_window(char *buf, size_t len, const struct report_agg *a, const struct report_meta *m)
 {
-	char f[32] = "start", t[32] = "end";
+	char f[32] = "-", t[32] = "-";
 
-	if (m->from_ms != INT64_MIN)
-		report_format_local(m->from_ms, f, sizeof(f));
-	if (m->to_ms != INT64_MAX)
-		report_format_local(m->to_ms, t, sizeof(t));
+	/* an open end of the window: the first or last record's time says where the data start or end */
+	if (m->from_ms != INT64_MIN || a->records)
+		report_format_local(m->from_ms != INT64_MIN ? m->from_ms : a->first_ms, f, sizeof(f));
+	if (m->to_ms != INT64_MAX || a->records)
+		report_format_local(m->to_ms != INT64_MAX ? m->to_ms : a->last_ms, t, sizeof(t));
 	snprintf(buf, len, "host %s, %s .. %s (local time), %llu records from %zu file%s; %llu torn and %llu "
 		 "foreign lines skipped", m->host ? m->host : "-", f, t, (unsigned long long)a->records, m->nfiles,
 		 m->nfiles == 1 ? "" : "s", (unsigned long long)a->torn, (unsigned long long)a->foreign);

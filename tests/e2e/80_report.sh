@@ -78,7 +78,8 @@ $PY - "$T/r.txt" "$T/all.json" <<'PYEOF' && pass report/table || fail report/tab
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 j = json.load(open(sys.argv[2]))
-head = f"host vm, start .. end (local time), 1440 records from 4 files; {j['lines_torn']} torn and 4 foreign"
+fr, lr = (j[k][:19].replace("T", " ") for k in ("first_record", "last_record"))  # TZ=UTC
+head = f"host vm, {fr} .. {lr} (local time), 1440 records from 4 files; {j['lines_torn']} torn and 4 foreign"
 assert lines[0].startswith(head), lines[0]
 heads = [l.split()[0] for l in lines[1:] if l and not l.startswith(" ")]
 assert heads == ["cpu", "filesystems", "alerts"], heads  # alerts are not narrowed by --metric
