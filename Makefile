@@ -221,7 +221,7 @@ fuzz: test-deps
 	$(Q)FUZZ_BUILD=build/fuzz bash tests/fuzz/run $(FUZZ_SECONDS)
 
 # The benchmark: not part of `make test`. Installs the peers it compares with when run as root.
-BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl
+BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl jq time
 $(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_DIR)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(call say,BPF,$<)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* main.c - corewatch: parse the configuration, start the monitor, run it, clean up. */
 #include <stdio.h>
+#include <string.h>
 
 #include "http.h"
 #include "log.h"
@@ -8,6 +9,7 @@
 #include "deliver.h"
 #include "options.h"
 #include "output.h"
+#include "report.h"
 #include "version.h"
 
 #define EXIT_CONFIG 2
@@ -19,6 +21,9 @@ int main(int argc, char *argv[])
 	char err[1024];
 	int rc;
 
+	/* a command of its own, with its own options: before the agent's are parsed */
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	if (options_load(&opt, argc, argv, err, sizeof(err)) < 0) {
 		log_errorx("%s", err);
 		return EXIT_CONFIG;

@@ -650,7 +650,8 @@ void options_print_json(const struct options *o)
 void options_usage(const char *prog)
 {
 	printf("Usage: %s [OPTION]...\n"
-	       "Samples the host every interval and writes one JSON record per line.\n\n", prog);
+	       "   or: %s report [OPTION]...  (summary of the log files over a window: %s report --help)\n"
+	       "Samples the host every interval and writes one JSON record per line.\n\n", prog, prog, prog);
 	for (size_t i = 0; i < NSPECS; i++) {
 		const struct opt_spec *sp = &specs[i];
 		char left[64], shortf[8] = "    ";
