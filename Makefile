@@ -46,7 +46,7 @@ RUN_DEPS := clang:/usr/bin/clang llvm:/usr/bin/llvm-strip libbpf-dev:/usr/includ
 	libcjson-dev:/usr/include/cjson/cJSON.h libinih-dev:/usr/include/ini.h \
 	pkg-config:/usr/bin/pkg-config \
 	libcurl4-openssl-dev:/usr/include/x86_64-linux-gnu/curl/curl.h \
-	libmicrohttpd-dev:/usr/include/microhttpd.h
+	libmicrohttpd-dev:/usr/include/microhttpd.h libisal-dev:/usr/include/isa-l/igzip_lib.h
 TEST_DEPS := libcmocka-dev:/usr/include/cmocka.h \
 	python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py \
 	python3-aiosmtpd:/usr/lib/python3/dist-packages/aiosmtpd/__init__.py \
@@ -65,7 +65,7 @@ missing = $(foreach d,$(1),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 
 # of the binary itself, for files and pipes).
 RUN_ARGS ?= --format text
 
-PKGS := libbpf libelf libcjson inih zlib libcurl libmicrohttpd
+PKGS := libbpf libelf libcjson inih zlib libisal libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

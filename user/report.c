@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* report.c - see report.h: the command's option table, then the driver: pick the files that overlap
  * the window, read the interval at the start of each to bound the records a series can have (which
- * sizes the p95 heaps), read every line, a second time for any series the bound was too small for,
+ * sizes the p95 buffers), read every line, a second time for any series the bound was too small for,
  * and write the report. */
 #include "report.h"
 

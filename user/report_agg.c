@@ -245,12 +245,13 @@ static void commit(struct report_agg *a, int64_t t)
 	}
 }
 
-static bool key_is(const struct scan_event *ev, const char *k)
+static bool key_is_n(const struct scan_event *ev, const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
 	return ev->plen - ev->leaf == n && memcmp(ev->path + ev->leaf, k, n) == 0;
 }
+
+/* Whether the event's last path segment is the string literal k (its length known at compile time). */
+#define key_is(ev, k) key_is_n(ev, "" k "", sizeof(k) - 1)
 
 static bool header_key(const struct scan_event *ev)
 {
@@ -554,13 +555,12 @@ size_t report_agg_finish(struct report_agg *a)
 			}
 		if (report_series_p95(s) == 0) {
 			s->again = false;
-		} else if (!a->pass2) { /* more samples than the bound allowed for: heap sized exactly */
+		} else if (!a->pass2) { /* more samples than the bound allowed for: K now exact */
 			s->again = true;
-			s->hn = 0;
-			s->klimit = report_top_k(s->n);
+			report_series_restart_top(s, report_top_k(s->n));
 			again++;
 		} else {
-			a->oom = true; /* the exact heap lost values */
+			a->oom = true; /* the exact K lost values */
 		}
 	}
 	if (!a->pass2)
@@ -592,7 +592,7 @@ void report_agg_free(struct report_agg *a)
 {
 	for (size_t i = 0; i < a->ns; i++) {
 		free(a->s[i].path);
-		free(a->s[i].heap);
+		free(a->s[i].top);
 		free(a->s[i].pts);
 	}
 	for (size_t i = 0; i < a->nh; i++) {

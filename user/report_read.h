@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 
 struct logfile {
 	char *path;                  /* malloc'd */
@@ -25,7 +25,11 @@ void logfiles_free(struct logfile *v, size_t n);
 #define LINE_MAX_BYTES (64u << 20) /* a longer line is not a record: skipped and counted foreign */
 
 struct line_reader {
-	gzFile gz;
+	int fd;
+	struct inflate_state *zs;    /* a gzip file's inflater (NULL: a plain file) */
+	uint8_t *in;                 /* its compressed input, READ_CHUNK */
+	bool in_eof, zdone;          /* the file read to its end; the last member inflated */
+	int zerr;                    /* an inflate error, returned after the text before it */
 	const char *path;
 	char *buf;
 	size_t cap, start, end;

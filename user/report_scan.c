@@ -223,18 +223,22 @@ static int skip_value(struct walker *w)
 static bool is_label_key(const char *k, size_t n)
 {
 	for (int i = 0; schema_label_keys[i]; i++)
-		if (strlen(schema_label_keys[i]) == n && memcmp(schema_label_keys[i], k, n) == 0)
+		if (schema_label_keys[i][0] == k[0] && strncmp(schema_label_keys[i], k, n) == 0 &&
+		    !schema_label_keys[i][n])
 			return true;
 	return false;
 }
 
 static bool is_hist_key(const char *k, size_t n)
 {
-	static const char *const names[] = { "runqueue_latency_us", "latency_us", "queue_us",
-					     "connection_duration_ms" };
+#define NAME(s) { s, sizeof(s) - 1 }
+	static const struct { const char *s; size_t n; } names[] = {
+		NAME("runqueue_latency_us"), NAME("latency_us"), NAME("queue_us"), NAME("connection_duration_ms"),
+	};
+#undef NAME
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
+		if (names[i].n == n && memcmp(names[i].s, k, n) == 0)
 			return true;
 	return false;
 }

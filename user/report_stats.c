@@ -13,53 +13,81 @@ size_t report_top_k(uint64_t n)
 	return n ? (size_t)(n - rank + 1) : 1;
 }
 
-/* Sifts v down from the root of the heap of hn values (the root's slot is free). */
-static void sift_down(double *heap, size_t hn, double v)
+/* Moves the k-th largest of v[0..n) to v[k - 1], the larger ones before it, the rest after
+ * (k in 1..n). Hoare partitions around a median of three: linear on average, also for sorted or
+ * constant input. */
+static void select_largest(double *v, size_t n, size_t k)
 {
-	size_t i = 0;
+	size_t lo = 0, hi = n - 1, want = k - 1;
 
-	for (;;) {
-		size_t c = 2 * i + 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double a = v[lo], b = v[mid], c = v[hi], pivot, t;
 
-		if (c >= hn)
-			break;
-		if (c + 1 < hn && heap[c + 1] < heap[c])
-			c++;
-		if (heap[c] >= v)
-			break;
-		heap[i] = heap[c];
-		i = c;
+		pivot = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+		for (;;) {
+			while (v[i] > pivot)
+				i++;
+			while (v[j] < pivot)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		/* now v[lo..j] >= pivot >= v[j+1..hi] */
+		if (want <= j)
+			hi = j;
+		else
+			lo = j + 1;
 	}
-	heap[i] = v;
+}
+
+/* Keeps the klimit largest of the buffer, their smallest as the floor below which values are dropped. */
+static void compact(struct series *s)
+{
+	select_largest(s->top, s->tn, s->klimit);
+	s->tn = s->klimit;
+	s->floor = s->top[0];
+	for (size_t i = 1; i < s->tn; i++)
+		if (s->top[i] < s->floor)
+			s->floor = s->top[i];
+	s->compacted = true;
 }
 
 int report_series_push(struct series *s, double v)
 {
-	size_t i;
-
-	if (s->hn < s->klimit) {
-		if (s->hn == s->hcap) {
-			size_t ncap = s->hcap ? s->hcap * 2 : 16;
-			double *nh;
-
-			if (ncap > s->klimit)
-				ncap = s->klimit;
-			if (!(nh = realloc(s->heap, ncap * sizeof(*nh))))
-				return -ENOMEM;
-			s->heap = nh;
-			s->hcap = ncap;
-		}
-		i = s->hn++;
-		while (i && s->heap[(i - 1) / 2] > v) {
-			s->heap[i] = s->heap[(i - 1) / 2];
-			i = (i - 1) / 2;
-		}
-		s->heap[i] = v;
+	if (s->compacted && v <= s->floor) /* klimit values >= v are kept: v cannot be among them */
 		return 0;
+	if (s->tn == s->tcap) {
+		size_t most = s->klimit + s->klimit / 2 + 16, ncap = s->tcap ? s->tcap * 2 : 16;
+		double *nt;
+
+		if (s->tcap >= most) {
+			compact(s);
+		} else {
+			if (ncap > most)
+				ncap = most;
+			if (!(nt = realloc(s->top, ncap * sizeof(*nt))))
+				return -ENOMEM;
+			s->top = nt;
+			s->tcap = ncap;
+		}
+		if (s->compacted && v <= s->floor)
+			return 0;
 	}
-	if (v > s->heap[0])
-		sift_down(s->heap, s->hn, v);
+	s->top[s->tn++] = v;
 	return 0;
+}
+
+void report_series_restart_top(struct series *s, size_t klimit)
+{
+	s->tn = 0;
+	s->compacted = false;
+	s->klimit = klimit;
 }
 
 int report_series_p95(struct series *s)
@@ -68,17 +96,13 @@ int report_series_p95(struct series *s)
 
 	if (!s->n)
 		return 0;
-	if (need > s->hn)
+	if (need > s->tn || (s->compacted && need > s->klimit))
 		return -1;
-	while (s->hn > need) { /* pop the smallest */
-		double last = s->heap[--s->hn];
-
-		sift_down(s->heap, s->hn, last);
-	}
-	s->p95 = s->heap[0];
-	free(s->heap);
-	s->heap = NULL;
-	s->hn = s->hcap = 0;
+	select_largest(s->top, s->tn, need);
+	s->p95 = s->top[need - 1];
+	free(s->top);
+	s->top = NULL;
+	s->tn = s->tcap = 0;
 	return 0;
 }
 

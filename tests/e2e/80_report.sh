@@ -57,6 +57,75 @@ assert spans["disk_full"]["instance"] == "mount=/var" and spans["disk_full"]["du
 assert spans["memory_high"]["still_firing"] and spans["memory_high"]["resolved_at"] is None
 PYEOF
 
+# damaged gzip: a day cut in half, a CRC flipped, bytes after the last member; plain text named .gz
+# and gzip named .log. The oracle counts the metrics records Python's zlib gets out of each file.
+G="$T/gz"
+first=$(ls "$D"/*.log.gz | head -1)
+gzcase() { # NAME FILE-NAME: writes stdin to G/NAME/FILE-NAME
+	mkdir -p "$G/$1" && cat >"$G/$1/$2"
+}
+size=$(stat -c %s "$first")
+head -c $((size / 2)) "$first" | gzcase trunc "$(basename "$first")"
+$PY -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-6] ^= 0xff; sys.stdout.buffer.write(b)' "$first" |
+	gzcase crc "$(basename "$first")"
+{ cat "$first"; printf 'not gzip'; } | gzcase trail "$(basename "$first")"
+zcat "$first" | gzcase plain-named-gz "$(basename "$first")"
+gzcase gzip-named-log "$(basename "$first" .gz)" <"$first"
+for c in trunc crc trail plain-named-gz gzip-named-log; do
+	"$COREWATCH" report --log-dir "$G/$c" --format json >"$T/gz-$c.json" 2>"$T/gz-$c.err"
+	echo $? >"$T/gz-$c.rc"
+done
+$PY - "$G" "$T" "$first" <<'PYEOF' && pass report/gzip-damaged || fail report/gzip-damaged "$(cat "$T"/gz-*.err | tr '\n' ' ' | head -c 400)"
+import glob, json, os, sys, zlib
+G, T = sys.argv[1], sys.argv[2]
+
+def inflate(data):
+    """What zlib recovers: member after member, up to the first damage; and whether it hit one."""
+    out, bad = b"", None
+    while data:
+        if data[:2] != b"\x1f\x8b":
+            return out, "trailing"
+        d = zlib.decompressobj(31)
+        try:
+            out += d.decompress(data)
+        except zlib.error:
+            return out, "crc"
+        if not d.eof:
+            return out, "truncated"
+        data = d.unused_data
+    return out, bad
+
+def records(text):
+    n = 0
+    for line in text.decode(errors="replace").splitlines():
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        n += isinstance(r, dict) and r.get("type") == "metrics" and "schema" in r
+    return n
+
+want_msg = {"trunc": "truncated gzip stream", "crc": "CRC mismatch", "trail": "bytes after the last gzip member ignored"}
+for case in ("trunc", "crc", "trail", "plain-named-gz", "gzip-named-log"):
+    (path,) = glob.glob(f"{G}/{case}/*")
+    raw = open(path, "rb").read()
+    text, damage = inflate(raw) if raw[:2] == b"\x1f\x8b" else (raw, None)
+    err = open(f"{T}/gz-{case}.err").read()
+    rc = int(open(f"{T}/gz-{case}.rc").read())
+    assert rc == 0, (case, rc, err)
+    got = json.load(open(f"{T}/gz-{case}.json"))["records"]
+    if case in want_msg:
+        assert damage, (case, "the oracle saw no damage")
+        assert os.path.basename(path) in err and want_msg[case] in err, (case, err)
+    else:
+        assert "gzip" not in err, (case, err)
+    if case == "crc":  # the member's text is read before its CRC is checked: at least zlib's, at most all
+        assert records(text) <= got <= records(inflate(open(sys.argv[3], "rb").read())[0]), (case, got)
+    else:
+        assert got == records(text) > 0, (case, got, records(text))
+    print(f"  info gzip {case}: {got} records, {err.strip().splitlines()[0] if err.strip() else 'no warning'}")
+PYEOF
+
 # the second host alone: 30 records
 oracle other --host other -- --host other --expect-records 30
 
