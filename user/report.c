@@ -274,7 +274,10 @@ int report_main(int argc, char *argv[])
 	/* at most one record per smallest interval, plus slack at each file's edges */
 	a.bound = min_iv > 0 ? (uint64_t)((double)span / (min_iv * 1000.0)) + 2 * nsel : 1;
 	a.charts = o.svg || o.html;
-	a.origin_ms = nsel ? (a.from_ms > sel[0].start_ms ? a.from_ms : sel[0].start_ms) : 0;
+	/* the grid starts at --from, else at the first record: a file's day start would make the first
+	 * minutes of a day one column */
+	a.origin_ms = a.from_ms;
+	a.grid_from_first = a.grid_can_shift = a.from_ms == INT64_MIN;
 	a.width_ms = min_iv > 0 ? (int64_t)(min_iv * 1000) : 10000;
 	if (report_agg_init(&a) < 0) {
 		rc = 1;

@@ -21,7 +21,7 @@ enum rtype { RT_NONE, RT_METRICS, RT_ALERT, RT_OTHER };
 enum pkind { PK_VALUE, PK_HCOUNT, PK_HSUM, PK_HMAX, PK_BUCKET };
 
 struct rec_state {
-	bool schema, decided, in;
+	bool schema, decided, in, bad; /* bad: a value no agent writes (a bucket count of -1 or 1e45) */
 	enum rtype type;
 	int64_t t_ms, ts;
 	char host[256];
@@ -174,16 +174,53 @@ static void grid_double(struct report_agg *a)
 							      : 0;
 	}
 	a->width_ms *= 2;
+	a->grid_used = (a->grid_used + 1) / 2;
+}
+
+/* Moves every column k to the right (the last k are empty), the origin k columns earlier. */
+static void grid_shift(struct report_agg *a, size_t k)
+{
+	for (size_t i = 0; i < a->ns; i++)
+		if (a->s[i].pts) {
+			memmove(a->s[i].pts + k, a->s[i].pts, (REPORT_COLS - k) * sizeof(*a->s[i].pts));
+			memset(a->s[i].pts, 0, k * sizeof(*a->s[i].pts));
+		}
+	for (size_t i = 0; i < a->nh; i++)
+		if (a->h[i].heat) {
+			memmove(a->h[i].heat + k, a->h[i].heat, (REPORT_COLS - k) * sizeof(*a->h[i].heat));
+			memset(a->h[i].heat, 0, k * sizeof(*a->h[i].heat));
+		}
+	a->origin_ms -= (int64_t)k * a->width_ms;
+	a->grid_used += k;
 }
 
 /* The grid column of time t, widening the grid as needed; -1 outside it. */
 static long grid_col(struct report_agg *a, int64_t t)
 {
-	if (!a->charts || t < a->origin_ms || a->width_ms <= 0)
+	long col;
+
+	if (!a->charts || a->width_ms <= 0)
 		return -1;
+	if (a->grid_from_first) { /* no --from: the grid starts at the first record */
+		a->grid_from_first = false;
+		a->origin_ms = t;
+	}
+	while (t < a->origin_ms) { /* an earlier record (a clock set back, files out of order) */
+		size_t k = (size_t)((a->origin_ms - t + a->width_ms - 1) / a->width_ms);
+
+		if (!a->grid_can_shift)
+			return -1; /* before --from: not in the window anyway */
+		if (a->grid_used + k <= REPORT_COLS)
+			grid_shift(a, k);
+		else
+			grid_double(a);
+	}
 	while ((t - a->origin_ms) / a->width_ms >= REPORT_COLS)
 		grid_double(a);
-	return (long)((t - a->origin_ms) / a->width_ms);
+	col = (long)((t - a->origin_ms) / a->width_ms);
+	if ((size_t)col + 1 > a->grid_used)
+		a->grid_used = (size_t)col + 1;
+	return col;
 }
 
 /* ---- records ---- */
@@ -399,8 +436,17 @@ static int on_bucket(void *ctx, const struct scan_event *ev, int slot, double co
 
 	if (!r->decided && decide(a))
 		return 1;
-	if (r->type == RT_METRICS && count > 0)
-		push(a, hist_find(a, ev->path, ev->plen), PK_BUCKET, slot, count);
+	if (r->type == RT_METRICS && !(count >= 0 && count < 0x1p63)) { /* not a count: not our record */
+		r->bad = true;
+		return 1;
+	}
+	if (r->type == RT_METRICS && count > 0) {
+		uint32_t id = a->last_bucket_h; /* the buckets of one histogram come in a row */
+
+		if (id >= a->nh || a->h[id].plen != ev->plen || memcmp(a->h[id].path, ev->path, ev->plen))
+			a->last_bucket_h = id = hist_find(a, ev->path, ev->plen);
+		push(a, id, PK_BUCKET, slot, count);
+	}
 	return 0;
 }
 
@@ -502,7 +548,7 @@ void report_agg_line(struct report_agg *a, const char *line, size_t len)
 	}
 	if (!r->decided)
 		decide(a);
-	if (!r->schema || r->type == RT_NONE) {
+	if (!r->schema || r->type == RT_NONE || r->bad) {
 		a->foreign += !a->pass2;
 		return;
 	}

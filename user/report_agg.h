@@ -58,6 +58,8 @@ struct report_agg {
 	size_t nfilters;
 	bool charts;
 	int64_t origin_ms, width_ms; /* the chart grid */
+	bool grid_from_first;       /* origin_ms unset: the first record's time (no --from) */
+	bool grid_can_shift;        /* a record before origin_ms moves the grid (no --from) */
 	uint64_t bound;             /* most records a series may have in the window, as estimated */
 	bool pass2;
 	/* results */
@@ -82,6 +84,8 @@ struct report_agg {
 	struct pend *pend;
 	size_t npend, pendcap;
 	uint32_t *pred;             /* per event of a record: the series id the last record had there */
+	uint32_t last_bucket_h;     /* the histogram the last bucket event went to */
+	size_t grid_used;           /* chart columns up to the last one holding data */
 	size_t predcap, nev;
 	struct rec_state *rec;
 };

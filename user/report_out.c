@@ -34,9 +34,12 @@ static bool ends_with(const char *s, const char *suf)
 void report_format_value(double v, const char *metric, char *buf, size_t len)
 {
 	static const char units[] = "KMGTP";
+	const char *leaf = strrchr(metric, '.');
 	size_t n;
 
-	if ((ends_with(metric, "_bytes") || ends_with(metric, "_bytes_per_s")) && fabs(v) >= 1024) {
+	leaf = leaf ? leaf + 1 : metric;
+	if ((ends_with(leaf, "_bytes") || ends_with(leaf, "_bytes_per_s") || !strcmp(leaf, "bytes") ||
+	     !strcmp(leaf, "bytes_per_s")) && fabs(v) >= 1024) {
 		int u = -1;
 
 		while (fabs(v) >= 1024 && u < 4) {

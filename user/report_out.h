@@ -26,8 +26,8 @@ void report_describe_window(char *buf, size_t len, const struct report_agg *a, c
 /* The tables as HTML (<table> elements), appended to out. Returns 0 or -ENOMEM. */
 int report_html_tables(struct fbuf *out, const struct report_agg *a, const struct report_meta *m);
 
-/* A value as the table shows it: sizes of *_bytes metrics in K/M/G/T (1024), else up to 3
- * decimals. metric names the series (its unit is in its name). */
+/* A value as the table shows it: sizes (a last segment bytes, bytes_per_s, *_bytes or *_bytes_per_s)
+ * in K/M/G/T (1024), else up to 3 decimals. metric names the series (its unit is in its name). */
 void report_format_value(double v, const char *metric, char *buf, size_t len);
 /* The mean of a series' samples (its compensated sum / n). */
 double report_series_avg(const struct series *s);

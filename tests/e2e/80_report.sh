@@ -209,6 +209,29 @@ if [ -x tests/tools/svgcheck ] || [ -f tests/tools/svgcheck ]; then
 	else
 		fail report/svg "exit $?: $(head -2 "$T/svg.err")"
 	fi
+	# without --from the grid starts at the first record, not at its file's midnight: a day's last
+	# 4 hours at 60 s are 240 points (from midnight the grid would be 240 s wide: 60 points)
+	mkdir -p "$T/late"
+	$PY - "$D" "$T/late" <<'PYEOF'
+import glob, gzip, json, os, sys
+(src,) = glob.glob(f"{sys.argv[1]}/corewatch-2026-11-21.log.gz")
+with gzip.open(src, "rt") as f, open(f"{sys.argv[2]}/corewatch-2026-11-21.log", "w") as out:
+    for line in f:
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(r, dict) and r.get("type") == "metrics" and r.get("time", "") >= "2026-11-21T20:00":
+            out.write(line)
+PYEOF
+	want=$(grep -c '"type":"metrics"' "$T/late/corewatch-2026-11-21.log")
+	"$COREWATCH" report --log-dir "$T/late" --metric cpu.busy_pct --svg "$T/late-svg" >/dev/null 2>"$T/late.err"
+	got=$(grep -o ' d="[^"]*"' "$T/late-svg/cpu.busy_pct.svg" 2>/dev/null | head -1 | grep -o '[ML]' | wc -l)
+	if [ "$want" -eq 240 ] && [ "$got" -eq "$want" ]; then
+		pass report/svg-grid-from-first-record
+	else
+		fail report/svg-grid-from-first-record "$got points for $want records $(head -2 "$T/late.err")"
+	fi
 else
 	skip_or_fail report/charts "no tests/tools/svgcheck: the chart branch is not merged"
 fi
