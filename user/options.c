@@ -120,9 +120,11 @@ static const struct opt_spec specs[] = {
 	  "trust the CA certificates (PEM) in FILE, instead of the system's, for TLS to the webhook, "
 	  "Alertmanager and SMTP server" },
 	{ "listen", 0, T_STRING, OFF(listen), 0, 0, NULL, NULL, O_RESTART, "[ADDR:]PORT",
-	  "serve /metrics (Prometheus), /api/v1/snapshot, /api/v1/process/PID and /healthz (ADDR defaults to 127.0.0.1)" },
+	  "serve / (the live page), /metrics (Prometheus), /api/v1/snapshot, /api/v1/process/PID and /healthz "
+	  "(ADDR defaults to 127.0.0.1)" },
 	{ "listen-token-file", 0, T_STRING, OFF(listen_token_file), 0, 0, NULL, NULL, O_RESTART, "FILE",
-	  "require 'Authorization: Bearer TOKEN' (TOKEN: this file's first line) on /metrics and /api" },
+	  "require 'Authorization: Bearer TOKEN' (TOKEN: this file's first line) on /metrics and /api, "
+	  "and the token in the page's login form (a session cookie) on /" },
 	{ "check-config", 0, T_ACTION, OFF(check_config), 0, 0, NULL, NULL, O_CLI_ONLY, NULL,
 	  "validate flags, config and alert rules; print the effective config as JSON; exit 0 or 2" },
 	{ "quiet", 'q', T_BOOL, OFF(quiet), 0, 0, "false", NULL, 0, NULL,
