@@ -58,7 +58,7 @@ TEST_DEPS := libcmocka-dev:/usr/include/cmocka.h \
 	libbpf-tools:/usr/sbin/runqlat nftables:/usr/sbin/nft iproute2:/usr/sbin/ip openssl:/usr/bin/openssl \
 	libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	libxml2-utils:/usr/bin/xmllint chromium:/usr/bin/chromium chromium-driver:/usr/bin/chromedriver \
-	python3-selenium:/usr/lib/python3/dist-packages/selenium/__init__.py
+	python3-selenium:/usr/lib/python3/dist-packages/selenium/__init__.py binutils:/usr/bin/objdump
 missing = $(foreach d,$(1),$(if $(wildcard $(word 2,$(subst :, ,$(d)))),,$(word 1,$(subst :, ,$(d)))))
 
 # What `make run` passes: a line a person can read (RUN_ARGS="..." replaces it; JSON is the default

@@ -29,8 +29,19 @@ case "$BUILD" in
 	;;
 esac
 
-# ---- the cached image: built once per recipe (packages, image.sh, driver and its unit) ----
-hash=$(cat "$S/packages" "$S/image.sh" "$S/driver" "$S/corewatch-vmtest.service" | sha256sum | cut -c1-16)
+# ---- the cached image: built once per recipe (packages, libraries, image.sh, driver and its unit) ----
+# The packages of the libraries the binary needs (its ELF NEEDED entries, found by ldd, mapped with
+# dpkg -S): a new link dependency reaches the guest, and a new image, without an edit here.
+libs=$(objdump -p "$BUILD/corewatch" | awk '/NEEDED/ {print $2}' | while read -r so; do
+	f=$(ldd "$BUILD/corewatch" | awk -v so="$so" '$1 == so {print $3}')
+	[ -n "$f" ] && { dpkg -S "$f" 2>/dev/null || dpkg -S "/usr$f" 2>/dev/null || dpkg -S "$(realpath "$f")"; } | head -1 | cut -d: -f1
+done | sort -u | paste -sd, -)
+if [ -z "$libs" ]; then
+	fail "systemd/libraries" "no package found for the libraries of $BUILD/corewatch"
+	exit 0
+fi
+export COREWATCH_VM_LIBS=$libs
+hash=$( (cat "$S/packages" "$S/image.sh" "$S/driver" "$S/corewatch-vmtest.service"; echo "$libs") | sha256sum | cut -c1-16)
 IMG="$CACHE/systemd-$hash"
 mkdir -p "$CACHE"
 t_build=0

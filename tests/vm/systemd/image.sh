@@ -13,6 +13,7 @@ work=$(mktemp -d "$(dirname "$out")/.build.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"
 pkgs=$(grep -v '^#' "$here/packages" | grep -v '^[[:space:]]*$' | paste -sd, -)
+pkgs="$pkgs${COREWATCH_VM_LIBS:+,$COREWATCH_VM_LIBS}" # the binary's libraries (20_systemd.sh)
 echo "image.sh: mmdebstrap bookworm ($pkgs)"
 if ! mmdebstrap --variant=minbase --include="$pkgs" --quiet bookworm "$root" "$sources" >"$work/mmdebstrap.log" 2>&1; then
 	tail -20 "$work/mmdebstrap.log" >&2
