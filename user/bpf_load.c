@@ -330,6 +330,16 @@ static const char *hook_kind(const struct bpf_hook *h, const struct bpf_program 
 	return NULL;
 }
 
+struct bpf_program *bpf_hook_program(const struct bpf_hook *h)
+{
+	if (!h->link || !h->kind)
+		return NULL;
+	for (int v = 0; v < NVARIANTS; v++)
+		if (variant(h, v) && strcmp(variant_kind[v], h->kind) == 0)
+			return variant(h, v);
+	return NULL;
+}
+
 /* Attaches the selected variant of each hook after load. Returns 0; -EAGAIN when a variant failed
  * to attach and another may (it is refused: load again); or -errno of a non-optional hook that has
  * nothing left to try. */

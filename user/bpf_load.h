@@ -35,6 +35,9 @@ struct bpf_hook {
 	bool optional;     /* a missing tracepoint is not an error (feature-probed) */
 };
 
+/* The program attached to h (the variant h->kind names), or NULL when none is. */
+struct bpf_program *bpf_hook_program(const struct bpf_hook *h);
+
 /* True when the running kernel's BTF has typedef name (e.g. "btf_trace_sched_switch"); fills
  * *nparams with its function prototype's parameter count when asked. */
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams);

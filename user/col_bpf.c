@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "bpf_load.h"
 #include "collector.h"
+#include "log.h"
 #include "util.h"
 #include "totals.h"
 
@@ -65,7 +69,43 @@ size_t bpf_attached_count(void)
 
 struct bpf_section_state {
 	const struct collector_env *env;
+	int stats_fd;           /* BPF_ENABLE_STATS: the kernel times every program while it is open */
+	const char *stats_off;  /* why the programs' run time is not known, or NULL */
 };
+
+#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
+
+/* Whether the kernel times eBPF programs for everyone (sysctl kernel.bpf_stats_enabled=1). */
+static bool stats_sysctl_on(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen(STATS_SYSCTL, "re");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return buf[0] == '1';
+}
+
+/* Turns the kernel's run-time statistics on for the agent's lifetime (they cost two clock reads per
+ * program run, the agent's own included in what it reports). Without CAP_SYS_ADMIN (the unit does
+ * not grant it) they are on only if an administrator set the sysctl. */
+static void stats_start(struct bpf_section_state *s)
+{
+	s->stats_fd = -1;
+	if (!bpf_status_any_loaded())
+		return;
+	s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (s->stats_fd >= 0 || stats_sysctl_on())
+		return;
+	s->stats_off = errno == EPERM
+		? "the kernel times eBPF programs only for CAP_SYS_ADMIN (BPF_ENABLE_STATS), which the agent "
+		  "lacks, or with sysctl kernel.bpf_stats_enabled=1"
+		: "BPF_ENABLE_STATS failed (a kernel before 5.8?) and sysctl kernel.bpf_stats_enabled is 0";
+	log_info("eBPF run time not measured: %s", s->stats_off);
+}
 
 static int bpf_section_init(const struct collector_env *env, void **state)
 {
@@ -76,13 +116,49 @@ static int bpf_section_init(const struct collector_env *env, void **state)
 	s->env = env;
 	*state = s;
 	kernel_btf_release(); /* every eBPF collector before this one has loaded */
+	stats_start(s);
 	return 0;
 }
 
+/* Reads each loaded program's run time and runs, summed over its attached hooks. */
 static int bpf_section_sample(void *state)
 {
-	(void)state;
+	struct bpf_section_state *s = state;
+
+	if (s->stats_off)
+		return 0;
+	for (size_t i = 0; i < nregistry; i++) {
+		struct bpf_status *st = registry[i];
+		uint64_t ns = 0, runs = 0;
+
+		if (!st->loaded)
+			continue;
+		for (size_t h = 0; h < st->nhooks; h++) {
+			struct bpf_program *p = bpf_hook_program(&st->hooks[h]);
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			if (p && bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0) {
+				ns += info.run_time_ns;
+				runs += info.run_cnt;
+			}
+		}
+		if (ns < st->run_ns || runs < st->runs) /* programs loaded again: counting starts over */
+			st->run_ns_reported = st->runs_reported = 0;
+		st->run_ns = ns;
+		st->runs = runs;
+	}
 	return 0;
+}
+
+static void bpf_section_free(void *state)
+{
+	struct bpf_section_state *s = state;
+
+	if (s && s->stats_fd >= 0)
+		close(s->stats_fd);
+	free(s);
 }
 
 /* What the inventory or the last "bpf_status" event said: attach state, errors and hooks. */
@@ -186,6 +262,36 @@ static void map_event(const struct collector_env *env, const struct bpf_status *
 	env->emit_event(env->emit_ctx, "bpf_map_overflow", body);
 }
 
+/* run_time.<program>: the interval's runs, kernel time per run and share of one CPU; or why it is
+ * not known. */
+static void run_time_json(struct bpf_section_state *s, cJSON *o, double dt)
+{
+	cJSON *rt;
+
+	if (s->stats_off) {
+		jstr(o, "run_time_off", s->stats_off);
+		return;
+	}
+	rt = jobj(o, "run_time");
+	for (size_t i = 0; i < nregistry; i++) {
+		struct bpf_status *st = registry[i];
+		uint64_t ns = st->run_ns - st->run_ns_reported, runs = st->runs - st->runs_reported;
+		cJSON *p;
+
+		if (!st->loaded)
+			continue;
+		p = jobj(rt, st->name);
+		jint(p, "runs", runs);
+		if (runs)
+			jnum(p, "ns_per_run", (double)ns / (double)runs);
+		else
+			cJSON_AddNullToObject(p, "ns_per_run");
+		jnum(p, "cpu_pct", dt > 0 ? (double)ns / (dt * 1e9) * 100.0 : 0);
+		st->run_ns_reported = st->run_ns;
+		st->runs_reported = st->runs;
+	}
+}
+
 /* The record's compact summary; the full status is the inventory's, and changes are events. */
 static void bpf_section_emit(void *state, cJSON *record, double dt)
 {
@@ -195,7 +301,6 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	bool any = bpf_status_any_loaded();
 	char sig[sizeof(reported_sig)];
 
-	(void)dt;
 	status_sig(sig, sizeof(sig));
 	if (strcmp(sig, reported_sig) != 0 && s->env->emit_event) {
 		cJSON *body = cJSON_CreateObject();
@@ -238,6 +343,7 @@ static void bpf_section_emit(void *state, cJSON *record, double dt)
 	jint(o, "map_full", full);
 	/* of the interval, over every map: what a rule watches (bpf.failed_inserts > 0) */
 	jint(o, "failed_inserts", failed);
+	run_time_json(s, o, dt);
 }
 
 uint64_t bpf_status_map_full(void)
@@ -253,7 +359,8 @@ uint64_t bpf_status_map_full(void)
  * load: events, ring-buffer drops, failed map inserts, and its maps' fill levels. */
 static void bpf_section_totals(void *state, cJSON *t)
 {
-	(void)state;
+	const struct bpf_section_state *sec = state;
+
 	for (size_t i = 0; i < nregistry; i++) {
 		const struct bpf_status *st = registry[i];
 
@@ -271,6 +378,14 @@ static void bpf_section_totals(void *state, cJSON *t)
 			   (double)st->events);
 		totals_add(t, "bpf_ringbuf_drops_total", "counter", "Ring-buffer records lost: the buffer was full",
 			   TL("program", st->name), (double)st->ringbuf_drops);
+		if (!sec->stats_off) {
+			totals_add(t, "bpf_program_run_seconds_total", "counter",
+				   "Kernel time the program's attached hooks ran (BPF_ENABLE_STATS; since the agent started)",
+				   TL("program", st->name), (double)st->run_ns / 1e9);
+			totals_add(t, "bpf_program_runs_total", "counter",
+				   "Runs of the program's attached hooks (since the agent started)", TL("program", st->name),
+				   (double)st->runs);
+		}
 		for (size_t m = 0; m < st->nfill; m++)
 			totals_add(t, "bpf_map_failed_inserts_total", "counter",
 				   "Inserts that found a bounded eBPF map full (what the figures then lack)",
@@ -280,7 +395,7 @@ static void bpf_section_totals(void *state, cJSON *t)
 
 const struct collector_ops bpf_collector = {
 	.name = "bpf", .init = bpf_section_init, .sample = bpf_section_sample,
-	.emit = bpf_section_emit, .free = free,
+	.emit = bpf_section_emit, .free = bpf_section_free,
 	.totals = bpf_section_totals,
 };
 

@@ -27,6 +27,9 @@ struct bpf_status {
 	uint64_t events;           /* cumulative events seen by its programs */
 	uint64_t events_reported;  /* events when the section last reported */
 	uint64_t ringbuf_drops, map_full;
+	/* its attached hooks' kernel run time and runs as the kernel counts them (bpf_prog_info's
+	 * run_time_ns and run_cnt, while run-time stats are on), and their values when last reported */
+	uint64_t run_ns, runs, run_ns_reported, runs_reported;
 	/* map fill levels: name, entries in use, capacity, inserts that failed because it was full
 	 * (cumulative; and its value when the section last reported) */
 	struct { const char *map; uint64_t used, max, failed, failed_reported; bool overflowing; } fill[BPF_STATUS_MAPS];

@@ -204,6 +204,15 @@ static const char *absent_why(const char *section, const cJSON *record, char *bu
 	return buf;
 }
 
+/* Why the record has no eBPF run time (bpf.run_time_off), or NULL. */
+static const char *run_time_off(const cJSON *record)
+{
+	const cJSON *off = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "bpf"),
+							    "run_time_off");
+
+	return cJSON_IsString(off) ? off->valuestring : NULL;
+}
+
 /* The alert engine found a rule's metric missing from the record (or back): one line each way. */
 static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missing, const cJSON *record)
 {
@@ -218,6 +227,8 @@ static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missin
 		absent_why(missing, record, why, sizeof(why));
 	else if (strchr(missing, '{'))
 		snprintf(why, sizeof(why), "no instance matches");
+	else if (strncmp(missing, "bpf.run_time", 12) == 0 && run_time_off(record))
+		snprintf(why, sizeof(why), "%s", run_time_off(record));
 	else
 		snprintf(why, sizeof(why), "this host or kernel does not provide it");
 	log_warnx("alert rule '%s' cannot fire: %s is not in the record (%s); it stays loaded and works once it is",

@@ -30,7 +30,7 @@ static const char *const replaced[] = { "load", "cpu", "memory", "filesystems", 
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived", "tcp.top_net",
 				       "sched.oom_kills", "sched.oom_kills_total", "sched.runqueue_clock_corrected",
 				       "tcp.top_retransmit_peers", "bpf.events", "bpf.ringbuf_drops", "bpf.map_full",
-				       "bpf.failed_inserts", NULL };
+				       "bpf.failed_inserts", "bpf.run_time", NULL };
 
 struct sbuf {
 	char *p;

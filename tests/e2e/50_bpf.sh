@@ -298,3 +298,71 @@ ok = (n == 2500 and inv["max_entries"] == 1024 and failed > 0 and n - failed <= 
 print(("PASS" if ok else "FAIL") + " bpf/short-comms-overflow-counted" + ("" if ok else
       f": {n} names, events {ev}, failed {failed}, short-lived {sl}, map_full {mets[-1]['bpf']['map_full']}"))
 PYEOF
+
+# The programs' own cost (bpf.run_time, BPF_ENABLE_STATS) against the kernel's counters for the
+# agent's program fds (/proc/PID/fdinfo: run_cnt, run_time_ns), read right after a scrape, the load
+# stopped a sample before: the two differ only by what ran since the agent's last sample.
+port=$($PY tests/tools/free_port.py)
+"${CW[@]}" -i 1s --listen "127.0.0.1:$port" >"$T/rt.out" 2>"$T/rt.err" &
+rt_pid=$!
+if wait_lines "$T/rt.out" 3 15; then
+	taskset -c 0 "$PINGPONG" 1.5 >/dev/null
+	sleep 1.5
+	curl -s "http://127.0.0.1:$port/metrics" >"$T/rt.prom"
+	for fd in /proc/$rt_pid/fd/*; do
+		[ "$(readlink "$fd")" = anon_inode:bpf-prog ] && { cat "/proc/$rt_pid/fdinfo/${fd##*/}"; echo; }
+	done >"$T/rt.fdinfo"
+	bpftool prog show -j >"$T/rt.progs" 2>/dev/null
+	sleep 1.2 # one more record: the one after the scrape
+fi
+kill $rt_pid 2>/dev/null
+wait $rt_pid 2>/dev/null
+RT_PROM="$T/rt.prom" RT_FDINFO="$T/rt.fdinfo" RT_PROGS="$T/rt.progs" pycheck bpf/run-time "$T/rt.out" <<'PYEOF'
+import json, os, re, sys
+def res(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + "bpf/" + name + ("" if ok else ": " + why))
+mets = [json.loads(l) for l in open(sys.argv[1])]
+mets = [m for m in mets if m["type"] == "metrics"]
+names = {p["id"]: p.get("name", "") for p in json.load(open(os.environ["RT_PROGS"]))}
+kernel = {"runs": 0, "ns": 0}
+for block in open(os.environ["RT_FDINFO"]).read().split("\n\n"):
+    f = dict(re.findall(r"^(\w+):\s+(\S+)", block, re.M))
+    if "prog_id" in f and not names.get(int(f["prog_id"]), "").startswith("dump_"):  # not the iterators
+        kernel["runs"] += int(f.get("run_cnt", 0))
+        kernel["ns"] += int(f.get("run_time_ns", 0))
+prom = open(os.environ["RT_PROM"]).read()
+agent = {"runs": sum(float(v) for v in re.findall(r'^corewatch_bpf_program_runs_total\{program="\w+"\} (\S+)$', prom, re.M)),
+         "ns": 1e9 * sum(float(v) for v in re.findall(r'^corewatch_bpf_program_run_seconds_total\{program="\w+"\} (\S+)$', prom, re.M))}
+print(f"INFO run time: agent {agent}, kernel fdinfo {kernel}")
+res("run-time-runs-match-fdinfo", kernel["runs"] > 20000 and 0 <= kernel["runs"] - agent["runs"] <= 0.02 * kernel["runs"] + 2000,
+    f"{agent} {kernel}")
+res("run-time-ns-match-fdinfo", kernel["ns"] > 0 and 0 <= kernel["ns"] - agent["ns"] <= 0.05 * kernel["ns"] + 2e6, f"{agent} {kernel}")
+rt = [m["bpf"].get("run_time") for m in mets]
+busy = max((r["sched"] for r in rt if r), key=lambda s: s["runs"], default=None)
+res("run-time-in-every-record", all(r and set(r) == {"sched", "block", "tcp"} for r in rt), json.dumps(mets[-1]["bpf"])[:300])
+# the ping-pong's second: tens of thousands of runs, each well under a microsecond on any machine
+# this runs on, a share of a CPU that matches runs x ns per run
+ok = busy and busy["runs"] > 10000 and 10 < busy["ns_per_run"] < 5000 and \
+    abs(busy["cpu_pct"] - busy["runs"] * busy["ns_per_run"] / 1e7) <= 0.05 * busy["cpu_pct"] + 0.01
+res("run-time-sched-busy-second", bool(ok), json.dumps(busy))
+if busy:
+    print(f"INFO sched in the busiest second: {busy['runs']} runs, {busy['ns_per_run']:.0f} ns each, {busy['cpu_pct']}% of a CPU")
+PYEOF
+
+# Without CAP_SYS_ADMIN (as under the hardened unit) the kernel does not time programs for the
+# agent: each record says why instead, unless kernel.bpf_stats_enabled is set, and a rule on it says
+# why it cannot fire.
+if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" = 0 ]; then
+	setpriv --bounding-set -sys_admin --inh-caps -sys_admin "${CW[@]}" -n 2 -i 500ms \
+		--alert 'slowbpf: bpf.run_time.sched.cpu_pct > 1' >"$T/nosa" 2>"$T/nosa.err"
+	if grep -q '"run_time_off":"the kernel times eBPF programs only for CAP_SYS_ADMIN' "$T/nosa" &&
+		grep -q "alert rule 'slowbpf' cannot fire: bpf.run_time is not in the record (the kernel times eBPF programs only for CAP_SYS_ADMIN" "$T/nosa.err" &&
+		! grep -q '"run_time":' "$T/nosa" && grep -q '"attached":\["sched"' "$T/nosa" &&
+		$PY "$VALIDATE" "$SCHEMA" "$T/nosa" >/dev/null; then
+		pass "bpf/run-time-off-without-sys-admin"
+	else
+		fail "bpf/run-time-off-without-sys-admin" "$(grep -o '"bpf":{[^}]*' "$T/nosa" | tail -1) $(tr '\n' ' ' <"$T/nosa.err" | head -c 300)"
+	fi
+else
+	skip_or_fail "bpf/run-time-off-without-sys-admin" "setpriv missing or kernel.bpf_stats_enabled set"
+fi
