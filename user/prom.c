@@ -26,7 +26,7 @@
 static const char *const replaced[] = { "load", "cpu", "memory", "filesystems", "disks", "network",
 					"pressure", "agent", "cgroups", "cgroups_info", NULL };
 /* Left out of the walk: arrays whose instances are processes and peers, whose labels would churn,
- * counts of one interval, and the counters the totals give whole. */
+ * counts of one interval, and the counters the totals give whole (objects too: bpf.run_time). */
 static const char *const skipped[] = { "sched.top_cpu", "sched.short_lived", "tcp.top_net",
 				       "sched.oom_kills", "sched.oom_kills_total", "sched.runqueue_clock_corrected",
 				       "tcp.top_retransmit_peers", "bpf.events", "bpf.ringbuf_drops", "bpf.map_full",
@@ -233,7 +233,7 @@ static void walk_child(struct prom *p, const cJSON *it, const char *name, const 
 	if (cJSON_IsObject(it)) {
 		/* histograms come whole from the totals; their summaries (quantiles of one interval) stay
 		 * in the record */
-		if (cJSON_GetObjectItemCaseSensitive(it, "buckets") || cJSON_GetObjectItemCaseSensitive(it, "p50"))
+		if (in_list(skipped, cpath) || cJSON_GetObjectItemCaseSensitive(it, "buckets") || cJSON_GetObjectItemCaseSensitive(it, "p50"))
 			return;
 		snprintf(cname, sizeof(cname), "%s_%s", name, it->string);
 		walk(p, it, cname, cpath, labels);
