@@ -95,8 +95,10 @@ static bool stats_sysctl_on(void)
 static void stats_start(struct bpf_section_state *s)
 {
 	s->stats_fd = -1;
-	if (!bpf_status_any_loaded())
+	if (!bpf_status_any_loaded()) { /* a program that loads later is not timed: say so, not 0 */
+		s->stats_off = "no eBPF program was loaded at start, when run-time statistics are turned on";
 		return;
+	}
 	s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (s->stats_fd >= 0 || stats_sysctl_on())
 		return;

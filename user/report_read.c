@@ -199,6 +199,7 @@ static ssize_t read_text(struct line_reader *r, char *dst, size_t len)
 int lines_open(struct line_reader *r, const char *path, char *err, size_t errlen)
 {
 	unsigned char magic[2];
+	bool gz;
 	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
@@ -211,7 +212,8 @@ int lines_open(struct line_reader *r, const char *path, char *err, size_t errlen
 	n = pread(r->fd, magic, sizeof(magic), 0);
 	r->cap = 2 * READ_CHUNK;
 	r->buf = malloc(r->cap);
-	if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b && r->buf) { /* gzip, whatever the name says */
+	gz = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b; /* gzip, whatever the name says */
+	if (gz) {
 		r->zs = malloc(sizeof(*r->zs));
 		r->in = malloc(READ_CHUNK);
 		if (r->zs && r->in) {
@@ -221,7 +223,7 @@ int lines_open(struct line_reader *r, const char *path, char *err, size_t errlen
 			r->zs->avail_in = 0;
 		}
 	}
-	if (!r->buf || (r->zs && !r->in) || (!r->zs && r->in)) {
+	if (!r->buf || (gz && (!r->zs || !r->in))) {
 		lines_close(r);
 		snprintf(err, errlen, "out of memory");
 		return -1;
