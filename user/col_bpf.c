@@ -73,20 +73,14 @@ struct bpf_section_state {
 	const char *stats_off;  /* why the programs' run time is not known, or NULL */
 };
 
-#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
-
 /* Whether the kernel times eBPF programs for everyone (sysctl kernel.bpf_stats_enabled=1). */
-static bool stats_sysctl_on(void)
+static bool stats_sysctl_on(const struct collector_env *env)
 {
-	char buf[8] = "";
-	FILE *f = fopen(STATS_SYSCTL, "re");
+	struct fbuf f = { 0 };
+	bool on = fbuf_read(&f, env->proc_root, "sys/kernel/bpf_stats_enabled") == 0 && f.data[0] == '1';
 
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = '\0';
-		fclose(f);
-	}
-	return buf[0] == '1';
+	fbuf_free(&f);
+	return on;
 }
 
 /* Turns the kernel's run-time statistics on for the agent's lifetime (they cost two clock reads per
@@ -100,7 +94,7 @@ static void stats_start(struct bpf_section_state *s)
 		return;
 	}
 	s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (s->stats_fd >= 0 || stats_sysctl_on())
+	if (s->stats_fd >= 0 || stats_sysctl_on(s->env))
 		return;
 	s->stats_off = errno == EPERM
 		? "the kernel times eBPF programs only for CAP_SYS_ADMIN (BPF_ENABLE_STATS), which the agent "

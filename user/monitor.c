@@ -216,6 +216,7 @@ static const char *run_time_off(const cJSON *record)
 /* The alert engine found a rule's metric missing from the record (or back): one line each way. */
 static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missing, const cJSON *record)
 {
+	const char *off;
 	char why[320];
 
 	(void)ctx;
@@ -227,8 +228,8 @@ static void rule_unfed(void *ctx, const struct alert_rule *r, const char *missin
 		absent_why(missing, record, why, sizeof(why));
 	else if (strchr(missing, '{'))
 		snprintf(why, sizeof(why), "no instance matches");
-	else if (strncmp(missing, "bpf.run_time", 12) == 0 && run_time_off(record))
-		snprintf(why, sizeof(why), "%s", run_time_off(record));
+	else if (strncmp(missing, "bpf.run_time", 12) == 0 && (off = run_time_off(record)))
+		snprintf(why, sizeof(why), "%s", off);
 	else
 		snprintf(why, sizeof(why), "this host or kernel does not provide it");
 	log_warnx("alert rule '%s' cannot fire: %s is not in the record (%s); it stays loaded and works once it is",

@@ -97,6 +97,20 @@ static const char *isal_error(int rc)
 	}
 }
 
+/* read(2) of the file, again after a signal. Returns the bytes read, 0 at its end, or -1 on an
+ * error (said on stderr). */
+static ssize_t read_file(struct line_reader *r, void *dst, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(r->fd, dst, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		log_warnx("%s: %s (read up to line %llu)", r->path, strerror(errno), (unsigned long long)r->lineno);
+	return n;
+}
+
 /* Reads into the compressed input buffer after what it still holds (moved to its start). Returns
  * 0, or -1 on a read error (said). */
 static int read_input(struct line_reader *r)
@@ -107,13 +121,9 @@ static int read_input(struct line_reader *r)
 	if (z->avail_in && z->next_in != r->in)
 		memmove(r->in, z->next_in, z->avail_in);
 	z->next_in = r->in;
-	do
-		n = read(r->fd, r->in + z->avail_in, READ_CHUNK - z->avail_in);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		log_warnx("%s: %s (read up to line %llu)", r->path, strerror(errno), (unsigned long long)r->lineno);
+	n = read_file(r, r->in + z->avail_in, READ_CHUNK - z->avail_in);
+	if (n < 0)
 		return -1;
-	}
 	if (n == 0)
 		r->in_eof = true;
 	z->avail_in += (uint32_t)n;
@@ -156,15 +166,8 @@ static ssize_t read_text(struct line_reader *r, char *dst, size_t len)
 	struct inflate_state *z = r->zs;
 	ssize_t n;
 
-	if (!z) {
-		do
-			n = read(r->fd, dst, len);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			log_warnx("%s: %s (read up to line %llu)", r->path, strerror(errno),
-				  (unsigned long long)r->lineno);
-		return n;
-	}
+	if (!z)
+		return read_file(r, dst, len);
 	if (r->zerr) { /* what came before the bad data was returned first */
 		log_warnx("%s: %s (read up to line %llu)", r->path, isal_error(r->zerr), (unsigned long long)r->lineno);
 		return -1;
