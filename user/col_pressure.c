@@ -116,17 +116,14 @@ static int pressure_sample(void *state)
 	return 0;
 }
 
-static void add_line(cJSON *o, const char *name, const struct psi_line *a, const struct psi_line *b)
+/* The share of the interval some (or all) tasks stalled, from the growth of total= (microseconds):
+ * exact over the interval like every other value of the record, where the kernel's avg10/avg60/
+ * avg300 are running averages over windows of their own (a series of records gives any window). */
+static void add_line(cJSON *o, const char *name, const struct psi_line *a, const struct psi_line *b, double dt)
 {
-	cJSON *l;
-
 	if (!b->present)
 		return;
-	l = jobj(o, name);
-	jnum(l, "avg10_pct", b->avg10);
-	jnum(l, "avg60_pct", b->avg60);
-	jnum(l, "avg300_pct", b->avg300);
-	jint(l, "stall_us", a->present ? counter_delta(a->total_us, b->total_us) : 0);
+	jnum(o, name, a->present ? pct((double)counter_delta(a->total_us, b->total_us), dt * 1e6) : 0);
 }
 
 static void pressure_emit(void *state, cJSON *record, double dt)
@@ -134,7 +131,6 @@ static void pressure_emit(void *state, cJSON *record, double dt)
 	struct pressure_state *s = state;
 	cJSON *o = jobj(record, "pressure");
 
-	(void)dt;
 	for (size_t i = 0; i < NRES; i++) {
 		const struct psi *a = &s->snap[!s->cur][i], *b = &s->snap[s->cur][i];
 		cJSON *r;
@@ -142,8 +138,8 @@ static void pressure_emit(void *state, cJSON *record, double dt)
 		if (!s->have[i])
 			continue;
 		r = jobj(o, resources[i]);
-		add_line(r, "some", &a->some, &b->some);
-		add_line(r, "full", &a->full, &b->full);
+		add_line(r, "some_pct", &a->some, &b->some, dt);
+		add_line(r, "full_pct", &a->full, &b->full, dt);
 	}
 }
 

@@ -41,6 +41,7 @@ static void set_env(struct monitor *m)
 	m->env.all_disks = m->opt.all_disks;
 	m->env.no_bpf = m->opt.no_bpf;
 	m->env.per_cpu = m->opt.per_cpu;
+	m->env.listen = m->opt.listen != NULL;
 	m->env.ifaces_include = m->opt.ifaces_include;
 	m->env.ifaces_exclude = m->opt.ifaces_exclude;
 	m->env.top_n = (unsigned)m->opt.top;
