@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -125,6 +126,11 @@ bool kernel_btf_has_member(const char *type, const char *member)
 		if (strcmp(btf__name_by_offset(vmlinux_btf, btf_members(t)[i].name_off), member) == 0)
 			return true;
 	return false;
+}
+
+bool kernel_btf_has_func(const char *name)
+{
+	return kernel_btf() && btf__find_by_name_kind(vmlinux_btf, name, BTF_KIND_FUNC) >= 0;
 }
 
 bool kernel_btf_has_tracepoint(const char *tp, int *nparams)
@@ -434,6 +440,15 @@ static struct bpf_hook *hook_of_failed(struct bpf_hook *hooks, size_t n, struct 
 	return NULL;
 }
 
+/* After a failed load: the program libbpf named if st lists it as optional, or NULL. */
+static struct bpf_program *optional_failed(const struct bpf_status *st, struct bpf_object *obj)
+{
+	for (size_t i = 0; load_failed_prog[0] && st->optional && st->optional[i]; i++)
+		if (strcmp(st->optional[i], load_failed_prog) == 0)
+			return bpf_object__find_program_by_name(obj, load_failed_prog);
+	return NULL;
+}
+
 int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n)
 {
 	struct bpf_program *bad = NULL;
@@ -453,7 +468,8 @@ int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_
 	if (err) {
 		/* One program refused fails the whole object: refuse that variant and let the caller
 		 * open the object again, so the other programs keep their best variant. */
-		if ((h = hook_of_failed(hooks, n, &bad)) && st->nrefused < ARRAY_SIZE(st->refused)) {
+		if (((h = hook_of_failed(hooks, n, &bad)) || (bad = optional_failed(st, obj))) &&
+		    st->nrefused < ARRAY_SIZE(st->refused)) {
 			refuse(st, bad, "failed to load", err);
 			return -EAGAIN;
 		}
@@ -543,16 +559,48 @@ int bpf_base_new(const struct collector_env *env, size_t size, struct bpf_status
 	return 0;
 }
 
+/* bpf_object__load() alone leaves a skeleton's global data pointers (skel->bss, ->data, ->rodata)
+ * on the copy libbpf made before load, not on the maps the programs use: a value the agent wrote
+ * there never reached the kernel, nor did the kernel's reach the agent. Maps each of them over that
+ * copy, as the skeleton's own load does. Returns 0 or -errno. */
+static int map_global_data(const struct bpf_object_skeleton *s)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	for (int i = 0; s && i < s->map_cnt; i++) {
+		const struct bpf_map_skeleton *m = (const void *)((const char *)s->maps + (size_t)i * s->map_skel_sz);
+		struct bpf_map *map = *m->map;
+		size_t size = ((bpf_map__value_size(map) + 7) / 8 * 8 * bpf_map__max_entries(map) + page - 1) / page * page;
+		void *p;
+
+		if (!m->mmaped || !*m->mmaped || bpf_map__fd(map) < 0)
+			continue;
+		if (!(bpf_map__map_flags(map) & BPF_F_MMAPABLE)) {
+			*m->mmaped = NULL; /* a kernel without mmapable arrays: no pointer rather than a stale one */
+			continue;
+		}
+		p = mmap(*m->mmaped, size, bpf_map__map_flags(map) & BPF_F_RDONLY_PROG ? PROT_READ : PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, bpf_map__fd(map), 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		*m->mmaped = p;
+	}
+	return 0;
+}
+
 int bpf_base_load(struct bpf_base *b, bpf_open_fn open)
 {
 	struct bpf_object *obj;
 	int err;
 
 	do {
+		b->skeleton = NULL;
 		if (!(obj = open(b)))
 			return bpf_program_failed(b->st, "cannot open the program", errno, NULL, NULL);
 		err = bpf_program_start(b->st, obj, b->hooks, b->nhooks);
 	} while (err == -EAGAIN);
+	if (!err && (err = map_global_data(b->skeleton)) < 0)
+		return bpf_program_failed(b->st, "cannot map its global data", err, NULL, NULL);
 	return err;
 }
 

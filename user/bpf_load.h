@@ -45,6 +45,8 @@ bool kernel_btf_has_tracepoint(const char *tp, int *nparams);
 /* True when the running kernel's BTF has struct type with a member named member (e.g. "sched_info",
  * "last_queued"). */
 bool kernel_btf_has_member(const char *type, const char *member);
+/* Whether the running kernel's BTF has a function (a kfunc) of that name. */
+bool kernel_btf_has_func(const char *name);
 /* Drops the parsed kernel BTF (several MiB); the next query parses it again. Call before a
  * skeleton's load, which parses its own copy: the two never need to coexist. */
 void kernel_btf_release(void);
@@ -89,11 +91,12 @@ uint64_t bpf_caps_to_keep(void);
 struct bpf_base {
 	const struct collector_env *env;
 	struct bpf_status *st;
+	struct bpf_object_skeleton *skeleton; /* set by the open function: its global data is mapped after load */
 	struct bpf_hook hooks[BPF_HOOKS_MAX];
 	size_t nhooks;
 };
-/* Opens the collector's skeleton afresh (destroying the one of an earlier attempt) and describes its
- * hooks in b->hooks[0..b->nhooks). Returns its object, or NULL with errno set. */
+/* Opens the collector's skeleton afresh (destroying the one of an earlier attempt), sets b->skeleton
+ * and describes its hooks in b->hooks[0..b->nhooks). Returns its object, or NULL with errno set. */
 typedef struct bpf_object *(*bpf_open_fn)(struct bpf_base *b);
 
 /* Allocates a zeroed state of size bytes (first member: struct bpf_base) into *state, for status st.

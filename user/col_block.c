@@ -70,6 +70,7 @@ static struct bpf_object *block_open(struct bpf_base *b)
 	s->skel = k = block_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return NULL;
+	b->skeleton = k->skeleton;
 	/* 5.11 dropped the request_queue argument of block_rq_insert/issue: ask the kernel's BTF. */
 	if (kernel_btf_has_tracepoint("block_rq_issue", &nparams))
 		k->rodata->block_rq_single_arg = nparams == 1;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* col_sched.c - the scheduler section ("sched") from bpf/sched.bpf.c.
  *
- * Per interval: one read of the per-CPU counters (switches, run-queue histogram, churn), one pass of
- * the task iterator (per-process CPU and run-queue wait), one drain of the short-lived comm map.
+ * Per interval: one read of the per-CPU counters (switches, run-queue histogram, churn), one pass
+ * over the tasks (per-process CPU and run-queue wait: one run of the task-list walk on 6.7+, else
+ * the task iterator), one drain of the short-lived comm map.
  * OOM kills arrive through the ring buffer, polled by the main loop, as "event" records.
  */
 #include <errno.h>
@@ -50,6 +51,8 @@ struct sched_state {
 	struct ring_buffer *rb;
 	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
+	bool walk;              /* per-process CPU from walk_procs (6.7+), not the task iterator */
+	__u32 *walk_keys;       /* walk_out's keys for a batch lookup, WALK_PROCS of them */
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, their sums over the CPUs, and the
 	 * per-interval maxima */
@@ -65,7 +68,8 @@ struct sched_state {
 	size_t nshort;
 };
 
-static struct bpf_status status = { .name = "sched" };
+static const char *const optional_programs[] = { "walk_procs", NULL };
+static struct bpf_status status = { .name = "sched", .optional = optional_programs };
 /* The running collector's state, for sched_proc_interval() (one sched collector at most). */
 static struct sched_state *live;
 
@@ -114,6 +118,7 @@ static void sched_free(void *state)
 	bpf_link__destroy(s->iter);
 	bpf_link__destroy(s->sock_iter);
 	bpf_base_stop(&s->base);
+	free(s->walk_keys);
 	sched_bpf__destroy(s->skel);
 	free(s->pcpu[0]);
 	free(s->pcpu[1]);
@@ -137,6 +142,7 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 	s->skel = k = sched_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return NULL;
+	b->skeleton = k->skeleton;
 	k->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = k->progs.switch_btf, .raw = k->progs.switch_raw },
@@ -183,6 +189,13 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 				b->hooks[stamp_hooks[i]].btf = NULL;
 			}
 	}
+	/* the task-list walk where the kernel has the task iterator kfuncs (compat.bpf.h), else the
+	 * iter/task program; COREWATCH_BPF_FORCE_TASK_ITER takes the old way on any kernel (tests) */
+	s->walk = !getenv("COREWATCH_BPF_FORCE_TASK_ITER") && kernel_btf_has_func("bpf_iter_task_new") &&
+		  !bpf_program_refused(&status, "walk_procs");
+	bpf_program__set_autoload(s->walk ? k->progs.dump_task : k->progs.walk_procs, false);
+	if (!s->walk)
+		bpf_map__set_autocreate(k->maps.walk_out, false);
 	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
 	 * exist and creating it would fail the whole object. */
 	if (!task_storage) {
@@ -213,9 +226,13 @@ static int sched_init(const struct collector_env *env, void **state)
 		sched_free(s);
 		return err;
 	}
-	s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL);
-	if (!s->iter)
+	if (s->walk) {
+		s->walk_keys = calloc(WALK_PROCS, sizeof(*s->walk_keys));
+		if (!s->walk_keys)
+			return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
+	} else if (!(s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL))) {
 		return bpf_program_failed(&status, "cannot create the task iterator", errno, sched_free, s);
+	}
 	if (!(s->sock_iter = bpf_program__attach_iter(s->skel->progs.dump_sockets, NULL)))
 		log_debug("sched: no task_file iterator (%s): listeners' processes come from /proc", strerror(errno));
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
@@ -236,14 +253,15 @@ static int cmp_task(const void *a, const void *b)
 	return 0;
 }
 
-/* Runs the task iterator and folds its per-thread records into processes (into procs[slot]). */
-static int read_tasks(struct sched_state *s, int slot)
+/* Reads the task iterator's per-thread records into s->tasks. Returns 0 or -errno. */
+static int iter_tasks(struct sched_state *s)
 {
 	int fd = bpf_iter_create(bpf_link__fd(s->iter));
 	size_t bytes = 0;
 
 	if (fd < 0)
 		return -errno;
+	s->ntasks = 0;
 	for (;;) {
 		ssize_t n;
 
@@ -265,6 +283,44 @@ static int read_tasks(struct sched_state *s, int slot)
 	}
 	close(fd);
 	s->ntasks = bytes / sizeof(*s->tasks);
+	return 0;
+}
+
+/* Runs the task-list walk and reads its per-process records into s->tasks (one batch lookup).
+ * Returns 0 or -errno. */
+static int walk_tasks(struct sched_state *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	LIBBPF_OPTS(bpf_map_batch_opts, batch);
+	__u32 n, count, out;
+	int err;
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.walk_procs), &run) < 0)
+		return -errno;
+	n = s->skel->bss->walk_n;
+	if (n > WALK_PROCS)
+		return -EIO;
+	if (array_reserve(&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks), 1024) < 0)
+		return -ENOMEM;
+	count = n;
+	s->ntasks = 0;
+	if (n == 0)
+		return 0;
+	err = bpf_map_lookup_batch(bpf_map__fd(s->skel->maps.walk_out), NULL, &out, s->walk_keys, s->tasks,
+				   &count, &batch);
+	if (err < 0 && errno != ENOENT) /* ENOENT: the batch reached the map's end */
+		return -errno;
+	s->ntasks = count < n ? count : n;
+	return 0;
+}
+
+/* Reads every task (walk or iterator) and folds the records into processes (into procs[slot]). */
+static int read_tasks(struct sched_state *s, int slot)
+{
+	int err = s->walk ? walk_tasks(s) : iter_tasks(s);
+
+	if (err)
+		return err;
 	qsort(s->tasks, s->ntasks, sizeof(*s->tasks), cmp_task);
 	s->nprocs[slot] = 0;
 	for (size_t i = 0; i < s->ntasks; i++) {
@@ -339,8 +395,11 @@ static int sched_sample(void *state)
 	sum = s->total[next];
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
-			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full));
+			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full) +
+			    (s->walk ? s->skel->bss->walk_left_out : 0));
 	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
+	if (s->walk)
+		bpf_status_map(&status, 1, "walk_out", s->ntasks, WALK_PROCS, s->skel->bss->walk_left_out);
 	return 0;
 }
 

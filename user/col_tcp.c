@@ -80,6 +80,7 @@ static struct bpf_object *tcp_open(struct bpf_base *b)
 	s->skel = k = tcp_bpf__open_opts(bpf_open_opts());
 	if (!k)
 		return NULL;
+	b->skeleton = k->skeleton;
 	ephemeral_range(b->env, &k->rodata->ephemeral_lo, &k->rodata->ephemeral_hi);
 	k->rodata->retransmit_has_err = kernel_btf_has_tracepoint("tcp_retransmit_skb", &nparams) && nparams >= 3;
 	struct bpf_hook hooks[] = {

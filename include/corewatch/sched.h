@@ -8,6 +8,7 @@
 #define TASK_COMM_LEN 16
 #define SHORT_LIVED_COMMS 1024 /* distinct comms of short-lived processes tracked per interval */
 #define WAKEUP_PIDS 32768      /* wakeup timestamps kept by the fallback (no task storage) */
+#define WALK_PROCS 32768       /* processes the task-list walk reports per interval (6.7+) */
 
 /* Per-CPU counters (a per-CPU array of one element). All cumulative since load. */
 struct sched_pcpu {
@@ -28,7 +29,8 @@ struct sched_pcpu {
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 
-/* One record per task, written by the task iterator once per interval. */
+/* One record per task, written by the task iterator once per interval; or, from the task-list walk
+ * (6.7+), one per process with pid == tgid and its live threads' runtime and run_delay summed. */
 struct task_sample {
 	__u32 pid;
 	__u32 tgid;

@@ -3,7 +3,7 @@
 . tests/e2e/lib.sh
 PINGPONG="$(dirname "$COREWATCH")/tests/pingpong"
 NAMEDEXIT="$(dirname "$COREWATCH")/tests/namedexit"
-BPF_PROGS='switch_btf|switch_raw|wakeup_btf|issue_btf|complete_btf|state_btf|dump_task'
+BPF_PROGS='switch_si|switch_btf|switch_raw|wakeup_btf|issue_btf|complete_btf|state_btf|dump_task|walk_procs'
 
 if ! need_root "bpf/collectors"; then exit 0; fi
 if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel has no BTF"; exit 0; fi
@@ -13,6 +13,9 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then skip_or_fail "bpf/collectors" "kernel 
 run_workload() {
 	local out=$1
 	shift
+	# a process older than the agent that exits while it runs: not short-lived, whatever its length
+	cp /bin/sleep "$T/cwlonglived"
+	"$T/cwlonglived" 4 &
 	env "$@" "${CW[@]}" -i 1s -n 7 --top 20 --per-cpu >"$out" 2>"$out.err" &
 	local pid=$!
 	wait_lines "$out" 2 10
@@ -143,6 +146,8 @@ for m in mets:  # the burst may straddle an interval boundary: add up every reco
 # one run may straddle a sample (started before it, exited after: not short-lived by definition);
 # the runs are sequential, a few ms each, so at most one of them
 res("short-lived-burst", sl >= 39 and comms.get("true", 0) >= 39, f"count {sl}, comms {comms}")
+# only processes started inside an interval count: the agent's interval start must reach the kernel
+res("short-lived-excludes-older", "cwlonglived" not in comms, f"comms {comms}")
 res("churn-rates", sum(m["sched"]["execs_per_s"] for m in mets) >= 40 and sum(m["sched"]["forks_per_s"] for m in mets) >= 40, "execs/forks")
 PYEOF
 
