@@ -426,8 +426,8 @@ int dump_task(struct bpf_iter__task *ctx)
 
 /* ---- per-process CPU on 6.7+: one run of a syscall program walks the task lists ---- */
 
-/* The walk's output, one process per element from 0; walk_n of them this run, walk_left_out the
- * processes past WALK_PROCS (cumulative). */
+/* The walk's output, one process per element from 0; walk_n of them this run, walk_left_out_now
+ * the processes past WALK_PROCS in this run, walk_left_out in all runs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WALK_PROCS);
@@ -436,6 +436,7 @@ struct {
 } walk_out SEC(".maps");
 
 volatile __u32 walk_n = 0;
+volatile __u32 walk_left_out_now = 0; /* this run's */
 volatile __u64 walk_left_out = 0;
 
 /* Every process (every thread group, kernel threads too), its live threads summed. Globals hold
@@ -447,6 +448,7 @@ int walk_procs(void *ctx)
 	struct task_struct *p, *t, *ref;
 
 	walk_n = 0;
+	walk_left_out_now = 0;
 	bpf_rcu_read_lock();
 	bpf_iter_task_new(&procs, NULL, TASK_ITER_ALL_PROCS);
 	while ((p = bpf_iter_task_next(&procs))) {
@@ -457,6 +459,7 @@ int walk_procs(void *ctx)
 		if (p->tgid == 0) /* the idle task: iter/task never shows it either */
 			continue;
 		if (i >= WALK_PROCS) {
+			walk_left_out_now++;
 			walk_left_out++;
 			continue;
 		}

@@ -53,6 +53,8 @@ struct sched_state {
 	bool fast;              /* run-queue latency from sched_info.last_queued */
 	bool walk;              /* per-process CPU from walk_procs (6.7+), not the task iterator */
 	__u32 *walk_keys;       /* walk_out's keys for a batch lookup, WALK_PROCS of them */
+	bool walked;            /* the last sample's walk ran: walk_procs_n is its count */
+	__u64 walk_procs_n;
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, their sums over the CPUs, and the
 	 * per-interval maxima */
@@ -295,9 +297,12 @@ static int walk_tasks(struct sched_state *s)
 	__u32 n, count, out;
 	int err;
 
+	s->walked = false;
 	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.walk_procs), &run) < 0)
 		return -errno;
 	n = s->skel->bss->walk_n;
+	s->walk_procs_n = n + s->skel->bss->walk_left_out_now;
+	s->walked = true;
 	if (n > WALK_PROCS)
 		return -EIO;
 	if (array_reserve(&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks), 1024) < 0)
@@ -420,6 +425,19 @@ static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u3
 	if (lo == 0 || v[lo - 1].tgid != tgid || (!any_start && v[lo - 1].start_ns != start_ns))
 		return NULL;
 	return &v[lo - 1];
+}
+
+bool sched_counts_processes(void)
+{
+	return live && live->walk;
+}
+
+int sched_process_count(uint64_t *n)
+{
+	if (!live || !live->walked)
+		return -ENOENT;
+	*n = live->walk_procs_n;
+	return 0;
 }
 
 int sched_proc_interval(uint32_t tgid, double *cpu_pct, double *runqueue_wait_pct)
