@@ -221,7 +221,7 @@ fuzz: test-deps
 	$(Q)FUZZ_BUILD=build/fuzz bash tests/fuzz/run $(FUZZ_SECONDS)
 
 # The benchmark: not part of `make test`. Installs the peers it compares with when run as root.
-BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl jq time
+BENCH_DEPS := linux-perf libbpf-tools bpftrace prometheus-node-exporter curl jq time fio
 $(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(VMLINUX_DIR)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(call say,BPF,$<)
@@ -245,12 +245,17 @@ $(BUILD)/bench/threads: bench/threads.c
 	$(call say,CC,$<)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
+$(BUILD)/bench/tcpload: bench/tcpload.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
 bench: deps
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=$$(for p in $(BENCH_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 		[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }; \
 	fi
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty $(BUILD)/bench/httpload $(BUILD)/bench/threads
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/bench/empty $(BUILD)/bench/httpload $(BUILD)/bench/threads $(BUILD)/bench/tcpload
 	$(Q)BUILD=$(BUILD) bash bench/run
 
 # The soak: SOAK_MINUTES (20) at 100 ms under load, scraped and alerting; fails on growth (bench/soak).
