@@ -16,8 +16,9 @@ chmod 600 "$T/token"
 	--alert 'mem_present: memory.total_bytes > 1024 severity critical' >"$T/out" 2>"$T/err" &
 cw=$!
 pids+=($cw)
-# direct writes, so that the block latency chart has data
-(for i in 1 2 3 4 5 6 7 8 9 10; do dd if=/dev/zero of="$T/io" bs=256k count=4 oflag=direct 2>/dev/null; sleep 0.4; done) &
+# direct writes, so that the block latency chart has data, going on until the page is read (the
+# block table lists the last record's devices: a loop that ended ~5 s in raced the page's fetch)
+(for i in $(seq 60); do dd if=/dev/zero of="$T/io" bs=256k count=4 oflag=direct 2>/dev/null; sleep 0.4; done) &
 pids+=($!)
 if ! wait_grep "$T/out" '"type":"metrics"' 15; then
 	fail "page/started" "$(tail -3 "$T/err")"
