@@ -66,19 +66,5 @@ static __always_inline long mm_counter(const struct mm_struct *mm, int member)
 	return v < 0 ? 0 : v;
 }
 
-/* 6.7, "bpf: Introduce task open coded iterator kfuncs": bpf_iter_task_{new,next,destroy} walk
- * the process and thread lists under RCU, where an iter/task program runs once per pid looked up
- * (5x the cost here: 10.5 ms for 20,000 threads against 2 ms). Weak: the agent loads the walk only
- * where the kernel's BTF has them, and iter/task stays the way everywhere else. bpf_rcu_read_lock
- * and bpf_task_acquire on an RCU pointer (6.2) are older than they are. */
-extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task, unsigned int flags) __ksym __weak;
-extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __ksym __weak;
-extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __ksym __weak;
-extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym __weak;
-extern void bpf_task_release(struct task_struct *p) __ksym __weak;
-extern void bpf_rcu_read_lock(void) __ksym __weak;
-extern void bpf_rcu_read_unlock(void) __ksym __weak;
-#define TASK_ITER_ALL_PROCS 0     /* BPF_TASK_ITER_ALL_PROCS of kernel/bpf/task_iter.c */
-#define TASK_ITER_PROC_THREADS 2  /* BPF_TASK_ITER_PROC_THREADS */
 
 #endif

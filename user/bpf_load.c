@@ -440,15 +440,6 @@ static struct bpf_hook *hook_of_failed(struct bpf_hook *hooks, size_t n, struct 
 	return NULL;
 }
 
-/* After a failed load: the program libbpf named if st lists it as optional, or NULL. */
-static struct bpf_program *optional_failed(const struct bpf_status *st, struct bpf_object *obj)
-{
-	for (size_t i = 0; load_failed_prog[0] && st->optional && st->optional[i]; i++)
-		if (strcmp(st->optional[i], load_failed_prog) == 0)
-			return bpf_object__find_program_by_name(obj, load_failed_prog);
-	return NULL;
-}
-
 int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_hook *hooks, size_t n)
 {
 	struct bpf_program *bad = NULL;
@@ -468,8 +459,7 @@ int bpf_program_start(struct bpf_status *st, struct bpf_object *obj, struct bpf_
 	if (err) {
 		/* One program refused fails the whole object: refuse that variant and let the caller
 		 * open the object again, so the other programs keep their best variant. */
-		if (((h = hook_of_failed(hooks, n, &bad)) || (bad = optional_failed(st, obj))) &&
-		    st->nrefused < ARRAY_SIZE(st->refused)) {
+		if ((h = hook_of_failed(hooks, n, &bad)) && st->nrefused < ARRAY_SIZE(st->refused)) {
 			refuse(st, bad, "failed to load", err);
 			return -EAGAIN;
 		}

@@ -34,9 +34,6 @@ struct bpf_status {
 	 * (cumulative; and its value when the section last reported) */
 	struct { const char *map; uint64_t used, max, failed, failed_reported; bool overflowing; } fill[BPF_STATUS_MAPS];
 	size_t nfill;
-	/* programs outside the hooks the collector can do without (NULL-terminated, or NULL): one the
-	 * kernel refuses is refused like a hook's variant and the object loaded again without it */
-	const char *const *optional;
 	/* programs the kernel refused (to load or to attach): never selected again */
 	char refused[16][32];
 	size_t nrefused;

@@ -22,6 +22,7 @@
 #include "collector.h"
 #include "corewatch/sched.h"
 #include "sched.skel.h" /* after the structs it names */
+#include "taskwalk.skel.h"
 #include "histogram.h"
 #include "log.h"
 #include "util.h"
@@ -51,7 +52,7 @@ struct sched_state {
 	struct ring_buffer *rb;
 	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
-	bool walk;              /* per-process CPU from walk_procs (6.7+), not the task iterator */
+	struct taskwalk_bpf *tw; /* per-process CPU from walk_procs (6.7+), or NULL: the task iterator */
 	__u32 *walk_keys;       /* walk_out's keys for a batch lookup, WALK_PROCS of them */
 	bool walked;            /* the last sample's walk ran: walk_procs_n is its count */
 	__u64 walk_procs_n;
@@ -70,8 +71,7 @@ struct sched_state {
 	size_t nshort;
 };
 
-static const char *const optional_programs[] = { "walk_procs", NULL };
-static struct bpf_status status = { .name = "sched", .optional = optional_programs };
+static struct bpf_status status = { .name = "sched" };
 /* The running collector's state, for sched_proc_interval() (one sched collector at most). */
 static struct sched_state *live;
 
@@ -121,6 +121,7 @@ static void sched_free(void *state)
 	bpf_link__destroy(s->sock_iter);
 	bpf_base_stop(&s->base);
 	free(s->walk_keys);
+	taskwalk_bpf__destroy(s->tw);
 	sched_bpf__destroy(s->skel);
 	free(s->pcpu[0]);
 	free(s->pcpu[1]);
@@ -191,13 +192,6 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 				b->hooks[stamp_hooks[i]].btf = NULL;
 			}
 	}
-	/* the task-list walk where the kernel has the task iterator kfuncs (compat.bpf.h), else the
-	 * iter/task program; COREWATCH_BPF_FORCE_TASK_ITER takes the old way on any kernel (tests) */
-	s->walk = !getenv("COREWATCH_BPF_FORCE_TASK_ITER") && kernel_btf_has_func("bpf_iter_task_new") &&
-		  !bpf_program_refused(&status, "walk_procs");
-	bpf_program__set_autoload(s->walk ? k->progs.dump_task : k->progs.walk_procs, false);
-	if (!s->walk)
-		bpf_map__set_autocreate(k->maps.walk_out, false);
 	/* 5.11, 4cf1bc1f1045 "bpf: Implement task local storage": before it the map type does not
 	 * exist and creating it would fail the whole object. */
 	if (!task_storage) {
@@ -205,6 +199,24 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 		bpf_map__set_autocreate(k->maps.at_out, false);
 	}
 	return k->obj;
+}
+
+/* The task-list walk (bpf/taskwalk.bpf.c) where the kernel has the task iterator kfuncs (6.7), or
+ * NULL: the iter/task program then (COREWATCH_BPF_FORCE_TASK_ITER asks for it on any kernel). */
+static struct taskwalk_bpf *open_walk(void)
+{
+	struct taskwalk_bpf *tw;
+
+	if (getenv("COREWATCH_BPF_FORCE_TASK_ITER") || !kernel_btf_has_func("bpf_iter_task_new"))
+		return NULL;
+	tw = taskwalk_bpf__open_opts(bpf_open_opts());
+	if (!tw || taskwalk_bpf__load(tw)) {
+		log_info("eBPF sched: the task-list walk did not load (%s): per-process CPU from the task iterator",
+			 strerror(errno));
+		taskwalk_bpf__destroy(tw);
+		return NULL;
+	}
+	return tw;
 }
 
 static int sched_init(const struct collector_env *env, void **state)
@@ -228,7 +240,8 @@ static int sched_init(const struct collector_env *env, void **state)
 		sched_free(s);
 		return err;
 	}
-	if (s->walk) {
+	s->tw = open_walk();
+	if (s->tw) {
 		s->walk_keys = calloc(WALK_PROCS, sizeof(*s->walk_keys));
 		if (!s->walk_keys)
 			return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
@@ -298,10 +311,10 @@ static int walk_tasks(struct sched_state *s)
 	int err;
 
 	s->walked = false;
-	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.walk_procs), &run) < 0)
+	if (bpf_prog_test_run_opts(bpf_program__fd(s->tw->progs.walk_procs), &run) < 0)
 		return -errno;
-	n = s->skel->bss->walk_n;
-	s->walk_procs_n = n + s->skel->bss->walk_left_out_now;
+	n = s->tw->bss->walk_n;
+	s->walk_procs_n = n + s->tw->bss->walk_left_out_now;
 	s->walked = true;
 	if (n > WALK_PROCS)
 		return -EIO;
@@ -311,7 +324,7 @@ static int walk_tasks(struct sched_state *s)
 	s->ntasks = 0;
 	if (n == 0)
 		return 0;
-	err = bpf_map_lookup_batch(bpf_map__fd(s->skel->maps.walk_out), NULL, &out, s->walk_keys, s->tasks,
+	err = bpf_map_lookup_batch(bpf_map__fd(s->tw->maps.walk_out), NULL, &out, s->walk_keys, s->tasks,
 				   &count, &batch);
 	if (err < 0 && errno != ENOENT) /* ENOENT: the batch reached the map's end */
 		return -errno;
@@ -322,7 +335,7 @@ static int walk_tasks(struct sched_state *s)
 /* Reads every task (walk or iterator) and folds the records into processes (into procs[slot]). */
 static int read_tasks(struct sched_state *s, int slot)
 {
-	int err = s->walk ? walk_tasks(s) : iter_tasks(s);
+	int err = s->tw ? walk_tasks(s) : iter_tasks(s);
 
 	if (err)
 		return err;
@@ -401,10 +414,10 @@ static int sched_sample(void *state)
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
 			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full) +
-			    (s->walk ? s->skel->bss->walk_left_out : 0));
+			    (s->tw ? s->tw->bss->walk_left_out : 0));
 	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
-	if (s->walk)
-		bpf_status_map(&status, 1, "walk_out", s->ntasks, WALK_PROCS, s->skel->bss->walk_left_out);
+	if (s->tw)
+		bpf_status_map(&status, 1, "walk_out", s->ntasks, WALK_PROCS, s->tw->bss->walk_left_out);
 	return 0;
 }
 
@@ -429,7 +442,7 @@ static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u3
 
 bool sched_counts_processes(void)
 {
-	return live && live->walk;
+	return live && live->tw;
 }
 
 int sched_process_count(uint64_t *n)
