@@ -124,6 +124,10 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
+# The walk takes ran.bpf.h's marks with BPF_XCHG (v3); it loads on 6.7+ only. The sched object
+# stays v1 for 5.10.
+$(BUILD)/bpf/taskwalk.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call say,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@

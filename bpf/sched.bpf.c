@@ -14,6 +14,7 @@
 #include "maps.bpf.h"
 #include "compat.bpf.h"
 #include "corewatch/sched.h"
+#include "ran.bpf.h"
 
 #define TASK_RUNNING 0
 
@@ -21,6 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the agent before load. */
 const volatile __u32 page_kb = 4;
+/* The task-list walk (taskwalk.bpf.c) reads only the processes that ran: mark them (ran.bpf.h). */
+const volatile bool mark_ran = false;
 /* Written by the agent at every sample: processes that start after it and exit before the next
  * sample are short-lived. CLOCK_MONOTONIC ns, like task->start_time. */
 volatile __u64 interval_start_ns = 0;
@@ -156,6 +159,10 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	if (!s)
 		return 0;
 	s->switches++;
+	if (mark_ran) {
+		ran_mark(BPF_CORE_READ(prev, tgid));
+		s->on_cpu_tgid = BPF_CORE_READ(next, tgid);
+	}
 	/* Preempted while runnable: it waits on the run queue from now. The idle task (pid 0, one per
 	 * CPU, all sharing that pid) never waits on a run queue: stamping it would histogram the time
 	 * its CPU was busy, keyed across CPUs in the pid map. */
@@ -230,6 +237,10 @@ static __always_inline int on_switch_si(struct task_struct *prev, struct task_st
 	if (!s)
 		return 0;
 	s->switches++;
+	if (mark_ran) {
+		ran_mark(prev->tgid);
+		s->on_cpu_tgid = next->tgid;
+	}
 	rq_now = rq_clock_now(next, &stale);
 	/* Per task (task storage: 5.11+), what the next wait of prev needs:
 	 * - A wait that a migration cut in two: sched_info_dequeue() adds the part spent on the old run

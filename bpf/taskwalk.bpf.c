@@ -8,6 +8,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "corewatch/sched.h"
+#include "ran.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -37,12 +38,44 @@ struct {
 	__type(value, struct task_sample);
 } walk_out SEC(".maps");
 
+/* Set before load: ran_procs is the sched object's, which marks the processes that ran; and the
+ * CPUs possible, for the ones running now. */
+const volatile bool use_ran = false;
+const volatile __u32 nr_cpus = 1;
+/* Set by the agent before a run: read every process's threads this time (the first run, and after
+ * a run whose output it could not read); cleared by the run. */
+volatile __u32 walk_all = 0;
+
 volatile __u32 walk_n = 0;
 volatile __u32 walk_left_out_now = 0; /* this run's */
 volatile __u64 walk_left_out = 0;
 
-/* Every process (every thread group, kernel threads too), its live threads summed. Globals hold
- * the position (walk_n), so the verifier sees no counter grow in registers across iterations. */
+/* The sched object's per-CPU counters (the same map), for on_cpu_tgid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_pcpu);
+} pcpu SEC(".maps");
+
+/* The tasks on a CPU now ran too, though their switch is to come: a thread that has the CPU to
+ * itself is switched to once and then runs for as long as it likes, its runtime growing at ticks.
+ * (The kernel's runqueues would say it, but its address is not in kallsyms without
+ * CONFIG_KALLSYMS_ALL.) */
+static long mark_current(__u64 cpu, void *ctx)
+{
+	__u32 zero = 0;
+	struct sched_pcpu *s = bpf_map_lookup_percpu_elem(&pcpu, &zero, (__u32)cpu);
+
+	if (s && s->on_cpu_tgid)
+		ran_mark((__u32)s->on_cpu_tgid);
+	return 0;
+}
+
+/* Every process (every thread group, kernel threads too), its live threads summed; with use_ran,
+ * only those that ran since the last run have their threads read (ran.bpf.h), the rest are
+ * written idle with the leader's fields. Globals hold the position (walk_n), so the verifier sees
+ * no counter grow in registers across iterations. */
 SEC("syscall")
 int walk_procs(void *ctx)
 {
@@ -51,6 +84,8 @@ int walk_procs(void *ctx)
 
 	walk_n = 0;
 	walk_left_out_now = 0;
+	if (use_ran && !walk_all)
+		bpf_loop(nr_cpus, mark_current, NULL, 0);
 	bpf_rcu_read_lock();
 	bpf_iter_task_new(&procs, NULL, TASK_ITER_ALL_PROCS);
 	while ((p = bpf_iter_task_next(&procs))) {
@@ -66,17 +101,23 @@ int walk_procs(void *ctx)
 			continue;
 		}
 		r = bpf_map_lookup_elem(&walk_out, &i);
-		/* the thread walk wants a referenced task: the process walk's is RCU-protected only */
-		if (!r || !(ref = bpf_task_acquire(p)))
+		if (!r)
 			continue;
-		bpf_iter_task_new(&threads, ref, TASK_ITER_PROC_THREADS);
-		while ((t = bpf_iter_task_next(&threads))) {
-			run += t->se.sum_exec_runtime;
-			if (bpf_core_field_exists(t->sched_info.run_delay))
-				delay += t->sched_info.run_delay;
+		/* taken even on a full walk: the marks start from this one */
+		r->idle = use_ran && !ran_take(p->tgid) && !walk_all;
+		if (!r->idle) {
+			/* the thread walk wants a referenced task: the process walk's is RCU-protected only */
+			if (!(ref = bpf_task_acquire(p)))
+				continue;
+			bpf_iter_task_new(&threads, ref, TASK_ITER_PROC_THREADS);
+			while ((t = bpf_iter_task_next(&threads))) {
+				run += t->se.sum_exec_runtime;
+				if (bpf_core_field_exists(t->sched_info.run_delay))
+					delay += t->sched_info.run_delay;
+			}
+			bpf_iter_task_destroy(&threads);
+			bpf_task_release(ref);
 		}
-		bpf_iter_task_destroy(&threads);
-		bpf_task_release(ref);
 		r->pid = r->tgid = p->tgid;
 		r->leader_start_ns = p->start_time;
 		r->runtime_ns = run;
@@ -88,5 +129,6 @@ int walk_procs(void *ctx)
 	}
 	bpf_iter_task_destroy(&procs);
 	bpf_rcu_read_unlock();
+	walk_all = 0;
 	return 0;
 }

@@ -55,6 +55,7 @@ struct sched_state {
 	struct taskwalk_bpf *tw; /* per-process CPU from walk_procs (6.7+), or NULL: the task iterator */
 	__u32 *walk_keys;       /* walk_out's keys for a batch lookup, WALK_PROCS of them */
 	bool walked;            /* the last sample's walk ran: walk_procs_n is its count */
+	bool walk_lost;         /* the last walk's output was not folded into procs[] */
 	__u64 walk_procs_n;
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, their sums over the CPUs, and the
@@ -134,6 +135,13 @@ static void sched_free(void *state)
 	free(s);
 }
 
+/* Whether per-process CPU will come from the task-list walk (bpf/taskwalk.bpf.c): the kernel has
+ * the task iterator kfuncs (6.7) and COREWATCH_BPF_FORCE_TASK_ITER does not ask for iter/task. */
+static bool walk_wanted(void)
+{
+	return !getenv("COREWATCH_BPF_FORCE_TASK_ITER") && kernel_btf_has_func("bpf_iter_task_new");
+}
+
 /* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
 static struct bpf_object *sched_open(struct bpf_base *b)
 {
@@ -147,6 +155,7 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 		return NULL;
 	b->skeleton = k->skeleton;
 	k->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
+	k->rodata->mark_ran = walk_wanted();
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = k->progs.switch_btf, .raw = k->progs.switch_raw },
 		{ .tp = "sched_process_fork", .btf = k->progs.fork_btf, .raw = k->progs.fork_raw },
@@ -201,15 +210,22 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 	return k->obj;
 }
 
-/* The task-list walk (bpf/taskwalk.bpf.c) where the kernel has the task iterator kfuncs (6.7), or
- * NULL: the iter/task program then (COREWATCH_BPF_FORCE_TASK_ITER asks for it on any kernel). */
-static struct taskwalk_bpf *open_walk(void)
+/* The task-list walk (bpf/taskwalk.bpf.c) where walk_wanted(), or NULL: the iter/task program then.
+ * It shares the sched object's ran_procs, which the switch program marks. */
+static struct taskwalk_bpf *open_walk(const struct sched_bpf *k)
 {
 	struct taskwalk_bpf *tw;
+	int ncpu = libbpf_num_possible_cpus();
 
-	if (getenv("COREWATCH_BPF_FORCE_TASK_ITER") || !kernel_btf_has_func("bpf_iter_task_new"))
+	if (!walk_wanted())
 		return NULL;
 	tw = taskwalk_bpf__open_opts(bpf_open_opts());
+	if (tw && k->rodata->mark_ran && ncpu > 0 &&
+	    bpf_map__reuse_fd(tw->maps.ran_procs, bpf_map__fd(k->maps.ran_procs)) == 0 &&
+	    bpf_map__reuse_fd(tw->maps.pcpu, bpf_map__fd(k->maps.pcpu)) == 0) {
+		tw->rodata->use_ran = true;
+		tw->rodata->nr_cpus = (__u32)ncpu;
+	}
 	if (!tw || taskwalk_bpf__load(tw)) {
 		log_info("eBPF sched: the task-list walk did not load (%s): per-process CPU from the task iterator",
 			 strerror(errno));
@@ -240,7 +256,8 @@ static int sched_init(const struct collector_env *env, void **state)
 		sched_free(s);
 		return err;
 	}
-	s->tw = open_walk();
+	s->tw = open_walk(s->skel);
+	s->walk_lost = true; /* the first walk reads every process */
 	if (s->tw) {
 		s->walk_keys = calloc(WALK_PROCS, sizeof(*s->walk_keys));
 		if (!s->walk_keys)
@@ -311,6 +328,10 @@ static int walk_tasks(struct sched_state *s)
 	int err;
 
 	s->walked = false;
+	/* a run whose output was lost took its marks: this one reads every process again */
+	if (s->walk_lost)
+		s->tw->bss->walk_all = 1;
+	s->walk_lost = true;
 	if (bpf_prog_test_run_opts(bpf_program__fd(s->tw->progs.walk_procs), &run) < 0)
 		return -errno;
 	n = s->tw->bss->walk_n;
@@ -332,6 +353,25 @@ static int walk_tasks(struct sched_state *s)
 	return 0;
 }
 
+/* The newest entry of tgid in a list sorted by (tgid, start), or NULL. */
+static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u32 tgid, __u64 start_ns,
+					bool any_start)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first entry past (tgid, start) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].tgid < tgid || (v[mid].tgid == tgid && (any_start || v[mid].start_ns <= start_ns)))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || v[lo - 1].tgid != tgid || (!any_start && v[lo - 1].start_ns != start_ns))
+		return NULL;
+	return &v[lo - 1];
+}
+
 /* Reads every task (walk or iterator) and folds the records into processes (into procs[slot]). */
 static int read_tasks(struct sched_state *s, int slot)
 {
@@ -343,8 +383,14 @@ static int read_tasks(struct sched_state *s, int slot)
 	s->nprocs[slot] = 0;
 	for (size_t i = 0; i < s->ntasks; i++) {
 		const struct task_sample *t = &s->tasks[i];
+		const struct proc_cpu *was = NULL;
 		struct proc_cpu *p;
 
+		/* The walk left its threads unread: nothing ran, its time is the last sample's. One not in
+		 * that sample (beyond the walk's bound then) is left out until it runs, as one never seen. */
+		if (t->idle && !(was = find_proc(s->procs[!slot], s->nprocs[!slot], t->tgid, t->leader_start_ns,
+						 false)))
+			continue;
 		if (s->nprocs[slot] == 0 || s->procs[slot][s->nprocs[slot] - 1].tgid != t->tgid ||
 		    s->procs[slot][s->nprocs[slot] - 1].start_ns != t->leader_start_ns) {
 			if (array_reserve(&s->procs[slot], &s->cap[slot], s->nprocs[slot] + 1,
@@ -359,9 +405,15 @@ static int read_tasks(struct sched_state *s, int slot)
 			p->comm[TASK_COMM_LEN - 1] = '\0';
 		}
 		p = &s->procs[slot][s->nprocs[slot] - 1];
+		if (was) {
+			p->cpu_ns = was->cpu_ns;
+			p->delay_ns = was->delay_ns;
+			continue;
+		}
 		p->cpu_ns += t->runtime_ns + t->dead_runtime_ns;
 		p->delay_ns += t->run_delay_ns;
 	}
+	s->walk_lost = false;
 	return 0;
 }
 
@@ -419,25 +471,6 @@ static int sched_sample(void *state)
 	if (s->tw)
 		bpf_status_map(&status, 1, "walk_out", s->ntasks, WALK_PROCS, s->tw->bss->walk_left_out);
 	return 0;
-}
-
-/* The newest entry of tgid in a list sorted by (tgid, start), or NULL. */
-static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u32 tgid, __u64 start_ns,
-					bool any_start)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) { /* the first entry past (tgid, start) */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].tgid < tgid || (v[mid].tgid == tgid && (any_start || v[mid].start_ns <= start_ns)))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || v[lo - 1].tgid != tgid || (!any_start && v[lo - 1].start_ns != start_ns))
-		return NULL;
-	return &v[lo - 1];
 }
 
 bool sched_counts_processes(void)

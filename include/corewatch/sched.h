@@ -9,6 +9,13 @@
 #define SHORT_LIVED_COMMS 1024 /* distinct comms of short-lived processes tracked per interval */
 #define WAKEUP_PIDS 32768      /* wakeup timestamps kept by the fallback (no task storage) */
 #define WALK_PROCS 32768       /* processes the task-list walk reports per interval (6.7+) */
+#define RAN_SLOTS 32768        /* "a thread of this process ran" flags, by tgid modulo (a power of 2) */
+
+/* The flags: a word per slot, so that the switch program sets one with a plain store (no atomic
+ * on the switch path, no neighbour's flag rewritten) and the walk takes it with an exchange. */
+struct ran_flags {
+	__u32 slot[RAN_SLOTS];
+};
 
 /* Per-CPU counters (a per-CPU array of one element). All cumulative since load. */
 struct sched_pcpu {
@@ -26,6 +33,8 @@ struct sched_pcpu {
 	__u64 rq_clock_stale; /* sched_info path: switches whose run-queue clock lagged and was corrected */
 	__u64 rq_lag_ns;      /* what those corrections added to rq_wait_ns, net of what they took back
 	                       * (modulo 2^64: a difference of two readings is signed) */
+	__u64 on_cpu_tgid;    /* not a counter: the process of the task this CPU switched to last (with
+	                       * mark_ran; the task-list walk reads it) */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 
@@ -40,6 +49,9 @@ struct task_sample {
 	__u64 dead_runtime_ns;  /* signal->sum_sched_runtime: CPU of the process's exited threads */
 	char comm[TASK_COMM_LEN]; /* the group leader's */
 	__u64 cgroup_id;        /* the group leader's cgroup v2 (kernfs node id; 0 if unknown) */
+	__u32 idle;             /* walk only: no thread ran since the last walk, so its threads were not
+	                         * read (runtime_ns and run_delay_ns are 0): they are the last walk's */
+	__u32 pad;
 };
 
 /* One socket a process holds, from the task_file iterator (what names a listener's process). */
