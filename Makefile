@@ -67,7 +67,8 @@ RUN_ARGS ?= --format text
 
 PKGS := libbpf libelf libcjson inih zlib libisal libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl and libmicrohttpd are dlopen()ed when a setting needs them (user/dl.h): headers only.
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libcurl libmicrohttpd,$(PKGS)) 2>/dev/null)
 
 CC ?= cc
 CFLAGS ?= -O2 -g

@@ -226,6 +226,7 @@ static struct taskwalk_bpf *open_walk(const struct sched_bpf *k)
 		tw->rodata->use_ran = true;
 		tw->rodata->nr_cpus = (__u32)ncpu;
 	}
+	kernel_btf_release(); /* libbpf parses its own copy to load: never two at once */
 	if (!tw || taskwalk_bpf__load(tw)) {
 		log_info("eBPF sched: the task-list walk did not load (%s): per-process CPU from the task iterator",
 			 strerror(errno));

@@ -3,7 +3,7 @@
  * deliver_http.c, and every firing alert re-posted each minute, as Prometheus does. */
 #include "deliver_priv.h"
 
-#include <curl/curl.h>
+#include "dl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

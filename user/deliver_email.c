@@ -4,7 +4,7 @@
  * requires it, smtps:// is TLS from the start). */
 #include "deliver_priv.h"
 
-#include <curl/curl.h>
+#include "dl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

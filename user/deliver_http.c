@@ -4,7 +4,7 @@
  * deliver_http_post()) and email (deliver_email.c, through deliver_http_mail()). */
 #include "deliver_priv.h"
 
-#include <curl/curl.h>
+#include "dl.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +45,17 @@ int deliver_http_check_url(const char *flag, const char *url, bool http, char *e
 {
 	static const char *const schemes[2][3] = { { "smtp", "smtps", NULL }, { "http", "https", NULL } };
 	static const char *const forms[2] = { "smtp://, smtp+starttls:// or smtps://", "http:// or https://" };
-	CURLU *u = curl_url();
-	char *scheme = NULL, *parsed = http ? strdup(url) : deliver_smtp_url(url, &(bool){ false });
+	CURLU *u;
+	char *scheme = NULL, *parsed, why[256];
 	bool ok = false;
 
+	/* every setting that delivers through libcurl checks its URL first: libcurl is needed from here */
+	if (dl_curl_load(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--%s: %s", flag, why);
+		return -1;
+	}
+	u = curl_url();
+	parsed = http ? strdup(url) : deliver_smtp_url(url, &(bool){ false });
 	if (u && parsed && curl_url_set(u, CURLUPART_URL, parsed, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
 		for (int i = 0; schemes[http][i]; i++)

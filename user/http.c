@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
+#include "dl.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,11 +450,15 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 	socklen_t sslen;
 	struct http *h;
 	const union MHD_DaemonInfo *info;
-	char addr[INET6_ADDRSTRLEN + 8] = "?";
+	char addr[INET6_ADDRSTRLEN + 8] = "?", why[256];
 
 	*out = NULL;
 	if (!o->listen)
 		return 0;
+	if (dl_mhd_load(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--listen: %s", why);
+		return -1;
+	}
 	if (parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
 		return -1;
 	if (!(h = calloc(1, sizeof(*h)))) {

@@ -148,3 +148,38 @@ if [ -s "$T/readme.jsonl" ] && grep -q '"type": "metrics"' "$T/readme.jsonl" &&
 else
 	fail "cli/readme-examples-match-schema" "$(head -c 400 "$T/readme.valid" 2>/dev/null)"
 fi
+
+# libcurl and libmicrohttpd (and the 30 libraries under them) are loaded only when a setting needs
+# them (user/dl.c): an agent without a webhook, Alertmanager, mail or --listen maps neither; with
+# --listen it maps libmicrohttpd and still no libcurl. Where the library cannot be loaded, the flag
+# that needed it is named, exit 2.
+"${CW[@]}" --no-bpf -i 200ms -n 3 >/dev/null 2>"$T/dl.err" &
+dlp=$!
+sleep 0.4
+maps0=$(grep -oE 'lib(curl|microhttpd|gnutls|crypto)[^/ ]*' /proc/$dlp/maps 2>/dev/null | sort -u | tr '\n' ' ')
+wait $dlp
+dlport=$($PY tests/tools/free_port.py)
+"${CW[@]}" --no-bpf -i 200ms -n 5 --listen "127.0.0.1:$dlport" >/dev/null 2>>"$T/dl.err" &
+dlp=$!
+sleep 0.6
+maps1=$(grep -oE 'lib(curl|microhttpd)[^/ ]*' /proc/$dlp/maps 2>/dev/null | sort -u | tr '\n' ' ')
+wait $dlp
+if [ -z "$maps0" ] && [[ "$maps1" == libmicrohttpd.so.12* ]] && [[ "$maps1" != *curl* ]]; then
+	pass "cli/libraries-loaded-when-needed"
+else
+	fail "cli/libraries-loaded-when-needed" "without targets: '$maps0'; with --listen: '$maps1'"
+fi
+curl_so=$(ldconfig -p | awk -v arch="$(uname -m)-linux" '$1 == "libcurl.so.4" && index($NF, arch) {print $NF; exit}')
+if [ -n "$curl_so" ] && command -v unshare >/dev/null; then
+	unshare -m sh -c "mount --bind /dev/null '$curl_so' && exec \"\$@\"" sh "${CW[@]}" --check-config \
+		--alert-webhook http://127.0.0.1:9/x >/dev/null 2>"$T/nocurl.err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$T/nocurl.err")" = 1 ] &&
+		grep -q -- "--alert-webhook: cannot load libcurl.so.4: .*(Debian package libcurl4)" "$T/nocurl.err"; then
+		pass "cli/libcurl-missing-names-the-flag"
+	else
+		fail "cli/libcurl-missing-names-the-flag" "exit $rc: $(head -c 300 "$T/nocurl.err")"
+	fi
+else
+	skip_or_fail "cli/libcurl-missing-names-the-flag" "no libcurl.so.4 or unshare"
+fi

@@ -8,6 +8,7 @@
 #   standalone: make && BUILD=build COREWATCH=$PWD/build/corewatch RESULTS=/tmp/r.txt bash tests/vm/20_systemd.sh
 #   COREWATCH_VM_CACHE: where images are cached [/var/cache/corewatch-vm]
 . tests/e2e/lib.sh
+. tests/vm/lib.sh
 
 S=tests/vm/systemd
 BUILD=${BUILD:-build}
@@ -30,11 +31,10 @@ case "$BUILD" in
 esac
 
 # ---- the cached image: built once per recipe (packages, libraries, image.sh, driver and its unit) ----
-# The packages of the libraries the binary needs (its ELF NEEDED entries, found by ldd, mapped with
-# dpkg -S): a new link dependency reaches the guest, and a new image, without an edit here.
-libs=$(objdump -p "$BUILD/corewatch" | awk '/NEEDED/ {print $2}' | while read -r so; do
-	f=$(ldd "$BUILD/corewatch" | awk -v so="$so" '$1 == so {print $3}')
-	[ -n "$f" ] && { dpkg -S "$f" 2>/dev/null || dpkg -S "/usr$f" 2>/dev/null || dpkg -S "$(realpath "$f")"; } | head -1 | cut -d: -f1
+# The packages of the libraries the binary loads (linked or dlopen()ed: vm_libs, mapped with
+# dpkg -S): a new dependency reaches the guest, and a new image, without an edit here.
+libs=$(vm_libs "$BUILD/corewatch" | while read -r f; do
+	{ dpkg -S "$f" 2>/dev/null || dpkg -S "/usr$f" 2>/dev/null || dpkg -S "$(realpath "$f")"; } | head -1 | cut -d: -f1
 done | sort -u | paste -sd, -)
 if [ -z "$libs" ]; then
 	fail "systemd/libraries" "no package found for the libraries of $BUILD/corewatch"

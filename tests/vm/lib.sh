@@ -8,7 +8,8 @@
 #   vm_qemu SECONDS CONSOLE ARGS...  runs qemu-system-x86_64 (TCG) with a hard timeout; 0 = guest
 #                                  powered off by itself, 124 = killed after SECONDS, else qemu failed
 #   vm_initramfs DIR OUT           packs DIR as a newc cpio (gzip) initramfs
-#   vm_add_bin DIR FILE...         copies executables and their ldd libraries into DIR
+#   vm_libs FILE                   the libraries FILE loads (linked or dlopen()ed), with theirs
+#   vm_add_bin DIR FILE...         copies executables and those libraries into DIR
 VM_CACHE=${COREWATCH_VM_CACHE:-/var/cache/corewatch-vm}
 VM_ARCHIVE=${VM_ARCHIVE:-}
 VM_LOG=${VM_LOG:-/dev/stderr}
@@ -109,15 +110,29 @@ vm_kernel_fetch() {
 	rm -rf "$dir" && mv "$tmp/k" "$dir" && rm -rf "$tmp" && echo "$dir"
 }
 
-# vm_add_bin ROOT FILE...: copies each executable to ROOT/bin and the libraries ldd names (and the
-# dynamic loader) to the same paths under ROOT.
+# vm_libs FILE: the paths of the libraries FILE loads: its ELF NEEDED entries and the ones it
+# dlopen()s (user/dl.c names them by soname: every "libX.so.N" string in the file that ldconfig
+# knows), each with what it needs in turn (ldd), the dynamic loader too.
+vm_libs() {
+	local f=$1 so path
+	{
+		ldd "$f" 2>/dev/null | grep -oE '/[^ ]+'
+		for so in $(grep -aoE '\blib[a-z0-9_+-]+\.so\.[0-9]+\b' "$f" | sort -u); do
+			path=$(ldconfig -p | awk -v so="$so" -v arch="$(uname -m)-linux" '$1 == so && index($NF, arch) {print $NF; exit}')
+			[ -n "$path" ] && { echo "$path"; ldd "$path" 2>/dev/null | grep -oE '/[^ ]+'; }
+		done
+	} | sort -u
+}
+
+# vm_add_bin ROOT FILE...: copies each executable to ROOT/bin and the libraries it loads (vm_libs)
+# to the same paths under ROOT.
 vm_add_bin() {
 	local root=$1 f lib
 	shift
 	mkdir -p "$root/bin" || return 1
 	for f in "$@"; do
 		cp -L "$f" "$root/bin/" || return 1
-		for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+'); do
+		for lib in $(vm_libs "$f"); do
 			[ -e "$root$lib" ] && continue
 			mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
 		done
