@@ -102,6 +102,17 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
+/* libmicrohttpd, loaded for --listen (dl.h). Returns 0 or -1 with the reason in err. */
+static int load_mhd(char *err, size_t errlen)
+{
+	char why[256];
+
+	if (dl_mhd_load(why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "--listen: %s", why);
+	return -1;
+}
+
 int http_check(const struct options *o, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -110,7 +121,7 @@ int http_check(const struct options *o, char *err, size_t errlen)
 
 	if (!o->listen)
 		return 0;
-	if (parse_listen(o->listen, &ss, &len, err, errlen) < 0)
+	if (load_mhd(err, errlen) < 0 || parse_listen(o->listen, &ss, &len, err, errlen) < 0)
 		return -1;
 	if (o->listen_token_file) {
 		if (!(a = auth_open(o->listen_token_file, err, errlen)))
@@ -450,16 +461,12 @@ int http_open(struct http **out, const struct options *o, struct agent_counters 
 	socklen_t sslen;
 	struct http *h;
 	const union MHD_DaemonInfo *info;
-	char addr[INET6_ADDRSTRLEN + 8] = "?", why[256];
+	char addr[INET6_ADDRSTRLEN + 8] = "?";
 
 	*out = NULL;
 	if (!o->listen)
 		return 0;
-	if (dl_mhd_load(why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "--listen: %s", why);
-		return -1;
-	}
-	if (parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
+	if (load_mhd(err, errlen) < 0 || parse_listen(o->listen, &ss, &sslen, err, errlen) < 0)
 		return -1;
 	if (!(h = calloc(1, sizeof(*h)))) {
 		snprintf(err, errlen, "out of memory");

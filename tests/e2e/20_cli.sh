@@ -169,17 +169,25 @@ if [ -z "$maps0" ] && [[ "$maps1" == libmicrohttpd.so.12* ]] && [[ "$maps1" != *
 else
 	fail "cli/libraries-loaded-when-needed" "without targets: '$maps0'; with --listen: '$maps1'"
 fi
-curl_so=$(ldconfig -p | awk -v arch="$(uname -m)-linux" '$1 == "libcurl.so.4" && index($NF, arch) {print $NF; exit}')
-if [ -n "$curl_so" ] && command -v unshare >/dev/null; then
-	unshare -m sh -c "mount --bind /dev/null '$curl_so' && exec \"\$@\"" sh "${CW[@]}" --check-config \
-		--alert-webhook http://127.0.0.1:9/x >/dev/null 2>"$T/nocurl.err"
-	rc=$?
-	if [ $rc = 2 ] && [ "$(wc -l <"$T/nocurl.err")" = 1 ] &&
-		grep -q -- "--alert-webhook: cannot load libcurl.so.4: .*(Debian package libcurl4)" "$T/nocurl.err"; then
-		pass "cli/libcurl-missing-names-the-flag"
-	else
-		fail "cli/libcurl-missing-names-the-flag" "exit $rc: $(head -c 300 "$T/nocurl.err")"
+# dl_missing NAME SONAME PACKAGE FLAG ARGS...: with SONAME hidden (/dev/null bound over it in a mount
+# namespace of its own), --check-config ARGS refuses FLAG in one line naming the package, exit 2.
+dl_missing() {
+	local name=$1 so=$2 pkg=$3 flag=$4 path rc
+	shift 4
+	path=$(ldconfig -p | awk -v so="$so" -v arch="$(uname -m)-linux" '$1 == so && index($NF, arch) {print $NF; exit}')
+	if [ -z "$path" ] || ! command -v unshare >/dev/null; then
+		skip_or_fail "cli/$name" "no $so or unshare"
+		return
 	fi
-else
-	skip_or_fail "cli/libcurl-missing-names-the-flag" "no libcurl.so.4 or unshare"
-fi
+	unshare -m sh -c "mount --bind /dev/null '$path' && exec \"\$@\"" sh "${CW[@]}" --check-config "$@" \
+		>/dev/null 2>"$T/$name.err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$T/$name.err")" = 1 ] &&
+		grep -q -- "$flag: cannot load $so: .*(Debian package $pkg)" "$T/$name.err"; then
+		pass "cli/$name"
+	else
+		fail "cli/$name" "exit $rc: $(head -c 300 "$T/$name.err")"
+	fi
+}
+dl_missing libcurl-missing-names-the-flag libcurl.so.4 libcurl4 --alert-webhook --alert-webhook http://127.0.0.1:9/x
+dl_missing libmicrohttpd-missing-names-the-flag libmicrohttpd.so.12 libmicrohttpd12 --listen --listen 127.0.0.1:9
