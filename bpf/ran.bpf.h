@@ -2,7 +2,7 @@
 /* ran.bpf.h - which processes ran: set by the switch program (sched.bpf.c) for the task leaving a
  * CPU, taken by the task-list walk (taskwalk.bpf.c), which reads the threads of those processes
  * only. A process none of whose threads ran since the last walk has the CPU time it had then, so
- * 20,000 sleeping threads cost the walk nothing. The agent gives both objects the same map. */
+ * 20,000 sleeping threads cost the walk nothing. The agent gives both objects the same maps. */
 #ifndef COREWATCH_RAN_BPF_H
 #define COREWATCH_RAN_BPF_H
 
@@ -14,6 +14,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ran_flags);
 } ran_procs SEC(".maps");
+
+/* The sched object's per-CPU counters (one element): the switch program writes on_cpu_tgid there,
+ * the walk reads it (the agent gives the walk this map too). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_pcpu);
+} pcpu SEC(".maps");
 
 static __always_inline __u32 *ran_slot(__u32 tgid)
 {

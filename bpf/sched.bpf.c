@@ -28,13 +28,6 @@ const volatile bool mark_ran = false;
  * sample are short-lived. CLOCK_MONOTONIC ns, like task->start_time. */
 volatile __u64 interval_start_ns = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sched_pcpu);
-} pcpu SEC(".maps");
-
 /* Largest run-queue latency per CPU since the agent last zeroed it (every interval): apart from the
  * cumulative counters, so that zeroing it never loses a count. */
 struct {

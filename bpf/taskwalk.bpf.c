@@ -50,14 +50,6 @@ volatile __u32 walk_n = 0;
 volatile __u32 walk_left_out_now = 0; /* this run's */
 volatile __u64 walk_left_out = 0;
 
-/* The sched object's per-CPU counters (the same map), for on_cpu_tgid. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sched_pcpu);
-} pcpu SEC(".maps");
-
 /* The tasks on a CPU now ran too, though their switch is to come: a thread that has the CPU to
  * itself is switched to once and then runs for as long as it likes, its runtime growing at ticks.
  * (The kernel's runqueues would say it, but its address is not in kallsyms without
