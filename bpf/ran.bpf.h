@@ -15,7 +15,7 @@ struct {
 	__type(value, struct ran_flags);
 } ran_procs SEC(".maps");
 
-/* The sched object's per-CPU counters (one element): the switch program writes on_cpu_tgid there,
+/* The sched object's per-CPU counters (one element): the switch program writes on_cpu there,
  * the walk reads it (the agent gives the walk this map too). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -154,7 +154,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	s->switches++;
 	if (mark_ran) {
 		ran_mark(BPF_CORE_READ(prev, tgid));
-		s->on_cpu_tgid = BPF_CORE_READ(next, tgid);
+		s->on_cpu = ON_CPU_SEEN | BPF_CORE_READ(next, tgid);
 	}
 	/* Preempted while runnable: it waits on the run queue from now. The idle task (pid 0, one per
 	 * CPU, all sharing that pid) never waits on a run queue: stamping it would histogram the time
@@ -232,7 +232,7 @@ static __always_inline int on_switch_si(struct task_struct *prev, struct task_st
 	s->switches++;
 	if (mark_ran) {
 		ran_mark(prev->tgid);
-		s->on_cpu_tgid = next->tgid;
+		s->on_cpu = ON_CPU_SEEN | next->tgid;
 	}
 	rq_now = rq_clock_now(next, &stale);
 	/* Per task (task storage: 5.11+), what the next wait of prev needs:

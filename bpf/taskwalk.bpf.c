@@ -59,9 +59,24 @@ static long mark_current(__u64 cpu, void *ctx)
 	__u32 zero = 0;
 	struct sched_pcpu *s = bpf_map_lookup_percpu_elem(&pcpu, &zero, (__u32)cpu);
 
-	if (s && s->on_cpu_tgid)
-		ran_mark((__u32)s->on_cpu_tgid);
+	if (s && (s->on_cpu & ON_CPU_SEEN) && (__u32)s->on_cpu)
+		ran_mark((__u32)s->on_cpu);
 	return 0;
+}
+
+/* A CPU that has not switched since load runs a task no switch named: one that had it before the
+ * agent started, alone there since. The full walk (the first) names it from the thread: only if
+ * no switch did meanwhile (which knows better), hence the compare-and-swap from 0. */
+static __always_inline void note_on_cpu(struct task_struct *t)
+{
+	__u32 zero = 0, cpu;
+	struct sched_pcpu *s;
+
+	if (!bpf_core_field_exists(t->on_cpu) || !bpf_core_field_exists(t->thread_info.cpu) || !t->on_cpu)
+		return;
+	cpu = t->thread_info.cpu;
+	if (cpu < nr_cpus && (s = bpf_map_lookup_percpu_elem(&pcpu, &zero, cpu)) && !s->on_cpu)
+		__sync_val_compare_and_swap(&s->on_cpu, 0, ON_CPU_SEEN | t->tgid);
 }
 
 /* Every process (every thread group, kernel threads too), its live threads summed; with use_ran,
@@ -104,6 +119,8 @@ int walk_procs(void *ctx)
 			bpf_iter_task_new(&threads, ref, TASK_ITER_PROC_THREADS);
 			while ((t = bpf_iter_task_next(&threads))) {
 				run += t->se.sum_exec_runtime;
+				if (use_ran && walk_all)
+					note_on_cpu(t);
 				if (bpf_core_field_exists(t->sched_info.run_delay))
 					delay += t->sched_info.run_delay;
 			}

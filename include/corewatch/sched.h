@@ -17,6 +17,9 @@ struct ran_flags {
 	__u32 slot[RAN_SLOTS];
 };
 
+/* sched_pcpu.on_cpu holds a process once known (0: the idle task's, tgid 0, is a value too) */
+#define ON_CPU_SEEN (1ULL << 32)
+
 /* Per-CPU counters (a per-CPU array of one element). All cumulative since load. */
 struct sched_pcpu {
 	__u64 switches;
@@ -33,8 +36,9 @@ struct sched_pcpu {
 	__u64 rq_clock_stale; /* sched_info path: switches whose run-queue clock lagged and was corrected */
 	__u64 rq_lag_ns;      /* what those corrections added to rq_wait_ns, net of what they took back
 	                       * (modulo 2^64: a difference of two readings is signed) */
-	__u64 on_cpu_tgid;    /* not a counter: the process of the task this CPU switched to last (with
-	                       * mark_ran; the task-list walk reads it) */
+	__u64 on_cpu;         /* not a counter: ON_CPU_SEEN | the process (tgid) of the task this CPU
+	                       * switched to last (with mark_ran; the task-list walk reads it); 0 until
+	                       * the CPU's first switch since load: who runs there is not known yet */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 
