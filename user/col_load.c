@@ -87,8 +87,7 @@ static void load_emit(void *state, cJSON *record, double dt)
 	jnum(o, "load1", s->l.load1);
 	jnum(o, "load5", s->l.load5);
 	jnum(o, "load15", s->l.load15);
-	jint(o, "runnable", s->l.runnable);
-	jint(o, "threads", s->l.threads);
+	/* loadavg's runnable and threads are cpu.procs_running and processes.threads: one field each */
 }
 
 /* /proc/loadavg: node_exporter's load1, load5, load15. */

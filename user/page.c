@@ -207,7 +207,7 @@ static void now_tables(struct w *w, const cJSON *r, unsigned ncpus)
 	kv(w, "load1", "1 min", fmt_num(num(load, "load1"), "%.2f", b, sizeof(b)));
 	kv(w, "load5", "5 min", fmt_num(num(load, "load5"), "%.2f", b, sizeof(b)));
 	kv(w, "load15", "15 min", fmt_num(num(load, "load15"), "%.2f", b, sizeof(b)));
-	kv(w, "runnable", "runnable", fmt_num(num(load, "runnable"), "%.0f", b, sizeof(b)));
+	kv(w, "runnable", "runnable", fmt_num(num(cpu, "procs_running"), "%.0f", b, sizeof(b)));
 	kv(w, "runq-p99", "run-queue p99", fmt_us(num(runq, "p99"), b, sizeof(b)));
 	out(w, "</table></div>\n");
 }
