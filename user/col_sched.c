@@ -595,7 +595,6 @@ static void sched_emit(void *state, cJSON *record, double dt)
 	jrate(o, "exits_per_s", safe_div((double)FIELD(sum, exits), dt));
 	jint(o, "oom_kills", FIELD(sum, oom_kills));
 	jint(o, "oom_kills_total", FIELD(sum_b, oom_kills));
-	jstr(o, "runqueue_latency_method", s->fast ? "sched_info" : "wakeup_stamp");
 	memcpy(&total, &FIELD(sum, rq), sizeof(total));
 	total.sum = (FIELD(sum, rq_wait_ns) + 500) / 1000; /* exact, where the slots' sum truncates */
 	for (int c = 0; c < s->ncpu; c++)
@@ -671,10 +670,18 @@ static void sched_totals(void *state, cJSON *t)
 			   (double)FIELD(b, rq_clock_stale));
 }
 
+/* How the run-queue wait is measured: fixed at load, so said once (not in every record). */
+static void sched_inventory(void *state, cJSON *inv)
+{
+	const struct sched_state *s = state;
+
+	jstr(jobj(inv, "sched"), "runqueue_latency_method", s->fast ? "sched_info" : "wakeup_stamp");
+}
+
 const struct collector_ops sched_collector = {
 	.name = "sched", .init = sched_init, .snapshot = sched_snapshot, .sample = sched_sample, .emit = sched_emit,
 	.free = sched_free, .event_fd = sched_event_fd, .on_event = sched_on_event,
-	.totals = sched_totals,
+	.totals = sched_totals, .inventory = sched_inventory,
 };
 
 int sched_socket_owners(void (*fn)(void *ctx, const struct socket_sample *ss), void *ctx)

@@ -320,7 +320,7 @@ for method in ("sched_info", "wakeup_stamp"):
     rr = [r for r in allrecs if r and r.get("type") == "metrics"]
     sp = [((rr[i - 1]["uptime_s"] if i else r["uptime_s"] - r["interval_s"]), r["uptime_s"]) for i, r in enumerate(rr)]
     rqrecs[method] = (allrecs, rr, sp)
-    got = sorted(set(str(get(r, "sched", "runqueue_latency_method")) for r in rr))
+    got = sorted(set(str(get(r, "sched", "runqueue_latency_method")) for r in allrecs if r and r.get("type") == "inventory"))
     res(f"runqueue-{method}-method-reported", rr and got == [method],
         f"{len(rr)} records, methods {got}, exit status {read(f'rq.{method}.rc', '?')}; stderr: "
         + " | ".join(l for l in read(f"rq.{method}.err").splitlines() if ": debug: " not in l)[-300:])
