@@ -61,9 +61,11 @@ static void agent_emit(void *state, cJSON *record, double dt)
 	jint(o, "collector_errors", c->collector_errors);
 	jint(o, "missed_intervals", c->missed_intervals);
 	jint(o, "alerts_firing", c->alerts_firing);
-	jint(o, "alerts_sent", c->alerts_sent);
-	jint(o, "alert_delivery_errors", c->alert_delivery_errors);
-	jint(o, "alerts_dropped", c->alerts_dropped);
+	if (s->base.env->deliver) { /* without a target these could only ever say 0 */
+		jint(o, "alerts_sent", c->alerts_sent);
+		jint(o, "alert_delivery_errors", c->alert_delivery_errors);
+		jint(o, "alerts_dropped", c->alerts_dropped);
+	}
 	if (!s->base.env->listen)
 		return; /* no endpoint: its four counters could only ever say 0 */
 	jint(o, "http_requests", c->http_requests);

@@ -36,6 +36,7 @@ struct collector_env {
 	bool no_bpf;                /* --no-bpf: eBPF collectors stay inactive */
 	bool per_cpu;               /* --per-cpu: per-CPU lists (cpu.cores, sched.cpus) */
 	bool listen;                /* --listen: the endpoint's counters are in agent */
+	bool deliver;               /* an alert delivery target: its counters are in agent */
 	const char *ifaces_include; /* --interfaces globs, or NULL */
 	const char *ifaces_exclude; /* --interfaces-exclude globs, or NULL: the default list */
 	unsigned top_n;             /* length of top-N lists (--top) */

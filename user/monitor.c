@@ -42,6 +42,7 @@ static void set_env(struct monitor *m)
 	m->env.no_bpf = m->opt.no_bpf;
 	m->env.per_cpu = m->opt.per_cpu;
 	m->env.listen = m->opt.listen != NULL;
+	m->env.deliver = m->deliver != NULL; /* targets need a restart: as opened */
 	m->env.ifaces_include = m->opt.ifaces_include;
 	m->env.ifaces_exclude = m->opt.ifaces_exclude;
 	m->env.top_n = (unsigned)m->opt.top;
@@ -76,6 +77,7 @@ int monitor_start(struct monitor *m, struct options *opt, int argc, char *const 
 	    deliver_open(&m->deliver, &m->opt, m->host, &m->ctr, err, errlen) < 0 ||
 	    http_open(&m->http, &m->opt, &m->ctr, err, errlen) < 0)
 		return -1;
+	set_env(m); /* with the targets opened */
 	m->alerts = alert_engine_new(&m->opt.rules, m->opt.alert_repeat_ms, emit_alert, m);
 	if (!m->alerts) {
 		snprintf(err, errlen, "out of memory");
