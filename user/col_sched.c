@@ -2,8 +2,8 @@
 /* col_sched.c - the scheduler section ("sched") from bpf/sched.bpf.c.
  *
  * Per interval: one read of the per-CPU counters (switches, run-queue histogram, churn), one pass
- * over the tasks (per-process CPU and run-queue wait: one run of the task-list walk on 6.7+, else
- * the task iterator), one drain of the short-lived comm map.
+ * over the tasks (per-process CPU and run-queue wait, sched_procs.c: one run of the task-list walk
+ * on 6.7+, else the task iterator), one drain of the short-lived comm map.
  * OOM kills arrive through the ring buffer, polled by the main loop, as "event" records.
  */
 #include <errno.h>
@@ -25,19 +25,11 @@
 #include "taskwalk.skel.h"
 #include "histogram.h"
 #include "log.h"
+#include "sched_procs.h"
 #include "util.h"
 #include "totals.h"
 
 #define NFIELDS (sizeof(struct sched_pcpu) / sizeof(__u64))
-
-/* One process: its threads summed. */
-struct proc_cpu {
-	__u32 tgid;
-	__u64 start_ns;
-	__u64 cpu_ns, delay_ns;
-	__u64 cgroup_id;
-	char comm[TASK_COMM_LEN];
-};
 
 struct comm_count {
 	char comm[TASK_COMM_LEN];
@@ -47,27 +39,16 @@ struct comm_count {
 struct sched_state {
 	struct bpf_base base;
 	struct sched_bpf *skel;
-	struct bpf_link *iter;
 	struct bpf_link *sock_iter;     /* NULL: the kernel would not attach it (sockets named from /proc) */
 	struct ring_buffer *rb;
 	bool task_storage;      /* the kernel has task-local storage (5.11+) */
 	bool fast;              /* run-queue latency from sched_info.last_queued */
-	struct taskwalk_bpf *tw; /* per-process CPU from walk_procs (6.7+), or NULL: the task iterator */
-	__u32 *walk_keys;       /* walk_out's keys for a batch lookup, WALK_PROCS of them */
-	bool walked;            /* the last sample's walk ran: walk_procs_n is its count */
-	bool walk_lost;         /* the last walk's output was not folded into procs[] */
-	__u64 walk_procs_n;
+	struct sched_procs procs; /* per-process CPU and run-queue wait (sched_procs.c) */
 	int ncpu;
 	/* two samples of the per-CPU counters, each ncpu x NFIELDS, their sums over the CPUs, and the
 	 * per-interval maxima */
 	__u64 *pcpu[2], total[2][NFIELDS], *max_us, *zeros;
 	int cur;
-	/* processes at the last two samples, sorted by (tgid, start) */
-	struct proc_cpu *procs[2];
-	size_t nprocs[2], cap[2];
-	double t_mono[2];
-	struct task_sample *tasks;
-	size_t ntasks, tasks_cap;
 	struct comm_count *short_comms;
 	size_t nshort;
 };
@@ -118,28 +99,16 @@ static void sched_free(void *state)
 	if (live == s)
 		live = NULL;
 	ring_buffer__free(s->rb);
-	bpf_link__destroy(s->iter);
 	bpf_link__destroy(s->sock_iter);
 	bpf_base_stop(&s->base);
-	free(s->walk_keys);
-	taskwalk_bpf__destroy(s->tw);
+	sched_procs_free(&s->procs);
 	sched_bpf__destroy(s->skel);
 	free(s->pcpu[0]);
 	free(s->pcpu[1]);
 	free(s->max_us);
 	free(s->zeros);
-	free(s->procs[0]);
-	free(s->procs[1]);
-	free(s->tasks);
 	free(s->short_comms);
 	free(s);
-}
-
-/* Whether per-process CPU will come from the task-list walk (bpf/taskwalk.bpf.c): the kernel has
- * the task iterator kfuncs (6.7) and COREWATCH_BPF_FORCE_TASK_ITER does not ask for iter/task. */
-static bool walk_wanted(void)
-{
-	return !getenv("COREWATCH_BPF_FORCE_TASK_ITER") && kernel_btf_has_func("bpf_iter_task_new");
 }
 
 /* Opens the program and describes its hooks for one load attempt (bpf_open_fn). */
@@ -155,7 +124,7 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 		return NULL;
 	b->skeleton = k->skeleton;
 	k->rodata->page_kb = (__u32)(sysconf(_SC_PAGESIZE) / 1024);
-	k->rodata->mark_ran = walk_wanted();
+	k->rodata->mark_ran = sched_procs_walk_wanted();
 	struct bpf_hook hooks[] = {
 		{ .tp = "sched_switch", .btf = k->progs.switch_btf, .raw = k->progs.switch_raw },
 		{ .tp = "sched_process_fork", .btf = k->progs.fork_btf, .raw = k->progs.fork_raw },
@@ -210,32 +179,6 @@ static struct bpf_object *sched_open(struct bpf_base *b)
 	return k->obj;
 }
 
-/* The task-list walk (bpf/taskwalk.bpf.c) where walk_wanted(), or NULL: the iter/task program then.
- * It shares the sched object's ran_procs, which the switch program marks. */
-static struct taskwalk_bpf *open_walk(const struct sched_bpf *k)
-{
-	struct taskwalk_bpf *tw;
-	int ncpu = libbpf_num_possible_cpus();
-
-	if (!walk_wanted())
-		return NULL;
-	tw = taskwalk_bpf__open_opts(bpf_open_opts());
-	if (tw && k->rodata->mark_ran && ncpu > 0 &&
-	    bpf_map__reuse_fd(tw->maps.ran_procs, bpf_map__fd(k->maps.ran_procs)) == 0 &&
-	    bpf_map__reuse_fd(tw->maps.pcpu, bpf_map__fd(k->maps.pcpu)) == 0) {
-		tw->rodata->use_ran = true;
-		tw->rodata->nr_cpus = (__u32)ncpu;
-	}
-	kernel_btf_release(); /* libbpf parses its own copy to load: never two at once */
-	if (!tw || taskwalk_bpf__load(tw)) {
-		log_info("eBPF sched: the task-list walk did not load (%s): per-process CPU from the task iterator",
-			 strerror(errno));
-		taskwalk_bpf__destroy(tw);
-		return NULL;
-	}
-	return tw;
-}
-
 static int sched_init(const struct collector_env *env, void **state)
 {
 	struct sched_state *s;
@@ -257,164 +200,15 @@ static int sched_init(const struct collector_env *env, void **state)
 		sched_free(s);
 		return err;
 	}
-	s->tw = open_walk(s->skel);
-	s->walk_lost = true; /* the first walk reads every process */
-	if (s->tw) {
-		s->walk_keys = calloc(WALK_PROCS, sizeof(*s->walk_keys));
-		if (!s->walk_keys)
-			return bpf_program_failed(&status, "out of memory", ENOMEM, sched_free, s);
-	} else if (!(s->iter = bpf_program__attach_iter(s->skel->progs.dump_task, NULL))) {
-		return bpf_program_failed(&status, "cannot create the task iterator", errno, sched_free, s);
-	}
+	if ((err = sched_procs_open(&s->procs, s->skel)) < 0)
+		return bpf_program_failed(&status, err == -ENOMEM ? "out of memory" : "cannot create the task iterator",
+					  -err, sched_free, s);
 	if (!(s->sock_iter = bpf_program__attach_iter(s->skel->progs.dump_sockets, NULL)))
 		log_debug("sched: no task_file iterator (%s): listeners' processes come from /proc", strerror(errno));
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb)
 		return bpf_program_failed(&status, "cannot map the event ring buffer", errno, sched_free, s);
 	live = s;
-	return 0;
-}
-
-static int cmp_task(const void *a, const void *b)
-{
-	const struct task_sample *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->leader_start_ns != y->leader_start_ns)
-		return x->leader_start_ns < y->leader_start_ns ? -1 : 1;
-	return 0;
-}
-
-/* Reads the task iterator's per-thread records into s->tasks. Returns 0 or -errno. */
-static int iter_tasks(struct sched_state *s)
-{
-	int fd = bpf_iter_create(bpf_link__fd(s->iter));
-	size_t bytes = 0;
-
-	if (fd < 0)
-		return -errno;
-	s->ntasks = 0;
-	for (;;) {
-		ssize_t n;
-
-		if (array_reserve(&s->tasks, &s->tasks_cap, s->ntasks + 64, sizeof(*s->tasks), 1024) < 0) {
-			close(fd);
-			return -ENOMEM;
-		}
-		n = read(fd, (char *)s->tasks + bytes, (s->tasks_cap * sizeof(*s->tasks)) - bytes);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			close(fd);
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		bytes += (size_t)n;
-		s->ntasks = bytes / sizeof(*s->tasks);
-	}
-	close(fd);
-	s->ntasks = bytes / sizeof(*s->tasks);
-	return 0;
-}
-
-/* Runs the task-list walk and reads its per-process records into s->tasks (one batch lookup).
- * Returns 0 or -errno. */
-static int walk_tasks(struct sched_state *s)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, run);
-	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	__u32 n, count, out;
-	int err;
-
-	s->walked = false;
-	/* a run whose output was lost took its marks: this one reads every process again */
-	if (s->walk_lost)
-		s->tw->bss->walk_all = 1;
-	s->walk_lost = true;
-	if (bpf_prog_test_run_opts(bpf_program__fd(s->tw->progs.walk_procs), &run) < 0)
-		return -errno;
-	n = s->tw->bss->walk_n;
-	s->walk_procs_n = n + s->tw->bss->walk_left_out_now;
-	s->walked = true;
-	if (n > WALK_PROCS)
-		return -EIO;
-	if (array_reserve(&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks), 1024) < 0)
-		return -ENOMEM;
-	count = n;
-	s->ntasks = 0;
-	if (n == 0)
-		return 0;
-	err = bpf_map_lookup_batch(bpf_map__fd(s->tw->maps.walk_out), NULL, &out, s->walk_keys, s->tasks,
-				   &count, &batch);
-	if (err < 0 && errno != ENOENT) /* ENOENT: the batch reached the map's end */
-		return -errno;
-	s->ntasks = count < n ? count : n;
-	return 0;
-}
-
-/* The newest entry of tgid in a list sorted by (tgid, start), or NULL. */
-static const struct proc_cpu *find_proc(const struct proc_cpu *v, size_t n, __u32 tgid, __u64 start_ns,
-					bool any_start)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) { /* the first entry past (tgid, start) */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].tgid < tgid || (v[mid].tgid == tgid && (any_start || v[mid].start_ns <= start_ns)))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || v[lo - 1].tgid != tgid || (!any_start && v[lo - 1].start_ns != start_ns))
-		return NULL;
-	return &v[lo - 1];
-}
-
-/* Reads every task (walk or iterator) and folds the records into processes (into procs[slot]). */
-static int read_tasks(struct sched_state *s, int slot)
-{
-	int err = s->tw ? walk_tasks(s) : iter_tasks(s);
-
-	if (err)
-		return err;
-	qsort(s->tasks, s->ntasks, sizeof(*s->tasks), cmp_task);
-	s->nprocs[slot] = 0;
-	for (size_t i = 0; i < s->ntasks; i++) {
-		const struct task_sample *t = &s->tasks[i];
-		const struct proc_cpu *was = NULL;
-		struct proc_cpu *p;
-
-		/* The walk left its threads unread: nothing ran, its time is the last sample's. One not in
-		 * that sample (beyond the walk's bound then) is left out until it runs, as one never seen. */
-		if (t->idle && !(was = find_proc(s->procs[!slot], s->nprocs[!slot], t->tgid, t->leader_start_ns,
-						 false)))
-			continue;
-		if (s->nprocs[slot] == 0 || s->procs[slot][s->nprocs[slot] - 1].tgid != t->tgid ||
-		    s->procs[slot][s->nprocs[slot] - 1].start_ns != t->leader_start_ns) {
-			if (array_reserve(&s->procs[slot], &s->cap[slot], s->nprocs[slot] + 1,
-					  sizeof(*s->procs[slot]), 512) < 0)
-				return -ENOMEM;
-			p = &s->procs[slot][s->nprocs[slot]++];
-			memset(p, 0, sizeof(*p));
-			p->tgid = t->tgid;
-			p->start_ns = t->leader_start_ns;
-			p->cgroup_id = t->cgroup_id;
-			memcpy(p->comm, t->comm, sizeof(p->comm));
-			p->comm[TASK_COMM_LEN - 1] = '\0';
-		}
-		p = &s->procs[slot][s->nprocs[slot] - 1];
-		if (was) {
-			p->cpu_ns = was->cpu_ns;
-			p->delay_ns = was->delay_ns;
-			continue;
-		}
-		p->cpu_ns += t->runtime_ns + t->dead_runtime_ns;
-		p->delay_ns += t->run_delay_ns;
-	}
-	s->walk_lost = false;
 	return 0;
 }
 
@@ -453,74 +247,43 @@ static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t
 static int sched_sample(void *state)
 {
 	struct sched_state *s = state;
+	const struct taskwalk_bpf *tw = s->procs.tw;
 	int next = !s->cur, err;
 	const __u64 *sum;
 
-	err = read_tasks(s, next);
+	err = sched_procs_read(&s->procs);
 	if (err)
 		return err;
 	drain_short_comms(s);
-	s->t_mono[next] = clock_s(CLOCK_MONOTONIC);
 	s->cur = next;
 	percpu_sum(s->pcpu[next], s->ncpu, NFIELDS, s->total[next]);
 	sum = s->total[next];
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
 			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full) +
-			    (s->tw ? s->tw->bss->walk_left_out : 0));
+			    (tw ? tw->bss->walk_left_out : 0));
 	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
-	if (s->tw)
-		bpf_status_map(&status, 1, "walk_out", s->ntasks, WALK_PROCS, s->tw->bss->walk_left_out);
+	if (tw)
+		bpf_status_map(&status, 1, "walk_out", s->procs.ntasks, WALK_PROCS, tw->bss->walk_left_out);
 	return 0;
 }
 
 bool sched_counts_processes(void)
 {
-	return live && live->tw;
-}
-
-int sched_process_count(uint64_t *n)
-{
-	if (!live || !live->walked)
-		return -ENOENT;
-	*n = live->walk_procs_n;
-	return 0;
+	return live && live->procs.tw;
 }
 
 int sched_proc_interval(uint32_t tgid, double *cpu_pct, double *runqueue_wait_pct)
 {
-	const struct sched_state *s = live;
-	const struct proc_cpu *a, *b;
-	__u64 cpu, wait;
-	double dt;
-
-	if (!s || s->t_mono[0] <= 0 || s->t_mono[1] <= 0)
-		return -ENOENT;
-	dt = s->t_mono[s->cur] - s->t_mono[!s->cur];
-	b = find_proc(s->procs[s->cur], s->nprocs[s->cur], tgid, 0, true);
-	if (!b || dt <= 0)
-		return -ENOENT;
-	a = find_proc(s->procs[!s->cur], s->nprocs[!s->cur], tgid, b->start_ns, false);
-	if (!a && b->start_ns < (__u64)(s->t_mono[!s->cur] * 1e9))
-		return -ENOENT; /* not seen at the earlier sample, yet older than it */
-	/* born between the samples (no a): all of it is new */
-	cpu = a ? (b->cpu_ns > a->cpu_ns ? b->cpu_ns - a->cpu_ns : 0) : b->cpu_ns;
-	wait = a ? (b->delay_ns > a->delay_ns ? b->delay_ns - a->delay_ns : 0) : b->delay_ns;
-	*cpu_pct = 100.0 * safe_div((double)cpu / 1e9, dt);
-	*runqueue_wait_pct = 100.0 * safe_div((double)wait / 1e9, dt);
-	return 0;
+	return live ? sched_procs_interval(&live->procs, tgid, cpu_pct, runqueue_wait_pct) : -ENOENT;
 }
 
-struct top_entry {
-	const struct proc_cpu *p;
-	double cpu_ns, delay_ns;
-};
-
-static int cmp_top(const void *a, const void *b)
+int sched_process_count(uint64_t *n)
 {
-	const struct top_entry *x = a, *y = b;
-
-	return x->cpu_ns < y->cpu_ns ? 1 : x->cpu_ns > y->cpu_ns ? -1 : 0;
+	if (!live || !live->procs.walked)
+		return -ENOENT;
+	*n = live->procs.walk_procs_n;
+	return 0;
 }
 
 static int cmp_comm(const void *a, const void *b)
@@ -528,51 +291,6 @@ static int cmp_comm(const void *a, const void *b)
 	const struct comm_count *x = a, *y = b;
 
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->comm, y->comm);
-}
-
-static void emit_top_cpu(struct sched_state *s, cJSON *o, double dt)
-{
-	const struct proc_cpu *a = s->procs[!s->cur], *b = s->procs[s->cur];
-	size_t na = s->nprocs[!s->cur], nb = s->nprocs[s->cur], j = 0, n = 0;
-	__u64 prev_ns = (__u64)(s->t_mono[!s->cur] * 1e9);
-	struct top_entry *top = calloc(nb ? nb : 1, sizeof(*top));
-	cJSON *arr = jarr(o, "top_cpu");
-
-	if (!top)
-		return;
-	for (size_t i = 0; i < nb; i++) {
-		/* both lists are sorted by (tgid, start): walk them together */
-		while (j < na && (a[j].tgid < b[i].tgid ||
-				  (a[j].tgid == b[i].tgid && a[j].start_ns < b[i].start_ns)))
-			j++;
-		if (j < na && a[j].tgid == b[i].tgid && a[j].start_ns == b[i].start_ns) {
-			top[n].cpu_ns = b[i].cpu_ns > a[j].cpu_ns ? (double)(b[i].cpu_ns - a[j].cpu_ns) : 0;
-			top[n].delay_ns = b[i].delay_ns > a[j].delay_ns ? (double)(b[i].delay_ns - a[j].delay_ns) : 0;
-		} else if (b[i].start_ns >= prev_ns) {
-			top[n].cpu_ns = (double)b[i].cpu_ns; /* born in this interval: all of it is new */
-			top[n].delay_ns = (double)b[i].delay_ns;
-		} else {
-			continue;
-		}
-		top[n++].p = &b[i];
-	}
-	qsort(top, n, sizeof(*top), cmp_top);
-	for (size_t i = 0; i < n && i < s->base.env->top_n; i++) {
-		cJSON *e;
-
-		/* sorted by CPU: the rest would print 0.0 % (under 0.05 % of the interval), a list of
-		 * names that did nothing */
-		if (100.0 * safe_div(top[i].cpu_ns / 1e9, dt) < 0.05)
-			break;
-		e = cJSON_CreateObject();
-		jint(e, "pid", top[i].p->tgid);
-		jstr(e, "comm", top[i].p->comm);
-		jstr(e, "cgroup", cgroup_name_of_id(top[i].p->cgroup_id));
-		jnum1(e, "cpu_pct", 100.0 * safe_div(top[i].cpu_ns / 1e9, dt));
-		jnum1(e, "runqueue_wait_pct", 100.0 * safe_div(top[i].delay_ns / 1e9, dt));
-		cJSON_AddItemToArray(arr, e);
-	}
-	free(top);
 }
 
 static void sched_emit(void *state, cJSON *record, double dt)
@@ -633,7 +351,7 @@ static void sched_emit(void *state, cJSON *record, double dt)
 		jint(e, "count", s->short_comms[i].count);
 		cJSON_AddItemToArray(top, e);
 	}
-	emit_top_cpu(s, o, dt);
+	sched_procs_emit_top(&s->procs, o, dt, s->base.env->top_n);
 }
 
 static int sched_event_fd(void *state)
