@@ -17,7 +17,7 @@ struct ran_flags {
 	__u32 slot[RAN_SLOTS];
 };
 
-/* sched_pcpu.on_cpu holds a process once known (0: the idle task's, tgid 0, is a value too) */
+/* Set in sched_pcpu.on_cpu once its process is known: tgid 0 (the idle task) is a value too */
 #define ON_CPU_SEEN (1ULL << 32)
 
 /* Per-CPU counters (a per-CPU array of one element). All cumulative since load. */
@@ -38,7 +38,8 @@ struct sched_pcpu {
 	                       * (modulo 2^64: a difference of two readings is signed) */
 	__u64 on_cpu;         /* not a counter: ON_CPU_SEEN | the process (tgid) of the task this CPU
 	                       * switched to last (with mark_ran; the task-list walk reads it); 0 until
-	                       * the CPU's first switch since load: who runs there is not known yet */
+	                       * the CPU's first switch since load or the first walk's
+	                       * look (taskwalk.bpf.c note_on_cpu) */
 	struct hist rq;       /* run-queue latency, microseconds */
 };
 
