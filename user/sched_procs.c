@@ -69,7 +69,7 @@ int sched_procs_open(struct sched_procs *p, const struct sched_bpf *k)
 		return p->walk_keys ? 0 : -ENOMEM;
 	}
 	if (!(p->iter = bpf_program__attach_iter(k->progs.dump_task, NULL)))
-		return -errno;
+		return errno ? -errno : -EINVAL; /* never 0: the caller would read through a NULL link */
 	return 0;
 }
 
