@@ -22,7 +22,6 @@
 #include "collector.h"
 #include "corewatch/sched.h"
 #include "sched.skel.h" /* after the structs it names */
-#include "taskwalk.skel.h"
 #include "histogram.h"
 #include "log.h"
 #include "sched_procs.h"
@@ -247,7 +246,7 @@ static const __u64 *cpu_fields(const __u64 *all, int cpu) { return all + (size_t
 static int sched_sample(void *state)
 {
 	struct sched_state *s = state;
-	const struct taskwalk_bpf *tw = s->procs.tw;
+	__u64 left_out = sched_procs_left_out(&s->procs);
 	int next = !s->cur, err;
 	const __u64 *sum;
 
@@ -261,10 +260,10 @@ static int sched_sample(void *state)
 	bpf_status_counters(&status, FIELD(sum, switches) + FIELD(sum, wakeups) + FIELD(sum, forks) +
 			    FIELD(sum, execs) + FIELD(sum, exits) + FIELD(sum, oom_kills),
 			    FIELD(sum, ringbuf_drops), FIELD(sum, short_comms_full) + FIELD(sum, queued_at_pid_full) +
-			    (tw ? tw->bss->walk_left_out : 0));
+			    left_out);
 	bpf_status_map(&status, 0, "short_comms", s->nshort, SHORT_LIVED_COMMS, FIELD(sum, short_comms_full));
-	if (tw)
-		bpf_status_map(&status, 1, "walk_out", s->procs.ntasks, WALK_PROCS, tw->bss->walk_left_out);
+	if (s->procs.tw)
+		bpf_status_map(&status, 1, "walk_out", s->procs.ntasks, WALK_PROCS, left_out);
 	return 0;
 }
 

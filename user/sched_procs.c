@@ -73,6 +73,11 @@ int sched_procs_open(struct sched_procs *p, const struct sched_bpf *k)
 	return 0;
 }
 
+__u64 sched_procs_left_out(const struct sched_procs *p)
+{
+	return p->tw ? p->tw->bss->walk_left_out : 0;
+}
+
 void sched_procs_free(struct sched_procs *p)
 {
 	bpf_link__destroy(p->iter);

@@ -44,8 +44,12 @@ bool sched_procs_walk_wanted(void);
 int sched_procs_open(struct sched_procs *p, const struct sched_bpf *k);
 
 /* Reads every task and folds them into processes: the newest sample, stamped now (CLOCK_MONOTONIC).
- * Returns 0, or -errno with the samples left as they were. */
+ * Returns 0, or -errno: the newest sample stays the current one (the older may be partly
+ * overwritten; with the walk, the next run reads every process). */
 int sched_procs_read(struct sched_procs *p);
+
+/* Processes the walk's output could not hold (WALK_PROCS), counted since load; 0 without the walk. */
+__u64 sched_procs_left_out(const struct sched_procs *p);
 
 /* Process tgid's CPU and run-queue wait between the last two samples, as percentages of the time
  * between them (see sched_proc_interval). Returns 0 or -ENOENT. */

@@ -45,7 +45,7 @@ static void test_open(void **st)
 	assert_non_null(strstr(auth_set_cookie(a), "; HttpOnly; SameSite=Strict; Path=/"));
 	assert_int_equal(strcspn(auth_set_cookie(a) + strlen(AUTH_COOKIE) + 1, ";"), 64);
 	assert_string_not_equal(auth_set_cookie(a), auth_set_cookie(b));
-	/* not the token, nor a piece of it: "abc" alone is 3 hex digits, in a random 64-digit key
+	/* not the token, nor a piece of it ("abc" alone is 3 hex digits, in a random 64-digit key
 	 * 1.5 % of the time: a full suite failed so once) */
 	assert_null(strstr(auth_set_cookie(a), TOKEN));
 	assert_null(strstr(auth_set_cookie(a), "abc+def"));
