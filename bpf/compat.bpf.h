@@ -66,5 +66,16 @@ static __always_inline long mm_counter(const struct mm_struct *mm, int member)
 	return v < 0 ? 0 : v;
 }
 
+/* 7.x (int through 6.18; u8 in the 7.3 BTF): task_struct::on_cpu became a u8. A plain read of the
+ * int is a CO-RE relocation libbpf cannot resolve there, so the walk would not load: read it at
+ * the running kernel's size (the bitfield read takes any integer field). Whether t runs on a CPU
+ * now; false where the field does not exist (!CONFIG_SMP). */
+static __always_inline bool task_on_cpu(const struct task_struct *t)
+{
+	if (!bpf_core_field_exists(t->on_cpu))
+		return false;
+	return BPF_CORE_READ_BITFIELD(t, on_cpu) != 0;
+}
+
 
 #endif

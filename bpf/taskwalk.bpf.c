@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "compat.bpf.h"
 #include "corewatch/sched.h"
 #include "ran.bpf.h"
 
@@ -72,7 +73,7 @@ static __always_inline void note_on_cpu(struct task_struct *t)
 	__u32 zero = 0, cpu;
 	struct sched_pcpu *s;
 
-	if (!bpf_core_field_exists(t->on_cpu) || !bpf_core_field_exists(t->thread_info.cpu) || !t->on_cpu)
+	if (!bpf_core_field_exists(t->thread_info.cpu) || !task_on_cpu(t))
 		return;
 	cpu = t->thread_info.cpu;
 	if (cpu < nr_cpus && (s = bpf_map_lookup_percpu_elem(&pcpu, &zero, cpu)) && !s->on_cpu)
