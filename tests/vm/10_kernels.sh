@@ -123,7 +123,7 @@ for s in "${SERIES[@]}"; do
 	fi
 	check "vm/$abi/schema-valid" $PY "$VALIDATE" "$SCHEMA" "$g/out/records.jsonl"
 	ABI=$abi SERIES_NAME=$series SUMMARY="$VMB/summary/$abi.json" pycheck "vm/$abi/checks" "$g/out" <<'PYEOF'
-import json, os, sys
+import json, os, re, sys
 g = sys.argv[1]
 abi = os.environ["ABI"]
 def read(name, default=""):
@@ -165,6 +165,14 @@ def get(m, *path):
 
 # Every program attached, in every record; which hook variant each tracepoint got.
 err = [l for l in read("corewatch.err").splitlines() if ": debug: " not in l]
+# Per-process CPU from the task-list walk (bpf/taskwalk.bpf.c: the bpf_iter_task kfuncs, 6.7+)
+# where the kernel has them, its verifier taking it; the task iterator elsewhere. The walk, once
+# loaded, has its output map in the inventory's sched maps.
+kv = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", abi).groups())
+inv0 = next((r for r in recs if r.get("type") == "inventory"), {})
+walk = "walk_out" in (get(inv0, "bpf", "programs", "sched", "maps") or {})
+res("task-walk-where-the-kernel-has-it", walk == (kv >= (6, 7)),
+    f"kernel {kv}, walk_out in the inventory: {walk}; " + " | ".join(l for l in err if "task-list walk" in l)[-300:])
 for prog in ("sched", "block", "tcp"):
     # the full status is the inventory's (recs[0]); each record lists the programs attached
     st = [get(next((r for r in recs if r.get("type") == "inventory"), {}), "bpf", "programs", prog)]
