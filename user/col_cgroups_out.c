@@ -50,22 +50,23 @@ static const char *path_of(const struct cg_state *s, const struct cg_node *nd)
 	return s->arena + nd->path;
 }
 
-/* a number written by put (jnum1 for percentages, jrate for rates), or null when the file behind it
- * is absent */
-static void jopt(cJSON *o, const char *k, bool have, void (*put)(cJSON *, const char *, double), double v)
+/* A field of a part (bit) of the cgroup's sample: its number written by put (jnum1 for percentages,
+ * jrate for rates, jint for levels and counts), null when this cgroup lacks the file, and left out
+ * when no scanned cgroup has it (the part is then in cgroups_info.unavailable, the inventory says why). */
+static void jopt(cJSON *o, const char *k, const struct cg_state *s, const struct cg_sample *c, unsigned bit,
+		 void (*put)(cJSON *, const char *, double), double v)
 {
-	if (have)
+	if (!(s->seen & bit))
+		return;
+	if (c->have & bit)
 		put(o, k, v);
 	else
 		cJSON_AddNullToObject(o, k);
 }
 
-static void jopt_int(cJSON *o, const char *k, bool have, uint64_t v)
+static void put_int(cJSON *o, const char *k, double v)
 {
-	if (have)
-		jint(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
+	jint(o, k, (uint64_t)v);
 }
 
 /* Percent of one CPU (or of the interval): us microseconds over dt seconds, not capped at 100. */
@@ -94,20 +95,20 @@ static void emit_node(const struct cg_state *s, cJSON *arr, const struct cg_node
 	jstr(o, "name", name);
 	jint(o, "depth", (uint64_t)nd->depth);
 	jnum1(o, "cpu_pct", per_dt(nd->own_delta_us, dt));
-	jopt(o, "runqueue_wait_pct", c->have & H_CPSI, jnum1,
+	jopt(o, "runqueue_wait_pct", s, c, H_CPSI, jnum1,
 	     per_dt(delta(nd, H_CPSI, c->cpu_some, p->cpu_some), dt));
-	jopt(o, "throttled_pct", c->have & H_THR, jnum1,
+	jopt(o, "throttled_pct", s, c, H_THR, jnum1,
 	     per_dt(delta(nd, H_THR, c->throttled, p->throttled), dt));
-	jopt_int(o, "memory_bytes", c->have & H_MEMCUR, c->mem_cur);
-	jopt(o, "memory_pressure_pct", c->have & H_MPSI, jnum1,
+	jopt(o, "memory_bytes", s, c, H_MEMCUR, put_int, (double)c->mem_cur);
+	jopt(o, "memory_pressure_pct", s, c, H_MPSI, jnum1,
 	     per_dt(delta(nd, H_MPSI, c->mem_some, p->mem_some), dt));
-	jopt_int(o, "memory_high_events", c->have & H_MEMEV, delta(nd, H_MEMEV, c->high, p->high));
-	jopt_int(o, "oom_kills", c->have & H_MEMEV, delta(nd, H_MEMEV, c->oom, p->oom));
-	jopt(o, "io_read_bytes_per_s", c->have & H_IO, jrate,
+	jopt(o, "memory_high_events", s, c, H_MEMEV, put_int, (double)delta(nd, H_MEMEV, c->high, p->high));
+	jopt(o, "oom_kills", s, c, H_MEMEV, put_int, (double)delta(nd, H_MEMEV, c->oom, p->oom));
+	jopt(o, "io_read_bytes_per_s", s, c, H_IO, jrate,
 	     safe_div((double)delta(nd, H_IO, c->rbytes, p->rbytes), dt));
-	jopt(o, "io_write_bytes_per_s", c->have & H_IO, jrate,
+	jopt(o, "io_write_bytes_per_s", s, c, H_IO, jrate,
 	     safe_div((double)delta(nd, H_IO, c->wbytes, p->wbytes), dt));
-	jopt_int(o, "pids", c->have & H_PIDS, c->pids);
+	jopt(o, "pids", s, c, H_PIDS, put_int, (double)c->pids);
 }
 
 /* Whether the space-separated list has word. */
@@ -142,20 +143,20 @@ static void emit_unavailable(const struct cg_state *s, cJSON *obj, bool why_too)
 			continue;
 		}
 		if (!has_word(s->controllers, parts[i].ctl))
-			snprintf(why, sizeof(why), "controller not enabled in the v2 hierarchy at %s (%s null)",
+			snprintf(why, sizeof(why), "controller not enabled in the v2 hierarchy at %s (%s left out)",
 				 s->root, parts[i].fields);
 		else if (!has_word(s->subtree, parts[i].ctl))
-			snprintf(why, sizeof(why), "controller not in %s/cgroup.subtree_control (%s null)",
+			snprintf(why, sizeof(why), "controller not in %s/cgroup.subtree_control (%s left out)",
 				 s->root, parts[i].fields);
 		else
-			snprintf(why, sizeof(why), "no cgroup has the controller's files (%s null)", parts[i].fields);
+			snprintf(why, sizeof(why), "no cgroup has the controller's files (%s left out)", parts[i].fields);
 		jstr(u, parts[i].ctl, why);
 	}
 	if (!(s->seen & H_CPSI) && !why_too)
 		cJSON_AddItemToArray(u, cJSON_CreateString("psi"));
 	else if (!(s->seen & H_CPSI))
 		jstr(u, "psi", "no pressure files: kernel without PSI or booted with psi=0 "
-		     "(runqueue_wait_pct, memory_pressure_pct null)");
+		     "(runqueue_wait_pct, memory_pressure_pct left out)");
 }
 
 /* The root's children and the root's own processes: their CPU adds up to the root's usage_usec,
@@ -190,7 +191,7 @@ static void emit_top_level(const struct cg_state *s, cJSON *info, double dt)
 		listed++;
 	}
 	jint(info, "top_level_left_out", left);
-	jnum(info, "top_level_cpu_pct", sum);
+	/* the sum over the online CPUs, listed or not (in percent of one CPU it is ncpu times this) */
 	jnum(info, "top_level_busy_pct", sum / s->ncpu);
 }
 

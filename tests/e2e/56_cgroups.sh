@@ -4,7 +4,7 @@
 #    cpu_pct within 5 points of the growth of its cpu.stat usage_usec over each record's interval
 #    (the test samples cpu.stat itself every 100 ms and interpolates at the record's bounds);
 #  - the top-level cgroups add up to cpu.busy_pct within 2 points;
-#  - fields whose controller the v2 hierarchy lacks are null, and cgroups_info.unavailable names the
+#  - fields whose controller the v2 hierarchy lacks are left out, and cgroups_info.unavailable names the
 #    controller with the reason the root's cgroup.controllers gives;
 #  - --top-cgroups bounds the list and cgroups_info counts what was left out;
 #  - a rule on the cgroup's cpu_pct fires;
@@ -112,9 +112,9 @@ for r in metrics:
         if c in ctl:
             continue
         why = inv.get("cgroups", {}).get("unavailable", {}).get(c, "")
-        if me[field] is not None or c not in info["unavailable"] or \
+        if field in me or c not in info["unavailable"] or \
            f"controller not enabled in the v2 hierarchy at {v2}" not in why:
-            print(f"FAIL cgroups/host/unavailable-{c}: {field}={me[field]}, reason {why!r}")
+            print(f"FAIL cgroups/host/unavailable-{c}: {field}={me.get(field, '(left out)')}, reason {why!r}")
 # top_cpu (eBPF task iterator) names the burner's cgroup, the name cgroup_name gives its path
 tops = [p for r in metrics for p in r.get("sched", {}).get("top_cpu", []) if p["pid"] == int(os.environ["BURNER"])]
 if not any("sched" in r for r in metrics):
