@@ -139,7 +139,11 @@ static void pressure_emit(void *state, cJSON *record, double dt)
 			continue;
 		r = jobj(o, resources[i]);
 		add_line(r, "some_pct", &a->some, &b->some, dt);
-		add_line(r, "full_pct", &a->full, &b->full, dt);
+		/* /proc/pressure/cpu's full line (5.13+) is zero by definition at the system level
+		 * (Documentation/accounting/psi.rst: undefined there, kept for compatibility): a field
+		 * that can never move would only weigh on every record (/metrics keeps its total) */
+		if (strcmp(resources[i], "cpu") != 0)
+			add_line(r, "full_pct", &a->full, &b->full, dt);
 	}
 }
 
