@@ -19,9 +19,11 @@ int netdev_parse_line(const char *line, char name[DEVSTAT_NAME_MAX], uint64_t va
 
 /* Interfaces left out of network.interfaces[] unless --interfaces or --interfaces-exclude says
  * otherwise: the per-container and per-VM ones (veth pairs, Calico, Cilium/LXC, tap, libvirt vnet,
- * Proxmox firewall bridges), which come and go by the hundred on a container host, and the ifb
- * devices of ingress shaping, whose traffic is the real interface's counted again. */
-#define NET_DEFAULT_EXCLUDE "veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*,ifb*"
+ * Proxmox firewall bridges), which come and go by the hundred on a container host, the ifb
+ * devices of ingress shaping, whose traffic is the real interface's counted again, and loopback,
+ * whose traffic never leaves the host (Telegraf's default too; network.tcp/udp and the eBPF top_net
+ * still count it, the text line and the live page never summed it). */
+#define NET_DEFAULT_EXCLUDE "lo,veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*,ifb*"
 
 /* Whether interface name is reported, given --interfaces (include, or NULL) and
  * --interfaces-exclude (exclude, or NULL): comma-separated fnmatch(3) globs. An exclude match

@@ -108,7 +108,7 @@ import fnmatch, json, sys
 T = sys.argv[1]
 links = open(f"{T}/links").read().split()
 ours = {f"veth-cw{i}" for i in range(50)} | {f"veth-cwp{i}" for i in range(50)}
-default = "veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*,ifb*".split(",")
+default = "lo,veth*,cali*,lxc*,tap*,vnet*,fwbr*,fwpr*,fwln*,ifb*".split(",")
 def last(name):
     m = [json.loads(l) for l in open(f"{T}/{name}")][-1]["network"]
     return {i["name"] for i in m["interfaces"]}, m["interfaces_excluded"]

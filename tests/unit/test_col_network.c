@@ -10,7 +10,8 @@ static void test_network_big64(void **st)
 	cJSON *r = run_fixture(&network_collector, &env, "big64", 1.0), *e;
 
 	(void)st;
-	assert_int_equal(jsize(r, "network.interfaces"), 4);
+	assert_int_equal(jsize(r, "network.interfaces"), 3); /* and lo, left out by default */
+	assert_null(find_named(jpath(r, "network.interfaces"), "name", "lo"));
 	e = find_named(jpath(r, "network.interfaces"), "name", "eth0");
 	assert_non_null(e);
 	assert_num(e, "rx_bytes_per_s", 125000000);
@@ -81,7 +82,10 @@ static void test_iface_filter(void **st)
 	/* defaults: per-container and per-VM interfaces are left out, the rest is reported */
 	assert_true(netdev_reported("eth0", NULL, NULL));
 	assert_true(netdev_reported("docker0", NULL, NULL));
-	assert_true(netdev_reported("lo", NULL, NULL));
+	assert_false(netdev_reported("lo", NULL, NULL));
+	assert_false(netdev_reported("lo", "eth*", NULL));
+	assert_true(netdev_reported("lo", "lo,eth*", NULL));
+	assert_true(netdev_reported("lo", NULL, "veth*"));
 	assert_false(netdev_reported("veth1a2b3c", NULL, NULL));
 	assert_false(netdev_reported("cali0123456789a", NULL, NULL));
 	assert_false(netdev_reported("lxc_health", NULL, NULL));
