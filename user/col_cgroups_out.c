@@ -51,7 +51,7 @@ static const char *path_of(const struct cg_state *s, const struct cg_node *nd)
 }
 
 /* A field of a part (bit) of the cgroup's sample: its number written by put (jnum1 for percentages,
- * jrate for rates, jint for levels and counts), null when this cgroup lacks the file, and left out
+ * jrate for rates, put_int for levels and counts), null when this cgroup lacks the file, left out
  * when no scanned cgroup has it (the part is then in cgroups_info.unavailable, the inventory says why). */
 static void jopt(cJSON *o, const char *k, const struct cg_state *s, const struct cg_sample *c, unsigned bit,
 		 void (*put)(cJSON *, const char *, double), double v)
