@@ -9,7 +9,7 @@
 check "prometheus/rules-unit-tests" promtool test rules configs/prometheus/corewatch-rules.test.yml
 
 port=$($PY tests/tools/free_port.py)
-# lo is left out by default; its counters are the oracle here (traffic the test can make), so not here
+# lo is left out by default, but its counters are this test's oracle (traffic the test can make)
 "${CW[@]}" -i 1s --listen "$port" --interfaces-exclude 'veth*' >"$T/cw.out" 2>"$T/cw.err" &
 pids+=($!)
 wait_lines "$T/cw.out" 2 15 || fail "prometheus/agent-starts" "$(tail -3 "$T/cw.err")"
