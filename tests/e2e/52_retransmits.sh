@@ -129,9 +129,9 @@ print(("PASS" if ok else "FAIL") + " retransmits/peers-match-kernel-retranssegs"
 # a count per record, and those add up over the run); what is left is the rate's rounding to 0.1
 # and the millisecond of the record's time (0.2%).
 from datetime import datetime
-ms = lambda r: datetime.fromisoformat(r["time"].replace("Z", "+00:00")).timestamp()
+when = lambda r: datetime.fromisoformat(r["time"].replace("Z", "+00:00")).timestamp()
 every = [r for r in recs if r["type"] == "metrics"]
-span = {id(b): ms(b) - ms(a) for a, b in zip(every, every[1:])}
+span = {id(b): when(b) - when(a) for a, b in zip(every, every[1:])}
 tot = round(sum(r["tcp"]["retransmits_per_s"] * span.get(id(r), r["interval_s"]) for r in m))
 ok = n - 2 - 0.002 * n <= tot <= n + sum(v for k, v in peers.items() if k not in ours) + 2 + 0.002 * n
 print(f"INFO total {tot} over the records' real spans, {sum(round(r['tcp']['retransmits_per_s'] * r['interval_s']) for r in m)} over nominal 1 s")
