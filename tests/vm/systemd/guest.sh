@@ -61,6 +61,7 @@ n_records() { records | jq -c "select(.type == \"$1\")" 2>/dev/null | wc -l; }
 # metrics_times: the epoch second of every metrics record, in order.
 metrics_times() { records | jq -r 'select(.type == "metrics") | .time | sub("\\.[0-9]+Z$"; "Z") | fromdate' 2>/dev/null; }
 has_metrics() { [ "$(n_records metrics)" -ge "$1" ]; }
+has_inventory() { records | grep -q '"type":"inventory"'; }
 # The kernel's view of what process PID holds: one line per eBPF file descriptor from
 # /proc/PID/fdinfo, "link PROG_ID LINK_TYPE" or "prog PROG_ID PROG_TYPE" (one awk: forks are slow
 # under TCG). Hooks are links other than bpf_iter ones (which the agent reads from).
@@ -168,7 +169,7 @@ fact caps "$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):'
 expect capeff-dac-read-search-only "CapEff of MainPID $pid is '$caps'" test "$caps" = 0000000000000004
 
 # (the inventory is the first record of a start: the file and the eBPF status below are there)
-waitfor 20 sh -c "cat $LOGDIR/*.log 2>/dev/null | grep -q '\"type\":\"inventory\"'"
+waitfor 20 has_inventory
 # Debian's /var/log convention, for shippers in group adm: the directory 0750 and each file 0640,
 # both group adm (the unit's Group=adm).
 logs="$(stat -c '%a %U:%G' /var/log/corewatch) $(stat -c '%a %U:%G' /var/log/corewatch/*.log | sort -u | paste -sd' ')"
